@@ -1,0 +1,166 @@
+"""The `deskbook` command. Every command takes --db (or DESKBOOK_DATABASE_URL); a user's
+mistake ends in one line on stderr and exit code 1, never a traceback."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from deskbook.config import data_dir, database_url
+from deskbook.errors import DeskError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+app = typer.Typer(
+    help="deskbook: front-desk booking for therapy clinics.",
+    no_args_is_help=False,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="Database maintenance.", add_completion=False)
+staff_app = typer.Typer(help="Staff logins.", add_completion=False)
+app.add_typer(db_app, name="db")
+app.add_typer(staff_app, name="staff")
+
+DbOption = Annotated[
+    str | None,
+    typer.Option("--db", help="Database URL (default: DESKBOOK_DATABASE_URL, then a SQLite file)."),
+]
+
+
+def fail(message: str) -> None:
+    typer.secho(message, fg=typer.colors.RED, err=True)
+    raise typer.Exit(1)
+
+
+def one_line_errors(func: F) -> F:
+    """Turn a DeskError (and a Ctrl-C) into one line on stderr."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DeskError as exc:
+            fail(str(exc))
+        except KeyboardInterrupt:
+            fail("Interrupted.")
+
+    return wrapper  # type: ignore[return-value]
+
+
+def resolve_url(db: str | None) -> str:
+    url = database_url(db)
+    if (
+        db is None
+        and url.startswith("sqlite:///")
+        and url.endswith(str(data_dir() / "deskbook.db"))
+    ):
+        data_dir().mkdir(parents=True, exist_ok=True)
+    return url
+
+
+@app.callback(invoke_without_command=True)
+def main_callback(
+    ctx: typer.Context,
+    db: DbOption = None,
+    user: Annotated[str | None, typer.Option("--user", help="Fill in the login name.")] = None,
+) -> None:
+    """With no command, open the front-desk application."""
+    if ctx.invoked_subcommand is not None:
+        ctx.obj = {"db": db}
+        return
+    _open_tui(db, user)
+
+
+@one_line_errors
+def _open_tui(db: str | None, user: str | None) -> None:
+    from deskbook.app import run_app
+
+    run_app(resolve_url(db), username=user)
+
+
+@db_app.command("upgrade")
+@one_line_errors
+def db_upgrade(db: DbOption = None) -> None:
+    """Create or migrate the database to the newest schema."""
+    from deskbook.db.engine import safe_url
+    from deskbook.db.migrate import upgrade
+
+    url = resolve_url(db)
+    revision = upgrade(url)
+    typer.echo(f"{safe_url(url)} is at schema {revision}.")
+
+
+@app.command("demo")
+@one_line_errors
+def demo(
+    db: DbOption = None,
+    patients: Annotated[int, typer.Option("--patients", min=1, help="How many patients.")] = 2000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed, for a repeatable clinic.")] = 7,
+) -> None:
+    """Build the demo clinic (logins admin/admin and frontdesk/frontdesk, for trying only)."""
+    from deskbook.db.demo import run_demo_command
+
+    run_demo_command(resolve_url(db), patients=patients, seed=seed)
+
+
+@staff_app.command("add")
+@one_line_errors
+def staff_add(
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    display_name: Annotated[str, typer.Option("--name", help="Name shown on screen.")] = "",
+    role: Annotated[
+        str, typer.Option("--role", help="ADMIN, FRONT_DESK or PROVIDER.")
+    ] = "FRONT_DESK",
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Organisation name.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Create a staff login; the password is asked for twice and never echoed."""
+    from deskbook.staff import add_staff
+
+    password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    add_staff(
+        resolve_url(db),
+        username=username,
+        display_name=display_name or username,
+        role=role,
+        password=password,
+        tenant_name=tenant,
+    )
+    typer.echo(f"Staff login '{username}' created.")
+
+
+@app.command("bench")
+@one_line_errors
+def bench(
+    db: DbOption = None,
+    patients: Annotated[int, typer.Option("--patients", help="Size of the database.")] = 1_000_000,
+) -> None:
+    """Run the search benchmark and print p50/p95 as a table."""
+    from deskbook.benchmarks import run_bench_command
+
+    run_bench_command(db, patients=patients)
+
+
+@app.command("backup")
+@one_line_errors
+def backup(
+    path: Annotated[Path, typer.Argument(help="Where to write the copy.")],
+    db: DbOption = None,
+) -> None:
+    """Make a consistent copy of a live SQLite database."""
+    from deskbook.backup import run_backup_command
+
+    run_backup_command(resolve_url(db), path)
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

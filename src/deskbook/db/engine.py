@@ -1,0 +1,218 @@
+"""One way to turn a URL into a ready engine, and the locked write transaction.
+
+SQLite: WAL so readers never wait for a writer, foreign keys on, a busy timeout, and every
+write transaction opened with BEGIN IMMEDIATE. A deferred BEGIN that reads and then writes
+fails at once with SQLITE_BUSY (the busy timeout does not apply to a lock upgrade), so two
+desks on one file would fail instead of taking turns.
+
+PostgreSQL: psycopg 3, a connect timeout, and a lock_timeout inside every write transaction so
+a desk that holds a row too long gives the next one Busy after a bounded wait, never a freeze.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.orm import Session
+
+from deskbook.errors import Busy, DatabaseError
+
+T = TypeVar("T")
+
+SQLITE_BUSY_TIMEOUT_MS = 5000
+PG_LOCK_TIMEOUT_MS = 5000
+PG_CONNECT_TIMEOUT_S = 5
+
+# The names of the schema's rules, the same on both engines: PostgreSQL reports the constraint
+# name, the SQLite triggers RAISE with it, so the domain can tell which rule a row broke.
+PROVIDER_OVERLAP = "ex_provider_block_overlap"
+PATIENT_OVERLAP = "ex_appointment_patient_overlap"
+PURCHASE_SESSION = "uq_appointment_purchase_session"
+RULE_NAMES = (PROVIDER_OVERLAP, PATIENT_OVERLAP, PURCHASE_SESSION, "uq_patient_tenant_mrn")
+
+_WRITE = "deskbook_write"
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as it may be shown: never with its password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
+
+
+def parse_url(url: str) -> URL:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise DatabaseError(
+            f"'{safe_url(url)}' is not a database URL; use sqlite:///path/to/deskbook.db "
+            "or postgresql+psycopg://user@host/dbname."
+        ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise DatabaseError(
+            f"deskbook works with SQLite or PostgreSQL, not '{parsed.get_backend_name()}'."
+        )
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def sqlite_path(url: URL) -> Path | None:
+    database = url.database
+    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return Path(database).expanduser()
+
+
+def make_engine(url: str, *, must_exist: bool = False, pool_size: int = 5) -> Engine:
+    """A ready engine for url. must_exist refuses a SQLite file that is not there yet,
+    instead of quietly creating an empty database."""
+    parsed = parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return _sqlite_engine(parsed, must_exist=must_exist)
+    return _postgres_engine(parsed, pool_size=pool_size)
+
+
+def _sqlite_engine(url: URL, *, must_exist: bool) -> Engine:
+    path = sqlite_path(url)
+    if path is not None:
+        if must_exist and not path.exists():
+            raise DatabaseError(
+                f"There is no deskbook database at {path}; create one with `deskbook demo` "
+                "or `deskbook db upgrade`."
+            )
+        if not path.parent.exists():
+            raise DatabaseError(f"The folder {path.parent} does not exist.")
+    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
+        # Take transaction control away from pysqlite so the begin hook below decides.
+        dbapi_conn.isolation_level = None
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        write = conn.get_execution_options().get(_WRITE, False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        pool_pre_ping=True,
+        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "deskbook"},
+    )
+
+
+def check_reachable(engine: Engine) -> None:
+    """Connect once, so a wrong host or a stopped server is a sentence, not a traceback."""
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except DBAPIError as exc:
+        raise DatabaseError(describe_connect_error(engine, exc)) from None
+
+
+def describe_connect_error(engine: Engine, exc: DBAPIError) -> str:
+    where = safe_url(engine.url)
+    if engine.dialect.name == "sqlite":
+        return f"Cannot open the SQLite database {where}: {exc.orig}."
+    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
+    host = engine.url.host or "localhost"
+    port = engine.url.port or 5432
+    if "does not exist" in detail:
+        return f"PostgreSQL at {host}:{port} answered: {detail}."
+    return f"Cannot reach the PostgreSQL server at {host}:{port} ({detail}); is it running?"
+
+
+def is_busy_error(exc: BaseException) -> bool:
+    """A lock wait that ran out, a deadlock or a serialization failure: safe to retry."""
+    if not isinstance(exc, OperationalError | DBAPIError):
+        return False
+    orig = getattr(exc, "orig", None)
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate in ("55P03", "40P01", "40001"):
+        return True
+    return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)
+
+
+def violated_rule(exc: IntegrityError) -> str | None:
+    """Which named schema rule an IntegrityError broke, on either engine."""
+    orig = exc.orig
+    diag = getattr(orig, "diag", None)
+    name = getattr(diag, "constraint_name", None)
+    if name:
+        return str(name)
+    message = str(orig)
+    for rule in RULE_NAMES:
+        if rule in message:
+            return rule
+    if "patient.tenant_id, patient.mrn" in message:
+        return "uq_patient_tenant_mrn"
+    if "appointment.purchase_id, appointment.session_number" in message:
+        return PURCHASE_SESSION
+    return None
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A locked write transaction: BEGIN IMMEDIATE on SQLite, a lock_timeout on PostgreSQL.
+    Commits when the block ends, rolls back on any exception, so a failure writes nothing."""
+    bind = engine.execution_options(**{_WRITE: True})
+    with Session(bind=bind, expire_on_commit=False, autoflush=False) as session:
+        try:
+            if engine.dialect.name == "postgresql":
+                session.execute(text(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT_MS}ms'"))
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            if is_busy_error(exc):
+                raise Busy() from exc
+            raise
+        except BaseException:
+            session.rollback()
+            raise
+
+
+@contextmanager
+def read_session(engine: Engine) -> Iterator[Session]:
+    with Session(bind=engine, expire_on_commit=False, autoflush=False) as session:
+        try:
+            yield session
+        finally:
+            session.rollback()
+
+
+def run_write(engine: Engine, work: Callable[[Session], T], retries: int = 3) -> T:
+    """Run work in a locked write transaction, again from the start when the database says
+    another desk held the lock too long (Busy); after `retries` tries Busy reaches the caller."""
+    attempt = 0
+    while True:
+        try:
+            with write_session(engine) as session:
+                return work(session)
+        except Busy:
+            attempt += 1
+            if attempt >= retries:
+                raise
+            time.sleep(0.05 * attempt)

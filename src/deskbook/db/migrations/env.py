@@ -1,0 +1,21 @@
+"""Alembic environment: run with the connection that deskbook.db.migrate hands over."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from deskbook.db.models import metadata
+
+config = context.config
+connection = config.attributes.get("connection")
+if connection is None:  # pragma: no cover - only when someone runs the alembic CLI by hand
+    raise SystemExit("Run migrations with `deskbook db upgrade`.")
+
+context.configure(
+    connection=connection,
+    target_metadata=metadata,
+    render_as_batch=connection.dialect.name == "sqlite",
+    compare_type=True,
+)
+with context.begin_transaction():
+    context.run_migrations()

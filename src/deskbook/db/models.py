@@ -1,0 +1,357 @@
+"""The tables. Every row carries tenant_id; keys are UUIDs; times are aware and stored as UTC.
+
+These classes stay inside deskbook.db and the domain modules: what goes up to a screen is a
+frozen dataclass, never one of these rows.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from enum import StrEnum
+
+from sqlalchemy import CheckConstraint, Index, Numeric, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+def _money() -> Numeric:
+    return Numeric(12, 2)
+
+
+class Role(StrEnum):
+    ADMIN = "ADMIN"
+    FRONT_DESK = "FRONT_DESK"
+    PROVIDER = "PROVIDER"
+
+
+class PurchaseStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    COMPLETED = "COMPLETED"
+    EXPIRED = "EXPIRED"
+    CANCELLED = "CANCELLED"
+
+
+class AppointmentKind(StrEnum):
+    SINGLE = "SINGLE"
+    PACKAGE = "PACKAGE"
+    GROUP = "GROUP"
+
+
+class AppointmentStatus(StrEnum):
+    BOOKED = "BOOKED"
+    CONFIRMED = "CONFIRMED"
+    ARRIVED = "ARRIVED"
+    COMPLETED = "COMPLETED"
+    CANCELLED = "CANCELLED"
+    NO_SHOW = "NO_SHOW"
+
+
+# "Live" is every status but CANCELLED: a no-show still used its slot and its package session.
+LIVE_SQL = "status <> 'CANCELLED'"
+
+
+class Tenant(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    name: str = Field(max_length=200)
+    timezone: str = Field(default="Asia/Riyadh", max_length=64)
+    currency: str = Field(default="SAR", max_length=3)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Staff(SQLModel, table=True):
+    # Logins carry no tenant name, so a username is unique across the whole database.
+    __table_args__ = (UniqueConstraint("username", name="uq_staff_username"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id", index=True)
+    username: str = Field(max_length=64)
+    display_name: str = Field(max_length=200)
+    password_hash: str = Field(max_length=255)
+    role: str = Field(max_length=16)
+    provider_id: uuid.UUID | None = Field(default=None, foreign_key="provider.id")
+    active: bool = Field(default=True)
+    failed_logins: int = Field(default=0)
+    locked_until: datetime | None = Field(default=None)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Patient(SQLModel, table=True):
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "mrn", name="uq_patient_tenant_mrn"),
+        Index("ix_patient_tenant_phone_norm", "tenant_id", "phone_norm"),
+        Index("ix_patient_tenant_national_id", "tenant_id", "national_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    mrn: str = Field(max_length=32)
+    name_en: str = Field(max_length=200)
+    name_ar: str | None = Field(default=None, max_length=200)
+    date_of_birth: date | None = Field(default=None)
+    sex: str | None = Field(default=None, max_length=1)
+    phone: str = Field(max_length=32)
+    national_id: str | None = Field(default=None, max_length=32)
+    # Written by deskbook.normalize, the same code that normalizes a typed query.
+    name_norm: str = Field(default="", max_length=500)
+    phone_norm: str = Field(default="", max_length=32)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Clinic(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id", index=True)
+    name_en: str = Field(max_length=200)
+    name_ar: str | None = Field(default=None, max_length=200)
+    specialty: str = Field(max_length=16)
+
+
+class Service(SQLModel, table=True):
+    __table_args__ = (CheckConstraint("duration_minutes > 0", name="ck_service_duration"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id", index=True)
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id", index=True)
+    name_en: str = Field(max_length=200)
+    name_ar: str | None = Field(default=None, max_length=200)
+    duration_minutes: int
+    price: Decimal = Field(sa_type=_money)  # type: ignore[call-overload]
+    group_capable: bool = Field(default=False)
+
+
+class Provider(SQLModel, table=True):
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id", index=True)
+    name_en: str = Field(max_length=200)
+    name_ar: str | None = Field(default=None, max_length=200)
+    active: bool = Field(default=True)
+
+
+class ProviderClinic(SQLModel, table=True):
+    __tablename__ = "provider_clinic"
+
+    provider_id: uuid.UUID = Field(foreign_key="provider.id", primary_key=True)
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id", primary_key=True, index=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+
+
+class ProviderService(SQLModel, table=True):
+    __tablename__ = "provider_service"
+
+    provider_id: uuid.UUID = Field(foreign_key="provider.id", primary_key=True)
+    service_id: uuid.UUID = Field(foreign_key="service.id", primary_key=True, index=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+
+
+class ProviderSchedule(SQLModel, table=True):
+    """A weekly working window, in the tenant's local time. weekday: 0 Monday .. 6 Sunday."""
+
+    __tablename__ = "provider_schedule"
+    __table_args__ = (
+        CheckConstraint("weekday BETWEEN 0 AND 6", name="ck_schedule_weekday"),
+        CheckConstraint("start_time < end_time", name="ck_schedule_order"),
+        Index("ix_schedule_provider_weekday", "provider_id", "weekday"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    provider_id: uuid.UUID = Field(foreign_key="provider.id")
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id")
+    weekday: int
+    start_time: time
+    end_time: time
+
+
+class ProviderTimeOff(SQLModel, table=True):
+    __tablename__ = "provider_time_off"
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="ck_time_off_order"),
+        Index("ix_time_off_provider_start", "provider_id", "start_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    provider_id: uuid.UUID = Field(foreign_key="provider.id")
+    start_at: datetime
+    end_at: datetime
+    reason: str | None = Field(default=None, max_length=200)
+
+
+class Package(SQLModel, table=True):
+    __table_args__ = (CheckConstraint("validity_days > 0", name="ck_package_validity"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id", index=True)
+    name_en: str = Field(max_length=200)
+    name_ar: str | None = Field(default=None, max_length=200)
+    price: Decimal = Field(sa_type=_money)  # type: ignore[call-overload]
+    validity_days: int
+    active: bool = Field(default=True)
+
+
+class PackageService(SQLModel, table=True):
+    __tablename__ = "package_service"
+    __table_args__ = (
+        UniqueConstraint("package_id", "service_id", name="uq_package_service"),
+        CheckConstraint("sessions > 0", name="ck_package_service_sessions"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    package_id: uuid.UUID = Field(foreign_key="package.id")
+    service_id: uuid.UUID = Field(foreign_key="service.id")
+    sessions: int
+
+
+class PackagePurchase(SQLModel, table=True):
+    __tablename__ = "package_purchase"
+    __table_args__ = (
+        CheckConstraint("purchase_date <= expiry_date", name="ck_purchase_dates"),
+        Index("ix_purchase_patient", "tenant_id", "patient_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    patient_id: uuid.UUID = Field(foreign_key="patient.id")
+    package_id: uuid.UUID = Field(foreign_key="package.id")
+    purchase_date: date
+    expiry_date: date
+    price_paid: Decimal = Field(sa_type=_money)  # type: ignore[call-overload]
+    status: str = Field(default=PurchaseStatus.ACTIVE, max_length=16)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class PurchaseQuota(SQLModel, table=True):
+    """Sessions per service, copied from the package when it was bought."""
+
+    __tablename__ = "purchase_quota"
+    __table_args__ = (
+        UniqueConstraint("purchase_id", "service_id", name="uq_purchase_quota"),
+        CheckConstraint("quota > 0", name="ck_purchase_quota_positive"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    purchase_id: uuid.UUID = Field(foreign_key="package_purchase.id")
+    service_id: uuid.UUID = Field(foreign_key="service.id")
+    quota: int
+
+
+class GroupSession(SQLModel, table=True):
+    __tablename__ = "group_session"
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="ck_group_order"),
+        CheckConstraint("capacity > 0", name="ck_group_capacity"),
+        Index("ix_group_tenant_start", "tenant_id", "start_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id")
+    service_id: uuid.UUID = Field(foreign_key="service.id")
+    provider_id: uuid.UUID = Field(foreign_key="provider.id")
+    start_at: datetime
+    end_at: datetime
+    capacity: int
+    cancelled: bool = Field(default=False)
+
+
+class Appointment(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="ck_appointment_order"),
+        CheckConstraint(
+            "(kind = 'PACKAGE') = (purchase_id IS NOT NULL AND session_number IS NOT NULL)",
+            name="ck_appointment_package_link",
+        ),
+        CheckConstraint(
+            "(kind = 'GROUP') = (group_session_id IS NOT NULL)", name="ck_appointment_group_link"
+        ),
+        CheckConstraint("session_number IS NULL OR session_number > 0", name="ck_session_number"),
+        # Invariant 4 in the schema: one live appointment per session number of a purchase.
+        Index(
+            "uq_appointment_purchase_session",
+            "purchase_id",
+            "session_number",
+            unique=True,
+            sqlite_where=text("status <> 'CANCELLED' AND purchase_id IS NOT NULL"),
+            postgresql_where=text("status <> 'CANCELLED' AND purchase_id IS NOT NULL"),
+        ),
+        Index("ix_appointment_patient_start", "tenant_id", "patient_id", "start_at"),
+        Index("ix_appointment_provider_start", "tenant_id", "provider_id", "start_at"),
+        Index("ix_appointment_clinic_start", "tenant_id", "clinic_id", "start_at"),
+        Index("ix_appointment_purchase", "purchase_id", "service_id"),
+        Index("ix_appointment_group", "group_session_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    patient_id: uuid.UUID = Field(foreign_key="patient.id")
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id")
+    service_id: uuid.UUID = Field(foreign_key="service.id")
+    provider_id: uuid.UUID = Field(foreign_key="provider.id")
+    start_at: datetime
+    end_at: datetime
+    kind: str = Field(default=AppointmentKind.SINGLE, max_length=16)
+    status: str = Field(default=AppointmentStatus.BOOKED, max_length=16)
+    purchase_id: uuid.UUID | None = Field(default=None, foreign_key="package_purchase.id")
+    session_number: int | None = Field(default=None)
+    group_session_id: uuid.UUID | None = Field(default=None, foreign_key="group_session.id")
+    booked_by: uuid.UUID | None = Field(default=None, foreign_key="staff.id")
+    notes: str | None = Field(default=None, max_length=2000)
+    cancel_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ProviderBlock(SQLModel, table=True):
+    """A span of a provider's time that is held: one per live individual appointment and one
+    per live group session. The overlap rule (invariant 1) lives on this one table; a
+    cancellation deletes the block."""
+
+    __tablename__ = "provider_block"
+    __table_args__ = (
+        CheckConstraint("start_at < end_at", name="ck_block_order"),
+        CheckConstraint(
+            "(appointment_id IS NULL) <> (group_session_id IS NULL)", name="ck_block_owner"
+        ),
+        Index("ix_block_provider_start", "provider_id", "start_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    provider_id: uuid.UUID = Field(foreign_key="provider.id")
+    start_at: datetime
+    end_at: datetime
+    appointment_id: uuid.UUID | None = Field(
+        default=None, foreign_key="appointment.id", unique=True, ondelete="CASCADE"
+    )
+    group_session_id: uuid.UUID | None = Field(
+        default=None, foreign_key="group_session.id", unique=True, ondelete="CASCADE"
+    )
+
+
+class AuditEvent(SQLModel, table=True):
+    __tablename__ = "audit_event"
+    __table_args__ = (Index("ix_audit_tenant_at", "tenant_id", "at"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    staff_id: uuid.UUID | None = Field(default=None, foreign_key="staff.id")
+    at: datetime = Field(default_factory=utcnow)
+    action: str = Field(max_length=64)
+    entity: str = Field(max_length=64)
+    entity_id: uuid.UUID | None = Field(default=None)
+    before: str | None = Field(default=None)  # JSON text
+    after: str | None = Field(default=None)  # JSON text
+
+
+metadata = SQLModel.metadata

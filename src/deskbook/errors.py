@@ -1,0 +1,74 @@
+"""Errors a user can cause. Each says what happened in words a receptionist understands."""
+
+from __future__ import annotations
+
+
+class DeskError(Exception):
+    """Base of every error the API raises on purpose; its str() is the sentence to show."""
+
+    default_message = "Something went wrong."
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or self.default_message)
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+class NotFound(DeskError):
+    default_message = "Not found."
+
+
+class PermissionDenied(DeskError):
+    default_message = "You are not allowed to do that."
+
+
+class LoginFailed(PermissionDenied):
+    default_message = "Wrong username or password."
+
+
+class InvalidInput(DeskError):
+    default_message = "That input is not valid."
+
+
+class SlotTaken(DeskError):
+    default_message = "That slot was just taken by another desk — pick another."
+
+
+class PatientBusy(DeskError):
+    default_message = "The patient already has an appointment at that time."
+
+
+class PackageExhausted(DeskError):
+    default_message = "This package has no sessions left for that service."
+
+
+class PackageExpired(DeskError):
+    default_message = "This package has expired."
+
+
+class NotPatientsPackage(DeskError):
+    default_message = "This package belongs to another patient."
+
+
+class GroupFull(DeskError):
+    default_message = "That group session is full."
+
+
+class OutsideSchedule(DeskError):
+    default_message = "That time is outside the provider's schedule."
+
+
+class Busy(DeskError):
+    default_message = "The database is busy with another desk — try again in a moment."
+
+
+class DatabaseError(DeskError):
+    """The database cannot be opened or reached; the message says what to do."""
+
+    default_message = "The database cannot be reached."
+
+
+class SchemaOutOfDate(DatabaseError):
+    default_message = "The database needs upgrading: run `deskbook db upgrade`."
