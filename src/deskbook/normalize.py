@@ -1,7 +1,14 @@
 """Text folding shared by what is stored and what is typed, so the two always meet.
 
-First version; the search work (issue 5) owns and refines it. Keep the three entry points:
-normalize_text, patient_name_norm, normalize_phone.
+patient_name_norm writes Patient.name_norm; search_text folds a typed query the same way.
+The stored form is " <english words> | <arabic words>": every word, the first one too, follows
+a space, so "a word of the name starts with q" is simply "contains ' ' + q" — one pattern that
+the trigram indexes of both engines answer.
+
+The Arabic article is folded both ways: "Al-Rashid", "Al Rashid" and "AlRashid" are all stored
+as the one word "alrashid" (plus the bare word "rashid", so typing "rashid" is a prefix hit, not
+a fragment), and "الرشيد" is stored with "رشيد" beside it. A typed "al rashid" or "ال رشيد" is
+glued the same way before it is looked up.
 """
 
 from __future__ import annotations
@@ -9,7 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_ARABIC_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# Tashkeel, Quranic marks, superscript alef and tatweel: none of them changes the name.
+_ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 _FOLD = str.maketrans(
     {
         "أ": "ا",
@@ -22,25 +30,109 @@ _FOLD = str.maketrans(
         **{chr(0x06F0 + i): str(i) for i in range(10)},
     }
 )
-_SPACES = re.compile(r"[\s\-_.,'\"]+")
+# Anything that is not a letter or a digit separates words (hyphens, dots, apostrophes, ...).
+_SEPARATORS = re.compile(r"[\W_]+")
+_LATIN_ARTICLES = ("al", "el")
+_ARABIC_ARTICLE = "ال"
+_ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
+SIDE_SEPARATOR = " | "
+NAME_NORM_MAX = 500  # the width of Patient.name_norm
+
+
+def fold_digits(value: str) -> str:
+    """Arabic-Indic and Persian digits as ASCII digits."""
+    return value.translate(_FOLD)
 
 
 def normalize_text(value: str) -> str:
-    """Casefolded, accents and tashkeel stripped, Arabic letter variants folded."""
-    value = _ARABIC_DIACRITICS.sub("", value).translate(_FOLD)
+    """Casefolded, accents and tashkeel stripped, Arabic letter variants and digits folded,
+    punctuation turned into single spaces."""
+    value = _ARABIC_MARKS.sub("", value).translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", value)
-    latin = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _SPACES.sub(" ", unicodedata.normalize("NFC", latin).casefold()).strip()
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    # NFKD took the hamza off أ/إ/آ as a combining mark, which the fold above already did;
+    # recompose so the Arabic letters stay single code points.
+    folded = unicodedata.normalize("NFC", bare).casefold().translate(_FOLD)
+    return _SEPARATORS.sub(" ", folded).strip()
+
+
+def is_arabic(value: str) -> bool:
+    return _ARABIC_LETTER.search(value) is not None
+
+
+def _glue_articles(words: list[str]) -> list[str]:
+    """'al rashid' -> 'alrashid', 'ال رشيد' -> 'الرشيد' (a lone article joins the next word)."""
+    glued: list[str] = []
+    pending = ""
+    for word in words:
+        if word in _LATIN_ARTICLES or word == _ARABIC_ARTICLE:
+            pending += word
+            continue
+        glued.append(pending + word)
+        pending = ""
+    if pending:
+        glued.append(pending)
+    return glued
+
+
+def _bare_word(word: str) -> str | None:
+    """An Arabic word without its glued article ('الرشيد' -> 'رشيد'). A glued Latin article
+    is not guessed ("alice" is not "al" + "ice"); "Al-Rashid" is caught when written apart."""
+    if word.startswith(_ARABIC_ARTICLE) and len(word) >= len(_ARABIC_ARTICLE) + 2:
+        return word[len(_ARABIC_ARTICLE) :]
+    return None
+
+
+def _name_words(value: str) -> list[str]:
+    words = normalize_text(value).split()
+    out: list[str] = []
+    for index, word in enumerate(words):
+        if (word in _LATIN_ARTICLES or word == _ARABIC_ARTICLE) and index + 1 < len(words):
+            continue
+        previous = words[index - 1] if index else ""
+        if previous in _LATIN_ARTICLES or previous == _ARABIC_ARTICLE:
+            out.append(previous + word)
+            out.append(word)
+            continue
+        out.append(word)
+        bare = _bare_word(word)
+        if bare:
+            out.append(bare)
+    return out
 
 
 def patient_name_norm(name_en: str, name_ar: str | None) -> str:
-    return " | ".join(normalize_text(part) for part in (name_en, name_ar) if part)
+    """The stored search form of a patient's names (see the module docstring)."""
+    sides = [" ".join(_name_words(part)) for part in (name_en, name_ar) if part]
+    return (" " + SIDE_SEPARATOR.join(side for side in sides if side))[:NAME_NORM_MAX]
+
+
+def search_text(query: str) -> str:
+    """A typed name query folded like the stored names: 'Al-Rashid' -> 'alrashid'."""
+    return " ".join(_glue_articles(normalize_text(query).split()))
 
 
 def normalize_phone(value: str) -> str:
     """Digits of the national number: +966 5x.., 00966 5x.. and 05x.. all become 5x..."""
-    digits = re.sub(r"\D", "", value.translate(_FOLD))
+    digits = re.sub(r"\D", "", fold_digits(value))
     for prefix in ("00966", "966", "0"):
         if digits.startswith(prefix) and len(digits) > len(prefix) + 6:
             return digits[len(prefix) :]
     return digits
+
+
+def phone_query_prefixes(value: str) -> list[str]:
+    """What a typed phone fragment may be the start of, in stored (national) form:
+    '0501', '+966501', '00966 501' and '501' all give '501'."""
+    digits = re.sub(r"\D", "", fold_digits(value))
+    if not digits:
+        return []
+    options = [digits]
+    for prefix in ("00966", "966", "0"):
+        if digits.startswith(prefix) and len(digits) > len(prefix):
+            options = [digits[len(prefix) :]]
+            # A bare "966..." may also be the start of a local number; keep both readings.
+            if prefix == "966" and not value.lstrip().startswith("+"):
+                options.append(digits)
+            break
+    return options

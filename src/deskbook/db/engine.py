@@ -21,7 +21,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+)
 from sqlalchemy.orm import Session
 
 from deskbook.errors import Busy, DatabaseError
@@ -155,6 +161,28 @@ def is_busy_error(exc: BaseException) -> bool:
     return isinstance(orig, sqlite3.OperationalError) and "locked" in str(orig)
 
 
+def is_connection_error(exc: BaseException) -> bool:
+    """The server went away or cannot be reached (stopped, restarted, network cut), as opposed
+    to a statement it refused: the work can be tried again once it is back."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    if orig is None or isinstance(orig, sqlite3.Error):
+        return False
+    sqlstate = getattr(orig, "sqlstate", None)
+    if sqlstate is None:
+        # libpq gave up before the server said anything (refused, reset, timed out).
+        return isinstance(exc, OperationalError | InterfaceError)
+    # Class 08 is a connection exception; 57P01-57P03 a server shutting down or starting up.
+    return sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
+
+
+def _unreachable(engine: Engine, exc: DBAPIError) -> DatabaseError:
+    return DatabaseError(describe_connect_error(engine, exc))
+
+
 def violated_rule(exc: IntegrityError) -> str | None:
     """Which named schema rule an IntegrityError broke, on either engine."""
     orig = exc.orig
@@ -188,6 +216,13 @@ def write_session(engine: Engine) -> Iterator[Session]:
             session.rollback()
             if is_busy_error(exc):
                 raise Busy() from exc
+            if is_connection_error(exc):
+                raise _unreachable(engine, exc) from exc
+            raise
+        except DBAPIError as exc:
+            session.rollback()
+            if is_connection_error(exc):
+                raise _unreachable(engine, exc) from exc
             raise
         except BaseException:
             session.rollback()
@@ -199,6 +234,10 @@ def read_session(engine: Engine) -> Iterator[Session]:
     with Session(bind=engine, expire_on_commit=False, autoflush=False) as session:
         try:
             yield session
+        except DBAPIError as exc:
+            if is_connection_error(exc):
+                raise _unreachable(engine, exc) from exc
+            raise
         finally:
             session.rollback()
 

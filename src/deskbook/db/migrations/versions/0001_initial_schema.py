@@ -618,10 +618,13 @@ _BLOCK_CLASH = """EXISTS (SELECT 1 FROM provider_block b
       AND b.start_at < NEW.end_at AND NEW.start_at < b.end_at)"""
 
 _PATIENT_CLASH = """NEW.status <> 'CANCELLED' AND EXISTS (SELECT 1 FROM appointment a
-    WHERE a.patient_id = NEW.patient_id AND a.id <> NEW.id AND a.status <> 'CANCELLED'
+    WHERE a.tenant_id = NEW.tenant_id AND a.patient_id = NEW.patient_id AND a.id <> NEW.id
+      AND a.status <> 'CANCELLED'
       AND a.start_at < NEW.end_at AND NEW.start_at < a.end_at)"""
 
 # SQLite compares the stored UTC text; every time is written in one fixed-width format.
+# The tenant_id term lets the patient rule seek ix_appointment_patient_start (tenant_id,
+# patient_id, start_at); without it every insert scanned the whole appointment table.
 _SQLITE_RULES = [
     f"""CREATE TRIGGER ex_provider_block_overlap_insert BEFORE INSERT ON provider_block
         WHEN {_BLOCK_CLASH}

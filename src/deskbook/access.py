@@ -1,0 +1,107 @@
+"""Who may do what, and the checks every input passes before it reaches a query.
+
+An id from another tenant is NotFound, never PermissionDenied: a desk must not learn that a
+row exists elsewhere.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from deskbook.db.models import Role
+from deskbook.errors import InvalidInput, NotFound, PermissionDenied
+
+T = TypeVar("T")
+
+# How far ahead a desk may book or look: beyond this a date is a typo, not a plan.
+HORIZON_DAYS = 2 * 366
+
+BOOKERS = frozenset({Role.ADMIN, Role.FRONT_DESK})
+ADMINS = frozenset({Role.ADMIN})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The logged-in staff member as the domain modules need them."""
+
+    staff_id: uuid.UUID
+    tenant_id: uuid.UUID
+    role: str
+    provider_id: uuid.UUID | None
+    tz: ZoneInfo
+
+    def today(self) -> date:
+        return datetime.now(self.tz).date()
+
+    def local_day(self, moment: datetime) -> date:
+        return moment.astimezone(self.tz).date()
+
+
+def require(actor: Actor, roles: frozenset[Role], what: str) -> None:
+    if actor.role not in roles:
+        raise PermissionDenied(f"Your role ({actor.role.replace('_', ' ').lower()}) cannot {what}.")
+
+
+def as_id(value: Any, what: str) -> uuid.UUID:
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value.strip())
+        except ValueError:
+            pass
+    raise InvalidInput(f"That is not a valid {what} id.")
+
+
+def opt_id(value: Any, what: str) -> uuid.UUID | None:
+    return None if value is None or value == "" else as_id(value, what)
+
+
+def get_owned(session: Session, model: type[T], row_id: uuid.UUID, actor: Actor, what: str) -> T:
+    """The row if it exists in the actor's tenant, else NotFound with a sentence."""
+    row = session.get(model, row_id)
+    if row is None or getattr(row, "tenant_id", None) != actor.tenant_id:
+        raise NotFound(f"No such {what}.")
+    return row
+
+
+def lock_owned(session: Session, model: type[T], row_id: uuid.UUID, actor: Actor, what: str) -> T:
+    """Like get_owned, under a row lock (PostgreSQL; SQLite already holds the write lock),
+    re-read so a row another desk just changed is seen as it is now."""
+    row = session.get(model, row_id, with_for_update=True, populate_existing=True)
+    if row is None or getattr(row, "tenant_id", None) != actor.tenant_id:
+        raise NotFound(f"No such {what}.")
+    return row
+
+
+def aware(moment: Any, what: str = "time") -> datetime:
+    if not isinstance(moment, datetime):
+        raise InvalidInput(f"The {what} must be a date and time.")
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        raise InvalidInput(f"The {what} must carry a time zone.")
+    return moment.astimezone(UTC)
+
+
+def future_time(moment: Any, what: str = "time") -> datetime:
+    """An aware time that has not passed and is within the booking horizon."""
+    when = aware(moment, what)
+    now = datetime.now(UTC)
+    if when < now:
+        raise InvalidInput(f"That {what} has already passed.")
+    if when > now + timedelta(days=HORIZON_DAYS):
+        raise InvalidInput(f"That {what} is too far ahead; pick one within two years.")
+    return when
+
+
+def a_day(value: Any, what: str = "day") -> date:
+    if isinstance(value, datetime) or not isinstance(value, date):
+        raise InvalidInput(f"The {what} must be a date.")
+    if abs((value - date.today()).days) > HORIZON_DAYS * 5:
+        raise InvalidInput(f"The {what} {value.isoformat()} is too far from today.")
+    return value

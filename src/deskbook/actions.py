@@ -1,0 +1,170 @@
+"""The one registry of the front desk's actions.
+
+Each action is declared once here, with an id, a default key and the words shown for it. The
+screens take their BINDINGS from it, the help screen lists it, the command palette offers it,
+and a receptionist can move any key with DESKBOOK_KEYMAP, e.g.
+
+    DESKBOOK_KEYMAP="patient.book=f5;search.new_patient=ctrl+n"
+
+Keys that terminals mangle (ctrl+j/m/i/h are Enter/Tab/Backspace in disguise, alt+ arrives as
+escape sequences over ssh) are refused in defaults and in a keymap alike.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+KEYMAP_ENV = "DESKBOOK_KEYMAP"
+MANGLED_KEYS = frozenset({"ctrl+j", "ctrl+m", "ctrl+i", "ctrl+h"})
+
+
+@dataclass(frozen=True)
+class DeskAction:
+    id: str
+    key: str
+    action: str
+    description: str
+    show: bool = True
+    priority: bool = False
+
+    @property
+    def scope(self) -> str:
+        return self.id.split(".", 1)[0]
+
+
+def _a(
+    id: str, key: str, action: str, description: str, *, show: bool = True, priority: bool = False
+) -> DeskAction:
+    return DeskAction(id, key, action, description, show, priority)
+
+
+# Scope "app" is bound on the App (works on every screen); the others on the screen whose
+# SCOPE names them. Order is the order in the footer and the help screen.
+ACTIONS: tuple[DeskAction, ...] = (
+    _a("app.help", "f1", "help", "Keys"),
+    _a("app.search", "f2", "search", "Search"),
+    _a("app.day_sheet", "f3", "day_sheet", "Day sheet"),
+    _a("app.quit", "ctrl+q", "quit", "Quit", priority=True),
+    _a("login.submit", "enter", "submit", "Sign in"),
+    _a("search.open", "enter", "open", "Open"),
+    _a("search.new_patient", "n", "new_patient", "New patient"),
+    _a("search.focus", "slash", "focus_search", "Find", show=False),
+    _a("search.down", "down", "move(1)", "Next row", show=False),
+    _a("search.up", "up", "move(-1)", "Previous row", show=False),
+    _a("search.clear", "escape", "clear", "Clear", show=False),
+    _a("register.save", "enter", "save", "Save"),
+    _a("register.cancel", "escape", "cancel", "Cancel"),
+    _a("patient.book", "b", "book", "Book"),
+    _a("patient.cancel", "x", "cancel_appointment", "Cancel appt"),
+    _a("patient.back", "escape", "back", "Back"),
+    _a("type.single", "s", "choose('single')", "Single"),
+    _a("type.package", "p", "choose('package')", "Package"),
+    _a("type.group", "g", "choose('group')", "Group"),
+    _a("type.cancel", "escape", "cancel", "Cancel"),
+    _a("chooser.use", "enter", "use", "Use"),
+    _a("chooser.assign", "a", "assign", "Assign & use"),
+    _a("chooser.switch", "tab", "switch_pane", "Other pane"),
+    _a("chooser.cancel", "escape", "cancel", "Back"),
+    _a("pick.choose", "enter", "choose", "Choose"),
+    _a("pick.first", "f", "first_available", "First available"),
+    _a("pick.cancel", "escape", "cancel", "Back"),
+    _a("slots.prev_day", "left", "day(-1)", "Prev day"),
+    _a("slots.next_day", "right", "day(1)", "Next day"),
+    _a("slots.choose", "enter", "choose", "Choose"),
+    _a("slots.cancel", "escape", "cancel", "Back"),
+    _a("confirm.yes", "enter", "confirm", "Confirm"),
+    _a("confirm.no", "escape", "cancel", "Back"),
+    _a("group.prev_day", "left", "day(-1)", "Prev day"),
+    _a("group.next_day", "right", "day(1)", "Next day"),
+    _a("group.join", "enter", "join", "Join"),
+    _a("group.cancel", "escape", "cancel", "Back"),
+    _a("day.prev_day", "left", "day(-1)", "Prev day"),
+    _a("day.next_day", "right", "day(1)", "Next day"),
+    _a("day.check_in", "a", "status('check_in')", "Arrived"),
+    _a("day.complete", "c", "status('complete')", "Complete"),
+    _a("day.no_show", "n", "status('no_show')", "No-show"),
+    _a("day.cancel", "x", "cancel_appointment", "Cancel"),
+    _a("day.reschedule", "r", "reschedule", "Reschedule"),
+    _a("day.back", "escape", "back", "Back"),
+    _a("reason.save", "enter", "save", "Cancel appt"),
+    _a("reason.cancel", "escape", "cancel", "Keep it"),
+)
+
+SCOPE_TITLES = {
+    "app": "Everywhere",
+    "login": "Sign in",
+    "search": "Patient search",
+    "register": "New patient",
+    "patient": "Patient",
+    "type": "Appointment type",
+    "chooser": "Package chooser",
+    "pick": "Service, clinic, provider",
+    "slots": "Slots",
+    "confirm": "Confirm",
+    "group": "Group sessions",
+    "day": "Day sheet",
+    "reason": "Cancel reason",
+}
+
+
+def actions_of(scope: str) -> tuple[DeskAction, ...]:
+    return tuple(a for a in ACTIONS if a.scope == scope)
+
+
+def bindings(scope: str) -> list[Binding]:
+    """The BINDINGS of a screen (or of the App for scope "app"); the id is what a keymap names."""
+    return [
+        Binding(a.key, a.action, a.description, show=a.show, priority=a.priority, id=a.id)
+        for a in actions_of(scope)
+    ]
+
+
+def _usable_key(key: str) -> bool:
+    parts = [k.strip() for k in key.split(",") if k.strip()]
+    return bool(parts) and not any(
+        k in MANGLED_KEYS or k.startswith(("alt+", "meta+")) for k in parts
+    )
+
+
+def parse_keymap(text: str) -> tuple[dict[str, str], list[str]]:
+    """Parse "id=key;id=key" into a keymap and the list of entries that were refused."""
+    known = {a.id for a in ACTIONS}
+    keymap: dict[str, str] = {}
+    refused: list[str] = []
+    for entry in text.replace("\n", ";").split(";"):
+        entry = entry.strip()
+        if not entry:
+            continue
+        binding_id, sep, key = (s.strip() for s in entry.partition("="))
+        if not sep or binding_id not in known or not _usable_key(key):
+            refused.append(entry)
+            continue
+        keymap[binding_id] = key
+    return keymap, refused
+
+
+def keymap_from_env(env: Mapping[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+    return parse_keymap((os.environ if env is None else env).get(KEYMAP_ENV, ""))
+
+
+def key_of(action: DeskAction, keymap: Mapping[str, str]) -> str:
+    return keymap.get(action.id, action.key)
+
+
+def describe_keys(scopes: Iterable[str], keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
+    """(scope title, key, description) rows for the help screen, in registry order."""
+    wanted = list(scopes)
+    return [
+        (SCOPE_TITLES.get(a.scope, a.scope), key_of(a, keymap), a.description)
+        for scope in wanted
+        for a in actions_of(scope)
+    ]
+
+
+def check_defaults() -> list[str]:
+    """Ids whose default key is one terminals mangle (kept empty by a test)."""
+    return [a.id for a in ACTIONS if not _usable_key(a.key)]

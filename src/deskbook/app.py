@@ -1,0 +1,130 @@
+"""The Textual App: signs a receptionist in and holds the staff-scoped Desk session.
+
+Everything the desk does lives in the screens (deskbook.screens); this file only wires the
+keymap, the theme, the global actions and a clean exit when the terminal goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from textual.app import App, SystemCommand
+from textual.screen import Screen
+
+from deskbook.actions import ACTIONS, actions_of, bindings, key_of, keymap_from_env
+
+if TYPE_CHECKING:
+    from deskbook.desk import Desk
+
+
+class DeskApp(App[None]):
+    CSS_PATH = "app.tcss"
+    TITLE = "deskbook"
+    BINDINGS = bindings("app")
+
+    def __init__(self, desk: Desk, username: str | None = None, password: str | None = None):
+        super().__init__()
+        self.desk = desk
+        self.username = username
+        # Only for tests and the benchmark: sign in without typing.
+        self.password = password
+        self.session: Any = None
+        self.keymap, self.refused_keys = keymap_from_env()
+        # Receptionists over ssh: nothing slides, nothing fades.
+        self.animation_level = "none"
+
+    def on_mount(self) -> None:
+        from deskbook.screens.login import LoginScreen
+
+        self.push_screen(LoginScreen(self.username, self.password))
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        if self.refused_keys:
+            self.notify(
+                "Ignored in DESKBOOK_KEYMAP: " + "; ".join(self.refused_keys), severity="warning"
+            )
+        self.theme = _theme_for(self.console.color_system)
+        # The terminal went away (ssh dropped, window closed): leave, do not spin.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+
+    def signed_in(self, session: Any) -> None:
+        from deskbook.screens.search import SearchScreen
+
+        self.session = session
+        staff = session.staff
+        self.title = getattr(staff, "tenant_name", None) or "deskbook"
+        self.sub_title = f"{staff.display_name} ({staff.role.replace('_', ' ').lower()})"
+        self.switch_screen(SearchScreen())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return not (action in ("search", "day_sheet") and self.session is None)
+
+    def action_help(self) -> None:
+        from deskbook.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(getattr(self.screen, "SCOPE", ""), self.keymap))
+
+    async def action_search(self) -> None:
+        from deskbook.screens.search import SearchScreen
+
+        while len(self.screen_stack) > 2 and not isinstance(self.screen, SearchScreen):
+            await self.pop_screen()
+        if isinstance(self.screen, SearchScreen):
+            self.screen.focus_search()
+
+    def action_day_sheet(self) -> None:
+        from deskbook.screens.daysheet import DaySheetScreen
+
+        if not isinstance(self.screen, DaySheetScreen):
+            self.push_screen(DaySheetScreen())
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers the registry's actions that the screen allows right now."""
+        scope = getattr(screen, "SCOPE", "")
+        for action in (*actions_of(scope), *actions_of("app")):
+            target: Any = self if action.scope == "app" else screen
+            name = action.action.split("(", 1)[0]
+            if target.check_action(name, ()) is False:
+                continue
+            if action.scope == "app" and action.id == "app.quit":
+                continue
+            yield SystemCommand(
+                action.description,
+                f"{key_of(action, self.keymap)}  ·  {action.id}",
+                partial(self.call_later, target.run_action, action.action),
+            )
+        yield from super().get_system_commands(screen)
+
+
+def _theme_for(color_system: str | None) -> str:
+    """ANSI colours in a 16-colour terminal or with NO_COLOR, so text stays readable."""
+    chosen = os.environ.get("DESKBOOK_THEME")
+    if chosen:
+        return chosen
+    if os.environ.get("NO_COLOR") or color_system in (None, "standard", "windows"):
+        return "ansi-dark"
+    return "textual-dark"
+
+
+def run_app(url: str, username: str | None = None) -> None:
+    """Open the database first, so a wrong URL is one line from the CLI, then the screens."""
+    from deskbook.desk import Desk
+
+    desk = Desk.open(url)
+    try:
+        DeskApp(desk, username=username).run()
+    finally:
+        close = getattr(desk, "close", None)
+        if close is not None:
+            close()
+
+
+__all__ = ["ACTIONS", "DeskApp", "run_app"]

@@ -1,0 +1,89 @@
+"""The audit trail: one event per write, in the same transaction as the write."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskbook.access import Actor
+from deskbook.db.models import AuditEvent, Staff
+from deskbook.results import AuditView
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, uuid.UUID | Decimal):
+        return str(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _json(data: dict[str, Any] | None) -> str | None:
+    if data is None:
+        return None
+    return json.dumps({k: _plain(v) for k, v in data.items()}, ensure_ascii=False, sort_keys=True)
+
+
+def record(
+    session: Session,
+    tenant_id: uuid.UUID,
+    staff_id: uuid.UUID | None,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    session.add(
+        AuditEvent(
+            tenant_id=tenant_id,
+            staff_id=staff_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            before=_json(before),
+            after=_json(after),
+        )
+    )
+
+
+def log(
+    session: Session,
+    actor: Actor,
+    action: str,
+    entity: str,
+    entity_id: uuid.UUID | None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+) -> None:
+    record(session, actor.tenant_id, actor.staff_id, action, entity, entity_id, before, after)
+
+
+def recent(session: Session, actor: Actor, limit: int) -> list[AuditView]:
+    limit = max(1, min(int(limit), 1000))
+    rows = session.execute(
+        select(AuditEvent, Staff.username)
+        .outerjoin(Staff, Staff.id == AuditEvent.staff_id)
+        .where(AuditEvent.tenant_id == actor.tenant_id)
+        .order_by(AuditEvent.at.desc(), AuditEvent.id)
+        .limit(limit)
+    ).all()
+    return [
+        AuditView(
+            id=e.id,
+            at=e.at,
+            staff_username=username,
+            action=e.action,
+            entity=e.entity,
+            entity_id=e.entity_id,
+            before=e.before,
+            after=e.after,
+        )
+        for e, username in rows
+    ]

@@ -1,0 +1,420 @@
+"""Booking, cancelling, rescheduling and the visit's status, under the locks that decide.
+
+Lock order, the same in every write so two desks never wait on each other in a circle:
+patient, (the appointment being changed), purchase, group session, provider(s) by id. Only
+writes that hold the patient's lock touch that patient's appointments in more than one row.
+SQLite has one writer at a time (BEGIN IMMEDIATE), so there the locks cost nothing."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from deskbook import audit, schedule
+from deskbook.access import Actor, get_owned, lock_owned
+from deskbook.db.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Clinic,
+    GroupSession,
+    PackagePurchase,
+    Patient,
+    Provider,
+    ProviderBlock,
+    PurchaseQuota,
+    PurchaseStatus,
+    Service,
+)
+from deskbook.errors import (
+    GroupFull,
+    InvalidInput,
+    NotPatientsPackage,
+    PackageExhausted,
+    PackageExpired,
+    PatientBusy,
+    SlotTaken,
+)
+from deskbook.results import AppointmentView
+
+S = AppointmentStatus
+OPEN = (S.BOOKED, S.CONFIRMED, S.ARRIVED)
+NOT_STARTED = (S.BOOKED, S.CONFIRMED)
+
+
+def views(session: Session, actor: Actor, *conditions: object) -> list[AppointmentView]:
+    totals = (
+        select(PurchaseQuota.purchase_id, func.sum(PurchaseQuota.quota).label("total"))
+        .where(PurchaseQuota.tenant_id == actor.tenant_id)
+        .group_by(PurchaseQuota.purchase_id)
+        .subquery()
+    )
+    rows = session.execute(
+        select(Appointment, Patient, Clinic, Service, Provider, totals.c.total)
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .join(Clinic, Clinic.id == Appointment.clinic_id)
+        .join(Service, Service.id == Appointment.service_id)
+        .join(Provider, Provider.id == Appointment.provider_id)
+        .outerjoin(totals, totals.c.purchase_id == Appointment.purchase_id)
+        .where(Appointment.tenant_id == actor.tenant_id, *conditions)
+        .order_by(Appointment.start_at, Provider.name_en, Appointment.id)
+    ).all()
+    return [
+        AppointmentView(
+            id=a.id,
+            patient_id=p.id,
+            patient_name_en=p.name_en,
+            patient_name_ar=p.name_ar,
+            patient_mrn=p.mrn,
+            clinic_id=c.id,
+            clinic_name_en=c.name_en,
+            service_id=s.id,
+            service_name_en=s.name_en,
+            provider_id=pr.id,
+            provider_name_en=pr.name_en,
+            start=a.start_at.astimezone(actor.tz),
+            end=a.end_at.astimezone(actor.tz),
+            status=str(a.status),
+            kind=str(a.kind),
+            purchase_id=a.purchase_id,
+            session_number=a.session_number,
+            session_total=int(total) if total is not None else None,
+            group_session_id=a.group_session_id,
+            notes=a.notes,
+        )
+        for a, p, c, s, pr, total in rows
+    ]
+
+
+def view(session: Session, actor: Actor, appointment_id: uuid.UUID) -> AppointmentView:
+    return views(session, actor, Appointment.id == appointment_id)[0]
+
+
+def _snapshot(a: Appointment) -> dict[str, object]:
+    return {
+        "status": a.status,
+        "start": a.start_at,
+        "provider_id": a.provider_id,
+        "session_number": a.session_number,
+    }
+
+
+def patient_clash(
+    session: Session,
+    patient_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    skip: uuid.UUID | None = None,
+) -> bool:
+    stmt = select(Appointment.id).where(
+        Appointment.patient_id == patient_id,
+        Appointment.status != S.CANCELLED,
+        Appointment.start_at < end,
+        Appointment.end_at > start,
+    )
+    if skip is not None:
+        stmt = stmt.where(Appointment.id != skip)
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def renumber(session: Session, purchase_id: uuid.UUID) -> None:
+    """Session numbers 1..k in start order. Two passes: the unique index on (purchase,
+    session_number) is checked row by row on PostgreSQL, so every row that moves first goes
+    to a number above all current ones, then to its place."""
+    session.flush()
+    rows = session.scalars(
+        select(Appointment)
+        .where(Appointment.purchase_id == purchase_id, Appointment.status != S.CANCELLED)
+        .order_by(Appointment.start_at, Appointment.created_at, Appointment.id)
+    ).all()
+    wanted = {a.id: n for n, a in enumerate(rows, start=1)}
+    moving = [a for a in rows if a.session_number != wanted[a.id]]
+    if not moving:
+        return
+    top = max([len(rows)] + [a.session_number or 0 for a in rows])
+    for n, a in enumerate(moving, start=1):
+        a.session_number = top + n
+    session.flush()
+    for a in moving:
+        a.session_number = wanted[a.id]
+    session.flush()
+
+
+def _check_purchase(
+    session: Session,
+    actor: Actor,
+    purchase: PackagePurchase,
+    patient: Patient,
+    service: Service,
+    start: datetime,
+    counting: bool,
+) -> None:
+    if purchase.patient_id != patient.id:
+        raise NotPatientsPackage()
+    if purchase.status == PurchaseStatus.CANCELLED:
+        raise PackageExhausted("This package was cancelled; it has no sessions to use.")
+    expiry = purchase.expiry_date
+    if purchase.status == PurchaseStatus.EXPIRED or expiry < actor.today():
+        raise PackageExpired(f"This package expired on {expiry.isoformat()}.")
+    if actor.local_day(start) > expiry:
+        raise PackageExpired(
+            f"This package expires on {expiry.isoformat()}; pick a day up to then."
+        )
+    if not counting:
+        return
+    quota = session.scalar(
+        select(PurchaseQuota.quota).where(
+            PurchaseQuota.purchase_id == purchase.id, PurchaseQuota.service_id == service.id
+        )
+    )
+    if quota is None:
+        raise InvalidInput(f"This package does not include {service.name_en}.")
+    used = session.scalar(
+        select(func.count(Appointment.id)).where(
+            Appointment.purchase_id == purchase.id,
+            Appointment.service_id == service.id,
+            Appointment.status != S.CANCELLED,
+        )
+    )
+    if (used or 0) >= quota:
+        raise PackageExhausted(f"This package has no {service.name_en} sessions left.")
+
+
+def book(
+    session: Session,
+    actor: Actor,
+    patient_id: uuid.UUID,
+    service_id: uuid.UUID,
+    provider_id: uuid.UUID,
+    start: datetime,
+    purchase_id: uuid.UUID | None,
+    group_id: uuid.UUID | None,
+    notes: str | None,
+) -> AppointmentView:
+    if purchase_id is not None and group_id is not None:
+        raise InvalidInput("A group seat is not paid from a package; choose one or the other.")
+    if notes is not None and len(notes) > 2000:
+        raise InvalidInput("The notes are too long (2000 characters at most).")
+    service = get_owned(session, Service, service_id, actor, "service")
+    get_owned(session, Provider, provider_id, actor, "provider")
+    patient = lock_owned(session, Patient, patient_id, actor, "patient")
+    purchase = (
+        lock_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
+        if purchase_id is not None
+        else None
+    )
+    group = (
+        lock_owned(session, GroupSession, group_id, actor, "group session")
+        if group_id is not None
+        else None
+    )
+    provider = lock_owned(session, Provider, provider_id, actor, "provider")
+    end = start + timedelta(minutes=service.duration_minutes)
+    if group is not None:
+        _check_group(session, group, service, provider, start)
+        start, end = group.start_at, group.end_at
+    else:
+        schedule.check_delivers(session, provider, service)
+        schedule.check_working(session, actor, provider, service.clinic_id, start, end)
+        if purchase is not None:
+            _check_purchase(session, actor, purchase, patient, service, start, counting=True)
+        if schedule.provider_clash(session, provider.id, start, end):
+            raise SlotTaken()
+    if patient_clash(session, patient.id, start, end):
+        raise PatientBusy(f"{patient.name_en} already has an appointment at that time.")
+    kind = AppointmentKind.SINGLE
+    if purchase is not None:
+        kind = AppointmentKind.PACKAGE
+    elif group is not None:
+        kind = AppointmentKind.GROUP
+    appointment = Appointment(
+        tenant_id=actor.tenant_id,
+        patient_id=patient.id,
+        clinic_id=service.clinic_id,
+        service_id=service.id,
+        provider_id=provider.id,
+        start_at=start,
+        end_at=end,
+        kind=kind,
+        status=S.BOOKED,
+        purchase_id=purchase.id if purchase else None,
+        # A number no live row holds; renumber() puts it in its place by start time.
+        session_number=_free_number(session, purchase.id) if purchase else None,
+        group_session_id=group.id if group else None,
+        booked_by=actor.staff_id,
+        notes=notes.strip() if notes and notes.strip() else None,
+    )
+    session.add(appointment)
+    session.flush()
+    if group is None:
+        session.add(
+            ProviderBlock(
+                tenant_id=actor.tenant_id,
+                provider_id=provider.id,
+                start_at=start,
+                end_at=end,
+                appointment_id=appointment.id,
+            )
+        )
+    if purchase is not None:
+        renumber(session, purchase.id)
+    session.flush()
+    audit.log(session, actor, "book", "appointment", appointment.id, after=_snapshot(appointment))
+    return view(session, actor, appointment.id)
+
+
+def _free_number(session: Session, purchase_id: uuid.UUID) -> int:
+    top = session.scalar(
+        select(func.max(Appointment.session_number)).where(
+            Appointment.purchase_id == purchase_id, Appointment.status != S.CANCELLED
+        )
+    )
+    return (top or 0) + 1
+
+
+def _check_group(
+    session: Session,
+    group: GroupSession,
+    service: Service,
+    provider: Provider,
+    start: datetime,
+) -> None:
+    if group.cancelled:
+        raise InvalidInput("That group session was cancelled.")
+    if group.service_id != service.id or group.provider_id != provider.id:
+        raise InvalidInput("That group session is for another service or provider.")
+    if start != group.start_at:
+        raise InvalidInput("That time is not the group session's time.")
+    if group.start_at <= datetime.now(UTC):
+        raise InvalidInput("That group session has already started.")
+    taken = session.scalar(
+        select(func.count(Appointment.id)).where(
+            Appointment.group_session_id == group.id, Appointment.status != S.CANCELLED
+        )
+    )
+    if (taken or 0) >= group.capacity:
+        raise GroupFull(f"That group session is full ({group.capacity} of {group.capacity}).")
+
+
+def _lock_for_change(
+    session: Session, actor: Actor, appointment_id: uuid.UUID, provider_ids: set[uuid.UUID]
+) -> Appointment:
+    """Every lock a change of this appointment needs, in the house order; the appointment as it
+    is now, after the locks."""
+    seen = get_owned(session, Appointment, appointment_id, actor, "appointment")
+    lock_owned(session, Patient, seen.patient_id, actor, "patient")
+    # Every move of a patient's appointment holds the patient's lock, so from here on the row
+    # read again is the one the other locks must follow.
+    seen = lock_owned(session, Appointment, appointment_id, actor, "appointment")
+    if seen.purchase_id is not None:
+        lock_owned(session, PackagePurchase, seen.purchase_id, actor, "package purchase")
+    if seen.group_session_id is not None:
+        lock_owned(session, GroupSession, seen.group_session_id, actor, "group session")
+    for pid in sorted({seen.provider_id, *provider_ids}, key=str):
+        lock_owned(session, Provider, pid, actor, "provider")
+    return seen
+
+
+def _refuse(appointment: Appointment, allowed: tuple[S, ...], doing: str) -> None:
+    if appointment.status not in allowed:
+        state = appointment.status.replace("_", "-").lower()
+        raise InvalidInput(f"This appointment is {state}; it cannot be {doing}.")
+
+
+def cancel(
+    session: Session, actor: Actor, appointment_id: uuid.UUID, reason: str | None
+) -> AppointmentView:
+    reason = (reason or "").strip() or None
+    if reason is not None and len(reason) > 500:
+        raise InvalidInput("The reason is too long (500 characters at most).")
+    appointment = _lock_for_change(session, actor, appointment_id, set())
+    _refuse(appointment, OPEN, "cancelled")
+    before = _snapshot(appointment)
+    appointment.status = S.CANCELLED
+    appointment.cancel_reason = reason
+    appointment.updated_at = datetime.now(UTC)
+    session.flush()
+    block = session.scalar(
+        select(ProviderBlock).where(ProviderBlock.appointment_id == appointment.id)
+    )
+    if block is not None:
+        session.delete(block)
+    if appointment.purchase_id is not None:
+        renumber(session, appointment.purchase_id)
+    session.flush()
+    after = {**_snapshot(appointment), "reason": reason}
+    audit.log(session, actor, "cancel", "appointment", appointment.id, before, after)
+    return view(session, actor, appointment.id)
+
+
+def reschedule(
+    session: Session,
+    actor: Actor,
+    appointment_id: uuid.UUID,
+    new_start: datetime,
+    provider_id: uuid.UUID | None,
+) -> AppointmentView:
+    extra = {provider_id} if provider_id is not None else set()
+    appointment = _lock_for_change(session, actor, appointment_id, extra)
+    if appointment.kind == AppointmentKind.GROUP:
+        raise InvalidInput("A group seat moves with its group; cancel it and join another.")
+    _refuse(appointment, NOT_STARTED, "rescheduled")
+    provider = get_owned(
+        session, Provider, provider_id or appointment.provider_id, actor, "provider"
+    )
+    service = get_owned(session, Service, appointment.service_id, actor, "service")
+    patient = get_owned(session, Patient, appointment.patient_id, actor, "patient")
+    new_end = new_start + timedelta(minutes=service.duration_minutes)
+    schedule.check_delivers(session, provider, service)
+    schedule.check_working(session, actor, provider, service.clinic_id, new_start, new_end)
+    if appointment.purchase_id is not None:
+        purchase = get_owned(
+            session, PackagePurchase, appointment.purchase_id, actor, "package purchase"
+        )
+        _check_purchase(session, actor, purchase, patient, service, new_start, counting=False)
+    if schedule.provider_clash(session, provider.id, new_start, new_end, appointment.id):
+        raise SlotTaken()
+    if patient_clash(session, patient.id, new_start, new_end, appointment.id):
+        raise PatientBusy(f"{patient.name_en} already has an appointment at that time.")
+    before = _snapshot(appointment)
+    appointment.start_at, appointment.end_at = new_start, new_end
+    appointment.provider_id = provider.id
+    appointment.updated_at = datetime.now(UTC)
+    block = session.scalar(
+        select(ProviderBlock).where(ProviderBlock.appointment_id == appointment.id)
+    )
+    if block is not None:
+        block.provider_id, block.start_at, block.end_at = provider.id, new_start, new_end
+    session.flush()
+    if appointment.purchase_id is not None:
+        renumber(session, appointment.purchase_id)
+    audit.log(
+        session, actor, "reschedule", "appointment", appointment.id, before, _snapshot(appointment)
+    )
+    return view(session, actor, appointment.id)
+
+
+_TRANSITIONS: dict[str, tuple[tuple[S, ...], S, str]] = {
+    "check_in": (NOT_STARTED, S.ARRIVED, "checked in"),
+    "complete": (OPEN, S.COMPLETED, "completed"),
+    "no_show": (NOT_STARTED, S.NO_SHOW, "marked as a no-show"),
+}
+
+
+def set_status(
+    session: Session, actor: Actor, appointment_id: uuid.UUID, action: str
+) -> AppointmentView:
+    """check_in, complete or no_show. None of them frees the slot or the package session:
+    a no-show spent both."""
+    allowed, target, doing = _TRANSITIONS[action]
+    appointment = lock_owned(session, Appointment, appointment_id, actor, "appointment")
+    _refuse(appointment, allowed, doing)
+    before = _snapshot(appointment)
+    appointment.status = target
+    appointment.updated_at = datetime.now(UTC)
+    session.flush()
+    audit.log(session, actor, action, "appointment", appointment.id, before, _snapshot(appointment))
+    return view(session, actor, appointment.id)

@@ -1,0 +1,373 @@
+"""The demo clinic: `deskbook demo`.
+
+Builds "Riyadh Therapy Centre" into an empty database: staff logins (DEMO_LOGINS), clinics
+SLP / ABA / OT / PT with their services, providers with Sunday-Thursday schedules and some
+leave, a catalog with "10 SLP Sessions" and "20 ABA Therapy Package", and patients with
+purchases at every stage, group sessions with free and full seats, and appointments past and
+ahead. DEMO_PATIENTS (deskbook.db.demo_people) are always there and are what tests and the
+README rely on; the rest is random but repeatable for a given --seed and --patients.
+
+It refuses a database that already holds a clinic: demo logins (admin/admin) have no place next
+to real data. At a million patients it writes about 200,000 purchases and 3,000,000
+appointments; the big tables go in by executemany (SQLite) or COPY (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import random
+import time as clock
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
+from typing import Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table as RichTable
+from sqlalchemy import Connection, Engine, Table, insert, select, text
+
+from deskbook.db import demo_catalog as catalog
+from deskbook.db import models as m
+from deskbook.db.demo_load import writer_for
+from deskbook.db.demo_people import DEMO_PATIENT, DEMO_PATIENTS, DemoPatient
+from deskbook.db.demo_plan import (
+    APPOINTMENT_COLS,
+    BLOCK_COLS,
+    GROUP_COLS,
+    PATIENT_COLS,
+    PURCHASE_COLS,
+    QUOTA_COLS,
+    Pkg,
+    Planner,
+    Prov,
+    Reference,
+    Svc,
+    group_count,
+    history_days,
+    provider_count,
+    sort_blocks,
+)
+from deskbook.db.engine import make_engine, safe_url
+from deskbook.db.migrate import upgrade
+from deskbook.errors import DeskError
+from deskbook.passwords import hash_password
+
+__all__ = ["DEMO_LOGINS", "DEMO_PATIENT", "DEMO_PATIENTS", "DemoPatient", "build_demo"]
+
+DEMO_LOGINS = catalog.DEMO_LOGINS
+FUTURE_DAYS = 60
+CHUNK = 10_000
+BLOCK_BATCH = 50_000
+
+
+class DemoRefused(DeskError):
+    default_message = "The demo clinic is built only into an empty database."
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    tenant_id: str
+    patients: int
+    providers: int
+    purchases: int
+    appointments: int
+    group_sessions: int
+    seconds: float
+
+
+def build_demo(
+    url: str,
+    *,
+    patients: int = 2000,
+    seed: int = 7,
+    now: datetime | None = None,
+    show_progress: bool = False,
+    console: Console | None = None,
+) -> DemoSummary:
+    """Migrate the database at url and fill it with the demo clinic."""
+    if patients < len(DEMO_PATIENTS):
+        raise DeskError(f"The demo needs at least {len(DEMO_PATIENTS)} patients.")
+    started = clock.perf_counter()
+    upgrade(url)
+    engine = make_engine(url)
+    try:
+        _refuse_if_not_empty(engine)
+        rng = random.Random(seed)
+        now = now or datetime.now(UTC)
+        with _progress(show_progress, console) as progress:
+            summary = _fill(engine, rng, now, patients, progress)
+        return replace(summary, seconds=clock.perf_counter() - started)
+    finally:
+        engine.dispose()
+
+
+def run_demo_command(url: str, *, patients: int, seed: int) -> None:
+    console = Console()
+    summary = build_demo(url, patients=patients, seed=seed, show_progress=True, console=console)
+    console.print(
+        f"[bold green]Demo clinic ready[/] in {safe_url(url)} ({summary.seconds:.0f} s): "
+        f"{summary.patients:,} patients, {summary.providers:,} providers, "
+        f"{summary.purchases:,} package purchases, {summary.appointments:,} appointments, "
+        f"{summary.group_sessions:,} group sessions."
+    )
+    table = RichTable(title=f"{catalog.TENANT_NAME} — demo logins (for trying the app only)")
+    for heading in ("Username", "Password", "Role"):
+        table.add_column(heading)
+    for username, password, role, _ in DEMO_LOGINS:
+        table.add_row(username, password, role)
+    console.print(table)
+    console.print(f"Open it with: deskbook --db {safe_url(url)}")
+
+
+def _refuse_if_not_empty(engine: Engine) -> None:
+    with engine.connect() as conn:
+        name = conn.execute(select(m.Tenant.name).limit(1)).scalar()
+    if name is None:
+        return
+    where = safe_url(engine.url)
+    if name == catalog.TENANT_NAME:
+        raise DemoRefused(
+            f"{where} already holds the demo clinic; open it with `deskbook --db {where}`, "
+            "or build a new one into another database with --db."
+        )
+    raise DemoRefused(
+        f"{where} already holds the clinic '{name}'; the demo (with its admin/admin login) is "
+        "built only into an empty database — give another one with --db."
+    )
+
+
+@contextmanager
+def _progress(show: bool, console: Console | None) -> Iterator[Progress]:
+    progress = Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not show,
+        transient=False,
+    )
+    with progress:
+        yield progress
+
+
+def _fill(
+    engine: Engine, rng: random.Random, now: datetime, patients: int, progress: Progress
+) -> DemoSummary:
+    past_days = history_days(patients)
+    workdays = (past_days + FUTURE_DAYS) * 5 // 7
+    providers = provider_count(patients, workdays, len(catalog.PROVIDERS))
+    sqlite = engine.dialect.name == "sqlite"
+    t = {name: m.metadata.tables[name] for name in m.metadata.tables}
+    with _loading_connection(engine) as conn:
+        with conn.begin():
+            ref = _write_reference(conn, rng, now, providers)
+        planner = Planner(ref, rng, now, catalog.TENANT_TIMEZONE, past_days, FUTURE_DAYS, patients)
+        writer = writer_for(conn)
+        with conn.begin():
+            _write_time_off(conn, planner, ref, t["provider_time_off"])
+            groups, blocks = planner.group_sessions(group_count(patients))
+            writer.write(t["group_session"], GROUP_COLS, groups)
+            if not sqlite:
+                writer.write(t["provider_block"], BLOCK_COLS, blocks)
+        held = list(blocks) if sqlite else []
+        task = progress.add_task("Patients", total=patients)
+        purchases = appointments = 0
+        done = 0
+        while done < patients:
+            count = min(CHUNK, patients - done)
+            chunk = planner.chunk(count)
+            with conn.begin():
+                writer.write(t["patient"], PATIENT_COLS, chunk.patients)
+                writer.write(t["package_purchase"], PURCHASE_COLS, chunk.purchases)
+                writer.write(t["purchase_quota"], QUOTA_COLS, chunk.quotas)
+                writer.write(t["appointment"], APPOINTMENT_COLS, chunk.appointments)
+                if sqlite:
+                    held.extend(chunk.blocks)
+                else:
+                    writer.write(t["provider_block"], BLOCK_COLS, chunk.blocks)
+            purchases += len(chunk.purchases)
+            appointments += len(chunk.appointments)
+            done += count
+            progress.advance(task, count)
+        if sqlite:
+            _write_blocks_newest_first(conn, writer, t["provider_block"], held, progress)
+        analyze = progress.add_task("Updating statistics", total=1)
+        _analyze(conn)
+        progress.advance(analyze)
+    return DemoSummary(ref.tenant, patients, providers, purchases, appointments, len(groups), 0.0)
+
+
+@contextmanager
+def _loading_connection(engine: Engine) -> Iterator[Connection]:
+    """One connection for the whole load; on SQLite with a big page cache and write
+    transactions that take the lock at BEGIN, like every other writer."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        if sqlite:
+            conn = conn.execution_options(deskbook_write=True)
+            # Outside any transaction (pysqlite is in autocommit mode here): for this load only.
+            raw.execute("PRAGMA cache_size=-1000000")
+            raw.execute("PRAGMA synchronous=OFF")
+        try:
+            yield conn
+        finally:
+            if sqlite:
+                raw.execute("PRAGMA synchronous=NORMAL")
+                raw.execute("PRAGMA cache_size=-2000")
+
+
+def _write_blocks_newest_first(
+    conn: Connection, writer: Any, table: Table, blocks: list[Any], progress: Progress
+) -> None:
+    task = progress.add_task("Provider time", total=len(blocks))
+    ordered = sort_blocks(blocks)
+    blocks.clear()
+    for first in range(0, len(ordered), BLOCK_BATCH):
+        batch = ordered[first : first + BLOCK_BATCH]
+        with conn.begin():
+            writer.write(table, BLOCK_COLS, batch)
+        progress.advance(task, len(batch))
+
+
+def _analyze(conn: Connection) -> None:
+    with conn.begin():
+        if conn.dialect.name == "sqlite":
+            conn.exec_driver_sql("PRAGMA analysis_limit=2000")
+            conn.exec_driver_sql("ANALYZE")
+        else:
+            conn.execute(text("ANALYZE"))
+
+
+def _write_reference(
+    conn: Connection, rng: random.Random, now: datetime, provider_total: int
+) -> Reference:
+    """Tenant, staff, clinics, services, providers and the catalog: small, through Core."""
+    tenant = m.new_id()
+    rows: dict[str, list[dict[str, Any]]] = {name: [] for name in m.metadata.tables}
+    rows["tenant"].append(
+        dict(id=tenant, name=catalog.TENANT_NAME, timezone=catalog.TENANT_TIMEZONE,
+             currency=catalog.TENANT_CURRENCY, created_at=now)
+    )  # fmt: skip
+    clinic_ids: dict[str, Any] = {}
+    services: dict[str, Svc] = {}
+    for spec in catalog.CLINICS:
+        clinic_ids[spec.specialty] = cid = m.new_id()
+        rows["clinic"].append(
+            dict(id=cid, tenant_id=tenant, name_en=spec.name_en, name_ar=spec.name_ar,
+                 specialty=spec.specialty)
+        )  # fmt: skip
+        for svc in spec.services:
+            sid = m.new_id()
+            services[svc.code] = Svc(
+                sid.hex, svc.code, cid.hex, spec.specialty, svc.minutes, svc.group
+            )
+            rows["service"].append(
+                dict(id=sid, tenant_id=tenant, clinic_id=cid, name_en=svc.name_en,
+                     name_ar=svc.name_ar, duration_minutes=svc.minutes, price=svc.price,
+                     group_capable=svc.group)
+            )  # fmt: skip
+    providers = _provider_specs(rng, provider_total)
+    refs: list[Prov] = []
+    for spec in providers:
+        pid = m.new_id()
+        start, end = _minutes(spec.start), _minutes(spec.end)
+        refs.append(Prov(pid.hex, spec.week, start, end))
+        rows["provider"].append(
+            dict(id=pid, tenant_id=tenant, name_en=spec.name_en, name_ar=spec.name_ar,
+                 active=True)
+        )  # fmt: skip
+        for specialty in sorted(set(spec.week.values())):
+            rows["provider_clinic"].append(
+                dict(provider_id=pid, clinic_id=clinic_ids[specialty], tenant_id=tenant)
+            )
+            for svc in services.values():
+                if svc.specialty == specialty:
+                    rows["provider_service"].append(
+                        dict(provider_id=pid, service_id=_uuid(svc.id), tenant_id=tenant)
+                    )
+        for weekday, specialty in spec.week.items():
+            rows["provider_schedule"].append(
+                dict(id=m.new_id(), tenant_id=tenant, provider_id=pid,
+                     clinic_id=clinic_ids[specialty], weekday=weekday,
+                     start_time=_clock(spec.start), end_time=_clock(spec.end))
+            )  # fmt: skip
+    packages: list[Pkg] = []
+    for spec in catalog.PACKAGES:
+        kid = m.new_id()
+        packages.append(
+            Pkg(kid.hex, spec.name_en, spec.price, spec.validity_days, spec.services,
+                spec.active, spec.weight)
+        )  # fmt: skip
+        rows["package"].append(
+            dict(id=kid, tenant_id=tenant, name_en=spec.name_en, name_ar=spec.name_ar,
+                 price=spec.price, validity_days=spec.validity_days, active=spec.active)
+        )  # fmt: skip
+        for code, sessions in spec.services:
+            rows["package_service"].append(
+                dict(id=m.new_id(), tenant_id=tenant, package_id=kid,
+                     service_id=_uuid(services[code].id), sessions=sessions)
+            )  # fmt: skip
+    staff_ids = {}
+    for username, password, role, display in DEMO_LOGINS:
+        staff_ids[username] = sid = m.new_id()
+        rows["staff"].append(
+            dict(id=sid, tenant_id=tenant, username=username, display_name=display,
+                 password_hash=hash_password(password), role=role,
+                 provider_id=_uuid(refs[0].id) if role == "PROVIDER" else None, active=True,
+                 failed_logins=0, locked_until=None, created_at=now)
+        )  # fmt: skip
+    for table in m.metadata.sorted_tables:
+        if rows[table.name]:
+            conn.execute(insert(table), rows[table.name])
+    return Reference(tenant.hex, staff_ids["frontdesk"].hex, services, refs, packages)
+
+
+def _write_time_off(conn: Connection, planner: Planner, ref: Reference, table: Table) -> None:
+    rows = [
+        dict(id=m.new_id(), tenant_id=_uuid(ref.tenant),
+             provider_id=_uuid(ref.providers[index].id), start_at=start, end_at=end,
+             reason=reason)
+        for index, start, end, reason in planner.time_off()
+    ]  # fmt: skip
+    if rows:
+        conn.execute(insert(table), rows)
+
+
+def _provider_specs(rng: random.Random, total: int) -> list[catalog.ProviderSpec]:
+    """The named providers, then (for a big demo) enough more to carry the appointments."""
+    specs = list(catalog.PROVIDERS)
+    specialties = [c.specialty for c in catalog.CLINICS]
+    hours = (("08:00", "16:00"), ("09:00", "17:00"), ("10:00", "18:00"))
+    while len(specs) < total:
+        female = rng.random() < 0.6
+        first = rng.choice(catalog.FEMALE_FIRST if female else catalog.MALE_FIRST)
+        family = rng.choice(catalog.FAMILY)
+        doctor = rng.random() < 0.3
+        start, end = rng.choice(hours)
+        specs.append(
+            catalog.ProviderSpec(
+                f"{'Dr. ' if doctor else ''}{first[0]} {family[0]}",
+                f"{'د. ' if doctor else ''}{first[1]} {family[1]}",
+                catalog.week_of(specialties[len(specs) % len(specialties)]),
+                start,
+                end,
+            )
+        )
+    return specs
+
+
+def _minutes(hhmm: str) -> int:
+    hours, minutes = hhmm.split(":")
+    return int(hours) * 60 + int(minutes)
+
+
+def _clock(hhmm: str) -> time:
+    return time(*map(int, hhmm.split(":")))
+
+
+def _uuid(hex_id: str) -> uuid.UUID:
+    return uuid.UUID(hex_id)

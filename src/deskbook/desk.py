@@ -1,0 +1,446 @@
+"""The Desk: open a database, log in, and the staff-scoped session with one method per use case.
+
+Ids may be given as UUIDs or as their string form. Days are dates in the tenant's time zone;
+times are timezone-aware datetimes (results come back in the tenant's zone). Every method raises
+only DeskError subclasses for what a user can cause, and each write is one locked transaction
+with its audit event: when it fails, nothing of it is left.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from deskbook import audit, booking, groups, packages, patients, schedule
+from deskbook.access import (
+    ADMINS,
+    BOOKERS,
+    Actor,
+    a_day,
+    as_id,
+    aware,
+    future_time,
+    get_owned,
+    opt_id,
+    require,
+)
+from deskbook.config import DEFAULT_TIMEZONE
+from deskbook.db import engine as db
+from deskbook.db.migrate import ensure_current
+from deskbook.db.models import Appointment, PackagePurchase, Provider, Role, Service, Staff, Tenant
+from deskbook.errors import (
+    Busy,
+    DatabaseError,
+    DeskError,
+    LoginFailed,
+    PackageExhausted,
+    PatientBusy,
+    PermissionDenied,
+    SlotTaken,
+)
+from deskbook.passwords import verify_password
+from deskbook.results import (
+    AppointmentView,
+    AuditView,
+    ClinicView,
+    GroupSessionView,
+    PackageChoice,
+    PatientSummary,
+    ProviderView,
+    PurchaseView,
+    ServiceView,
+    StaffView,
+)
+
+Id = uuid.UUID | str
+T = TypeVar("T")
+
+MAX_FAILED_LOGINS = 5
+LOCKOUT = timedelta(minutes=15)
+
+_RULE_ERRORS: dict[str, type[DeskError]] = {
+    db.PROVIDER_OVERLAP: SlotTaken,
+    db.PATIENT_OVERLAP: PatientBusy,
+    db.PURCHASE_SESSION: PackageExhausted,
+    "uq_patient_tenant_mrn": Busy,
+}
+
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+class Desk:
+    """One open database. Thread-safe: several sessions (desks) may share it."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Desk:
+        """The database at url, which must exist and be at the newest schema."""
+        engine = db.make_engine(url, must_exist=True)
+        try:
+            ensure_current(engine)
+        except BaseException:
+            engine.dispose()
+            raise
+        return cls(engine)
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Desk:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def login(self, username: str, password: str) -> DeskSession:
+        """A session for this staff member, or LoginFailed. Five wrong passwords in a row lock
+        the login for fifteen minutes."""
+        if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
+            raise LoginFailed()
+        with db.read_session(self.engine) as session:
+            row = session.execute(
+                select(Staff, Tenant)
+                .join(Tenant, Tenant.id == Staff.tenant_id)
+                .where(Staff.username == username.strip())
+            ).first()
+            if row is not None:
+                session.expunge_all()  # keep the loaded values past the read's rollback
+        now = datetime.now(UTC)
+        if row is None or not row[0].active:
+            verify_password(None, password)  # as slow as a real check: names stay private
+            raise LoginFailed()
+        staff, tenant = row
+        if staff.locked_until is not None and staff.locked_until > now:
+            raise LoginFailed(_locked_sentence(staff.locked_until, _zone(tenant.timezone)))
+        ok = verify_password(staff.password_hash, password)
+        locked_until = _write(self.engine, lambda s: _count_login(s, staff.id, ok, now))
+        if not ok:
+            if locked_until is not None:
+                raise LoginFailed(_locked_sentence(locked_until, _zone(tenant.timezone)))
+            raise LoginFailed()
+        view = StaffView(
+            id=staff.id,
+            username=staff.username,
+            display_name=staff.display_name,
+            role=staff.role,
+            tenant_id=tenant.id,
+            tenant_name=tenant.name,
+            timezone=tenant.timezone,
+            currency=tenant.currency,
+            provider_id=staff.provider_id,
+        )
+        return DeskSession(self.engine, view)
+
+
+def _locked_sentence(until: datetime, tz: ZoneInfo) -> str:
+    return (
+        "Too many wrong passwords: this login is locked until "
+        f"{until.astimezone(tz):%H:%M}. Ask an administrator if you need it sooner."
+    )
+
+
+def _count_login(session: Session, staff_id: uuid.UUID, ok: bool, now: datetime) -> datetime | None:
+    staff = session.get(Staff, staff_id, with_for_update=True, populate_existing=True)
+    assert staff is not None
+    if ok:
+        staff.failed_logins, staff.locked_until = 0, None
+        audit.record(session, staff.tenant_id, staff.id, "login", "staff", staff.id)
+        return None
+    if staff.locked_until is not None and staff.locked_until > now:
+        return staff.locked_until
+    staff.failed_logins += 1
+    action = "login_failed"
+    if staff.failed_logins >= MAX_FAILED_LOGINS:
+        staff.failed_logins, staff.locked_until = 0, now + LOCKOUT
+        action = "login_locked"
+    audit.record(session, staff.tenant_id, None, action, "staff", staff.id)
+    return staff.locked_until
+
+
+def _write(engine: Engine, work: Callable[[Session], T]) -> T:
+    """One locked transaction; a broken schema rule becomes the sentence a desk understands."""
+    try:
+        return db.run_write(engine, work)
+    except IntegrityError as exc:
+        error = _RULE_ERRORS.get(db.violated_rule(exc) or "")
+        if error is None:
+            raise
+        raise error() from None
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise DatabaseError(db.describe_connect_error(engine, exc)) from None
+        raise
+
+
+class DeskSession:
+    """What one logged-in staff member may do, scoped to their tenant and role."""
+
+    def __init__(self, engine: Engine, staff: StaffView) -> None:
+        self._engine = engine
+        self.staff = staff
+        self._actor = Actor(
+            staff_id=staff.id,
+            tenant_id=staff.tenant_id,
+            role=staff.role,
+            provider_id=staff.provider_id,
+            tz=_zone(staff.timezone),
+        )
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _read(self, work: Callable[[Session], T]) -> T:
+        with db.read_session(self._engine) as session:
+            return work(session)
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        return _write(self._engine, work)
+
+    def _booker(self, what: str) -> Actor:
+        require(self._actor, BOOKERS, what)
+        return self._actor
+
+    # -- patients -------------------------------------------------------------------------
+
+    def search_patients(self, query: str, limit: int = 50) -> list[PatientSummary]:
+        actor = self._booker("search patients")
+        return self._read(lambda s: patients.search(s, actor, query, limit))
+
+    def get_patient(self, patient_id: Id) -> PatientSummary:
+        actor = self._booker("see patients")
+        pid = as_id(patient_id, "patient")
+        return self._read(lambda s: patients.get(s, actor, pid))
+
+    def register_patient(
+        self,
+        name_en: str,
+        phone: str,
+        date_of_birth: date | None,
+        name_ar: str | None = None,
+        sex: str | None = None,
+        national_id: str | None = None,
+    ) -> PatientSummary:
+        actor = self._booker("register patients")
+        return self._write(
+            lambda s: patients.register(
+                s, actor, name_en, phone, date_of_birth, name_ar, sex, national_id
+            )
+        )
+
+    # -- packages -------------------------------------------------------------------------
+
+    def packages_for_patient(self, patient_id: Id) -> PackageChoice:
+        actor = self._booker("see packages")
+        pid = as_id(patient_id, "patient")
+        return self._read(lambda s: packages.for_patient(s, actor, pid, self.staff.currency))
+
+    def assign_package(self, patient_id: Id, package_id: Id) -> PurchaseView:
+        actor = self._booker("assign packages")
+        pid, kid = as_id(patient_id, "patient"), as_id(package_id, "package")
+        return self._write(lambda s: packages.assign(s, actor, pid, kid))
+
+    # -- where and when -------------------------------------------------------------------
+
+    def clinics_for(
+        self,
+        package_id: Id | None = None,
+        purchase_id: Id | None = None,
+        service_id: Id | None = None,
+    ) -> list[ClinicView]:
+        actor = self._booker("book")
+        ids = (
+            opt_id(package_id, "package"),
+            opt_id(purchase_id, "purchase"),
+            opt_id(service_id, "service"),
+        )
+        return self._read(lambda s: schedule.clinics_for(s, actor, *ids))
+
+    def services_for(
+        self,
+        clinic_id: Id | None = None,
+        package_id: Id | None = None,
+        purchase_id: Id | None = None,
+    ) -> list[ServiceView]:
+        actor = self._booker("book")
+        ids = (
+            opt_id(clinic_id, "clinic"),
+            opt_id(package_id, "package"),
+            opt_id(purchase_id, "purchase"),
+        )
+        return self._read(lambda s: schedule.services_for(s, actor, *ids))
+
+    def providers_for(self, clinic_id: Id, service_id: Id | None = None) -> list[ProviderView]:
+        actor = self._booker("book")
+        cid, sid = as_id(clinic_id, "clinic"), opt_id(service_id, "service")
+        return self._read(
+            lambda s: [
+                schedule.provider_view(p) for p in schedule.providers_for(s, actor, cid, sid)
+            ]
+        )
+
+    def free_slots(
+        self, provider_id: Id, service_id: Id, day: date, purchase_id: Id | None = None
+    ) -> list[datetime]:
+        """Free start times of the provider for the service on the day, in tenant time."""
+        actor = self._booker("book")
+        pid, sid = as_id(provider_id, "provider"), as_id(service_id, "service")
+        kid, day = opt_id(purchase_id, "purchase"), a_day(day)
+
+        def work(s: Session) -> list[datetime]:
+            provider = get_owned(s, Provider, pid, actor, "provider")
+            service = get_owned(s, Service, sid, actor, "service")
+            schedule.check_delivers(s, provider, service)
+            expiry = self._expiry(s, kid)
+            return schedule.free_slots(s, actor, provider, service, day, expiry)
+
+        return self._read(work)
+
+    def first_available(
+        self, clinic_id: Id, service_id: Id, after: datetime, purchase_id: Id | None = None
+    ) -> tuple[ProviderView, datetime] | None:
+        """The earliest free slot at the clinic for the service, across its providers."""
+        actor = self._booker("book")
+        cid, sid = as_id(clinic_id, "clinic"), as_id(service_id, "service")
+        kid, after = opt_id(purchase_id, "purchase"), aware(after, "time")
+
+        def work(s: Session) -> tuple[ProviderView, datetime] | None:
+            service = get_owned(s, Service, sid, actor, "service")
+            providers = schedule.providers_for(s, actor, cid, sid)
+            if service.clinic_id != cid:
+                return None
+            found = schedule.first_available(
+                s, actor, providers, service, after, self._expiry(s, kid)
+            )
+            return None if found is None else (schedule.provider_view(found[0]), found[1])
+
+        return self._read(work)
+
+    def _expiry(self, s: Session, purchase_id: uuid.UUID | None) -> date | None:
+        if purchase_id is None:
+            return None
+        return get_owned(
+            s, PackagePurchase, purchase_id, self._actor, "package purchase"
+        ).expiry_date
+
+    # -- booking --------------------------------------------------------------------------
+
+    def book(
+        self,
+        patient_id: Id,
+        service_id: Id,
+        provider_id: Id,
+        start: datetime,
+        purchase_id: Id | None = None,
+        group_session_id: Id | None = None,
+        notes: str | None = None,
+    ) -> AppointmentView:
+        actor = self._booker("book appointments")
+        args = (
+            as_id(patient_id, "patient"),
+            as_id(service_id, "service"),
+            as_id(provider_id, "provider"),
+            future_time(start, "start time"),
+            opt_id(purchase_id, "purchase"),
+            opt_id(group_session_id, "group session"),
+            notes,
+        )
+        return self._write(lambda s: booking.book(s, actor, *args))
+
+    def cancel(self, appointment_id: Id, reason: str = "") -> AppointmentView:
+        actor = self._booker("cancel appointments")
+        aid = as_id(appointment_id, "appointment")
+        return self._write(lambda s: booking.cancel(s, actor, aid, reason))
+
+    def reschedule(
+        self, appointment_id: Id, new_start: datetime, provider_id: Id | None = None
+    ) -> AppointmentView:
+        actor = self._booker("reschedule appointments")
+        aid, pid = as_id(appointment_id, "appointment"), opt_id(provider_id, "provider")
+        start = future_time(new_start, "new time")
+        return self._write(lambda s: booking.reschedule(s, actor, aid, start, pid))
+
+    def check_in(self, appointment_id: Id) -> AppointmentView:
+        return self._status(appointment_id, "check_in", "check patients in")
+
+    def complete(self, appointment_id: Id) -> AppointmentView:
+        return self._status(appointment_id, "complete", "complete appointments")
+
+    def no_show(self, appointment_id: Id) -> AppointmentView:
+        return self._status(appointment_id, "no_show", "mark no-shows")
+
+    def _status(self, appointment_id: Id, action: str, what: str) -> AppointmentView:
+        actor = self._booker(what)
+        aid = as_id(appointment_id, "appointment")
+        return self._write(lambda s: booking.set_status(s, actor, aid, action))
+
+    # -- lists ----------------------------------------------------------------------------
+
+    def day_sheet(
+        self, day: date, clinic_id: Id | None = None, provider_id: Id | None = None
+    ) -> list[AppointmentView]:
+        """The day's live appointments, by time. A provider sees only their own."""
+        actor = self._actor
+        cid, pid, day = opt_id(clinic_id, "clinic"), opt_id(provider_id, "provider"), a_day(day)
+        if actor.role == Role.PROVIDER:
+            if actor.provider_id is None or pid not in (None, actor.provider_id):
+                raise PermissionDenied("A provider sees only their own day sheet.")
+            pid = actor.provider_id
+        elif actor.role not in BOOKERS:
+            raise PermissionDenied()
+        start, end = schedule.day_span(actor, day)
+        conditions: list[Any] = [
+            Appointment.start_at >= start,
+            Appointment.start_at < end,
+            Appointment.status != "CANCELLED",
+        ]
+        if cid is not None:
+            conditions.append(Appointment.clinic_id == cid)
+        if pid is not None:
+            conditions.append(Appointment.provider_id == pid)
+        return self._read(lambda s: booking.views(s, actor, *conditions))
+
+    def appointments_of(self, patient_id: Id) -> list[AppointmentView]:
+        """Every appointment of the patient, cancelled ones too, by start time."""
+        actor = self._booker("see appointments")
+        pid = as_id(patient_id, "patient")
+
+        def work(s: Session) -> list[AppointmentView]:
+            patients.get(s, actor, pid)
+            return booking.views(s, actor, Appointment.patient_id == pid)
+
+        return self._read(work)
+
+    def group_sessions(
+        self, day: date, clinic_id: Id | None = None, service_id: Id | None = None
+    ) -> list[GroupSessionView]:
+        actor = self._booker("see group sessions")
+        cid, sid, day = opt_id(clinic_id, "clinic"), opt_id(service_id, "service"), a_day(day)
+        return self._read(lambda s: groups.open_sessions(s, actor, day, cid, sid))
+
+    # -- administration -------------------------------------------------------------------
+
+    def schedule_group_session(
+        self, service_id: Id, provider_id: Id, start: datetime, capacity: int
+    ) -> GroupSessionView:
+        require(self._actor, ADMINS, "schedule group sessions")
+        actor = self._actor
+        sid, pid = as_id(service_id, "service"), as_id(provider_id, "provider")
+        when = future_time(start, "start time")
+        return self._write(lambda s: groups.create(s, actor, sid, pid, when, capacity))
+
+    def audit_log(self, limit: int = 100) -> list[AuditView]:
+        require(self._actor, ADMINS, "read the audit log")
+        return self._read(lambda s: audit.recent(s, self._actor, limit))

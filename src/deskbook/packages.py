@@ -1,0 +1,247 @@
+"""Packages: the tenant's catalog and the purchases a patient holds.
+
+A purchase's session is "completed" once the visit is COMPLETED or a NO_SHOW (a no-show spends
+its session), "scheduled" while BOOKED, CONFIRMED or ARRIVED; a cancellation gives it back.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, timedelta
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from deskbook import audit
+from deskbook.access import Actor, get_owned
+from deskbook.db.models import (
+    Appointment,
+    AppointmentStatus,
+    Clinic,
+    Package,
+    PackagePurchase,
+    PackageService,
+    Patient,
+    PurchaseQuota,
+    PurchaseStatus,
+    Service,
+)
+from deskbook.errors import InvalidInput, NotFound
+from deskbook.results import CatalogPackage, CatalogService, PackageChoice, PurchaseView, QuotaView
+
+SPENT = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
+HELD = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED, AppointmentStatus.ARRIVED)
+
+
+def unusable_reason(purchase: PackagePurchase, remaining: int, today: date) -> str | None:
+    """Why a purchase cannot be booked against today, or None when it can."""
+    if purchase.status == PurchaseStatus.CANCELLED:
+        return "cancelled"
+    if purchase.status == PurchaseStatus.EXPIRED or purchase.expiry_date < today:
+        return f"expired on {purchase.expiry_date.isoformat()}"
+    if purchase.status == PurchaseStatus.COMPLETED or remaining <= 0:
+        return "no sessions left"
+    return None
+
+
+def _counts(
+    session: Session, tenant_id: uuid.UUID, purchase_ids: Iterable[uuid.UUID]
+) -> dict[tuple[uuid.UUID, uuid.UUID], tuple[int, int]]:
+    ids = list(purchase_ids)
+    if not ids:
+        return {}
+    spent = func.sum(case((Appointment.status.in_(SPENT), 1), else_=0))
+    held = func.sum(case((Appointment.status.in_(HELD), 1), else_=0))
+    rows = session.execute(
+        select(Appointment.purchase_id, Appointment.service_id, spent, held)
+        .where(Appointment.tenant_id == tenant_id, Appointment.purchase_id.in_(ids))
+        .group_by(Appointment.purchase_id, Appointment.service_id)
+    ).all()
+    return {(p, s): (int(c or 0), int(h or 0)) for p, s, c, h in rows}
+
+
+def purchase_views(
+    session: Session, actor: Actor, purchases: list[tuple[PackagePurchase, Package]]
+) -> list[PurchaseView]:
+    ids = [p.id for p, _ in purchases]
+    if not ids:
+        return []
+    quotas: dict[uuid.UUID, list[tuple[PurchaseQuota, Service]]] = defaultdict(list)
+    for quota, service in session.execute(
+        select(PurchaseQuota, Service)
+        .join(Service, Service.id == PurchaseQuota.service_id)
+        .where(PurchaseQuota.tenant_id == actor.tenant_id, PurchaseQuota.purchase_id.in_(ids))
+        .order_by(Service.name_en)
+    ).all():
+        quotas[quota.purchase_id].append((quota, service))
+    counts = _counts(session, actor.tenant_id, ids)
+    today = actor.today()
+    views = []
+    for purchase, package in purchases:
+        services = []
+        for quota, service in quotas[purchase.id]:
+            completed, scheduled = counts.get((purchase.id, service.id), (0, 0))
+            used = completed + scheduled
+            services.append(
+                QuotaView(
+                    service_id=service.id,
+                    service_name_en=service.name_en,
+                    service_name_ar=service.name_ar,
+                    quota=quota.quota,
+                    completed=completed,
+                    scheduled=scheduled,
+                    used=used,
+                    remaining=max(0, quota.quota - used),
+                )
+            )
+        total = sum(q.quota for q in services)
+        completed = sum(q.completed for q in services)
+        scheduled = sum(q.scheduled for q in services)
+        remaining = sum(q.remaining for q in services)
+        reason = unusable_reason(purchase, remaining, today)
+        views.append(
+            PurchaseView(
+                id=purchase.id,
+                patient_id=purchase.patient_id,
+                package_id=package.id,
+                name_en=package.name_en,
+                name_ar=package.name_ar,
+                purchase_date=purchase.purchase_date,
+                expiry_date=purchase.expiry_date,
+                price_paid=purchase.price_paid,
+                status=str(purchase.status),
+                services=tuple(services),
+                total=total,
+                completed=completed,
+                scheduled=scheduled,
+                used=completed + scheduled,
+                remaining=remaining,
+                usable=reason is None,
+                reason=reason,
+            )
+        )
+    return views
+
+
+def purchase_view(session: Session, actor: Actor, purchase: PackagePurchase) -> PurchaseView:
+    package = session.get(Package, purchase.package_id)
+    assert package is not None
+    return purchase_views(session, actor, [(purchase, package)])[0]
+
+
+def catalog(session: Session, actor: Actor, currency: str) -> list[CatalogPackage]:
+    packages = session.scalars(
+        select(Package)
+        .where(Package.tenant_id == actor.tenant_id, Package.active.is_(True))
+        .order_by(Package.name_en)
+    ).all()
+    lines: dict[uuid.UUID, list[CatalogService]] = defaultdict(list)
+    if packages:
+        for item, service, clinic in session.execute(
+            select(PackageService, Service, Clinic)
+            .join(Service, Service.id == PackageService.service_id)
+            .join(Clinic, Clinic.id == Service.clinic_id)
+            .where(
+                PackageService.tenant_id == actor.tenant_id,
+                PackageService.package_id.in_([p.id for p in packages]),
+            )
+            .order_by(Service.name_en)
+        ).all():
+            lines[item.package_id].append(
+                CatalogService(
+                    service_id=service.id,
+                    name_en=service.name_en,
+                    name_ar=service.name_ar,
+                    sessions=item.sessions,
+                    clinic_id=clinic.id,
+                    clinic_name_en=clinic.name_en,
+                    clinic_name_ar=clinic.name_ar,
+                )
+            )
+    return [
+        CatalogPackage(
+            id=p.id,
+            name_en=p.name_en,
+            name_ar=p.name_ar,
+            price=p.price,
+            currency=currency,
+            validity_days=p.validity_days,
+            total_sessions=sum(s.sessions for s in lines[p.id]),
+            services=tuple(lines[p.id]),
+        )
+        for p in packages
+    ]
+
+
+def for_patient(
+    session: Session, actor: Actor, patient_id: uuid.UUID, currency: str
+) -> PackageChoice:
+    get_owned(session, Patient, patient_id, actor, "patient")
+    rows = session.execute(
+        select(PackagePurchase, Package)
+        .join(Package, Package.id == PackagePurchase.package_id)
+        .where(
+            PackagePurchase.tenant_id == actor.tenant_id,
+            PackagePurchase.patient_id == patient_id,
+        )
+        .order_by(PackagePurchase.created_at, PackagePurchase.id)
+    ).all()
+    assigned = purchase_views(session, actor, [(p, k) for p, k in rows])
+    # Usable first, the one that expires soonest on top, so the desk spends it before it lapses.
+    assigned.sort(key=lambda v: (not v.usable, v.expiry_date if v.usable else date.max))
+    return PackageChoice(
+        assigned=tuple(assigned), available=tuple(catalog(session, actor, currency))
+    )
+
+
+def assign(
+    session: Session, actor: Actor, patient_id: uuid.UUID, package_id: uuid.UUID
+) -> PurchaseView:
+    patient = get_owned(session, Patient, patient_id, actor, "patient")
+    package = get_owned(session, Package, package_id, actor, "package")
+    if not package.active:
+        raise InvalidInput(f"The package “{package.name_en}” is no longer sold.")
+    items = session.scalars(
+        select(PackageService).where(PackageService.package_id == package.id)
+    ).all()
+    if not items:
+        raise NotFound(f"The package “{package.name_en}” has no services.")
+    today = actor.today()
+    purchase = PackagePurchase(
+        tenant_id=actor.tenant_id,
+        patient_id=patient.id,
+        package_id=package.id,
+        purchase_date=today,
+        expiry_date=today + timedelta(days=package.validity_days),
+        price_paid=package.price,
+        status=PurchaseStatus.ACTIVE,
+        created_by=actor.staff_id,
+    )
+    session.add(purchase)
+    session.flush()
+    for item in items:
+        session.add(
+            PurchaseQuota(
+                tenant_id=actor.tenant_id,
+                purchase_id=purchase.id,
+                service_id=item.service_id,
+                quota=item.sessions,
+            )
+        )
+    session.flush()
+    audit.log(
+        session,
+        actor,
+        "assign_package",
+        "package_purchase",
+        purchase.id,
+        after={
+            "patient_id": patient.id,
+            "package_id": package.id,
+            "expiry_date": purchase.expiry_date,
+            "price_paid": purchase.price_paid,
+        },
+    )
+    return purchase_views(session, actor, [(purchase, package)])[0]

@@ -1,0 +1,170 @@
+"""Finding and registering patients."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskbook import audit
+from deskbook.access import Actor, get_owned
+from deskbook.db.models import Patient, Tenant
+from deskbook.db.search import search_patients as ranked_search
+from deskbook.errors import InvalidInput
+from deskbook.normalize import normalize_phone, patient_name_norm
+from deskbook.results import PatientSummary
+
+MRN_PREFIX = "P"
+MRN_DIGITS = 7
+_NATIONAL_ID = re.compile(r"^[A-Za-z0-9]{5,32}$")
+_SEXES = {"M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "ذكر": "M", "أنثى": "F"}
+
+
+def age_on(born: date | None, today: date) -> int | None:
+    if born is None:
+        return None
+    return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+
+
+def summary(patient: Patient, today: date) -> PatientSummary:
+    return PatientSummary(
+        id=patient.id,
+        mrn=patient.mrn,
+        name_en=patient.name_en,
+        name_ar=patient.name_ar,
+        phone=patient.phone,
+        date_of_birth=patient.date_of_birth,
+        age=age_on(patient.date_of_birth, today),
+        national_id=patient.national_id,
+        sex=patient.sex,
+    )
+
+
+def search(session: Session, actor: Actor, query: str, limit: int) -> list[PatientSummary]:
+    if not isinstance(query, str):
+        raise InvalidInput("Type a name, phone, MRN or national id to search.")
+    if len(query) > 200:
+        raise InvalidInput("That search is too long.")
+    today = actor.today()
+    rows = ranked_search(session, actor.tenant_id, query, max(0, int(limit)))
+    return [summary(p, today) for p in rows]
+
+
+def get(session: Session, actor: Actor, patient_id: uuid.UUID) -> PatientSummary:
+    return summary(get_owned(session, Patient, patient_id, actor, "patient"), actor.today())
+
+
+def _name(value: str | None, what: str, required: bool) -> str | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"The {what} is required.")
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {what} must be text.")
+    cleaned = " ".join(value.split())
+    if len(cleaned) > 200:
+        raise InvalidInput(f"The {what} is too long (200 characters at most).")
+    return cleaned
+
+
+def _phone(value: str) -> tuple[str, str]:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput("The phone number is required.")
+    shown = " ".join(value.split())
+    digits = normalize_phone(shown)
+    if len(shown) > 32 or not re.fullmatch(r"[+\d\s\-().٠-٩۰-۹]+", shown):
+        raise InvalidInput(f"'{shown}' is not a phone number.")
+    if not 7 <= len(digits) <= 15:
+        raise InvalidInput(f"'{shown}' is not a phone number: it needs 7 to 15 digits.")
+    return shown, digits
+
+
+def _birth(value: date | None, today: date) -> date | None:
+    if value is None:
+        return None
+    if not isinstance(value, date) or hasattr(value, "hour"):
+        raise InvalidInput("The date of birth must be a date.")
+    if value > today:
+        raise InvalidInput("The date of birth cannot be in the future.")
+    if value.year < 1900:
+        raise InvalidInput("The date of birth is too far in the past.")
+    return value
+
+
+def _sex(value: str | None) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    sex = _SEXES.get(str(value).strip().upper())
+    if sex is None:
+        raise InvalidInput("Sex must be M or F.")
+    return sex
+
+
+def _national_id(value: str | None) -> str | None:
+    if value is None or not str(value).strip():
+        return None
+    cleaned = str(value).strip()
+    if not _NATIONAL_ID.match(cleaned):
+        raise InvalidInput("The national id must be 5 to 32 letters or digits.")
+    return cleaned
+
+
+def _next_mrn(session: Session, tenant_id: uuid.UUID) -> str:
+    # Called with the tenant row locked, so two desks never compute the same number.
+    low, high = MRN_PREFIX + "0" * MRN_DIGITS, MRN_PREFIX + "9" * MRN_DIGITS
+    last = session.scalar(
+        select(Patient.mrn)
+        .where(Patient.tenant_id == tenant_id, Patient.mrn >= low, Patient.mrn <= high)
+        .order_by(Patient.mrn.desc())
+        .limit(1)
+    )
+    number = int(last[len(MRN_PREFIX) :]) + 1 if last and last[1:].isdigit() else 1
+    return f"{MRN_PREFIX}{number:0{MRN_DIGITS}d}"
+
+
+def register(
+    session: Session,
+    actor: Actor,
+    name_en: str,
+    phone: str,
+    date_of_birth: date | None,
+    name_ar: str | None,
+    sex: str | None,
+    national_id: str | None,
+) -> PatientSummary:
+    today = actor.today()
+    english = _name(name_en, "English name", required=True)
+    assert english is not None
+    arabic = _name(name_ar, "Arabic name", required=False)
+    shown_phone, phone_digits = _phone(phone)
+    born = _birth(date_of_birth, today)
+    sex_code = _sex(sex)
+    nid = _national_id(national_id)
+    session.get(Tenant, actor.tenant_id, with_for_update=True)
+    patient = Patient(
+        tenant_id=actor.tenant_id,
+        mrn=_next_mrn(session, actor.tenant_id),
+        name_en=english,
+        name_ar=arabic,
+        date_of_birth=born,
+        sex=sex_code,
+        phone=shown_phone,
+        national_id=nid,
+        name_norm=patient_name_norm(english, arabic),
+        phone_norm=phone_digits,
+    )
+    session.add(patient)
+    session.flush()
+    result = summary(patient, today)
+    audit.log(
+        session,
+        actor,
+        "register_patient",
+        "patient",
+        patient.id,
+        after={"mrn": patient.mrn, "name_en": english, "name_ar": arabic, "phone": shown_phone},
+    )
+    return result

@@ -1,0 +1,207 @@
+"""What the Desk API hands back: frozen dataclasses, never ORM rows.
+
+Times are timezone-aware datetimes (UTC; a screen shows them in StaffView.timezone). Money is
+Decimal in StaffView.currency. Ids are UUIDs.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class StaffView:
+    id: uuid.UUID
+    username: str
+    display_name: str
+    role: str
+    tenant_id: uuid.UUID
+    tenant_name: str
+    timezone: str
+    currency: str
+    provider_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class PatientSummary:
+    id: uuid.UUID
+    mrn: str
+    name_en: str
+    name_ar: str | None
+    phone: str
+    date_of_birth: date | None
+    age: int | None
+    national_id: str | None
+    sex: str | None
+
+
+@dataclass(frozen=True)
+class QuotaView:
+    """One service of a purchase. used = completed + scheduled; remaining = quota - used."""
+
+    service_id: uuid.UUID
+    service_name_en: str
+    service_name_ar: str | None
+    quota: int
+    completed: int  # COMPLETED and NO_SHOW: the session was spent
+    scheduled: int  # BOOKED, CONFIRMED, ARRIVED: the session is held
+    used: int
+    remaining: int
+
+    @property
+    def service_name(self) -> str:
+        return self.service_name_en
+
+
+@dataclass(frozen=True)
+class PurchaseView:
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    package_id: uuid.UUID
+    name_en: str
+    name_ar: str | None
+    purchase_date: date
+    expiry_date: date
+    price_paid: Decimal
+    status: str
+    services: tuple[QuotaView, ...]
+    total: int
+    completed: int
+    scheduled: int
+    used: int
+    remaining: int
+    usable: bool
+    reason: str | None  # why not usable: "expired on 2026-10-01", "no sessions left", ...
+
+
+@dataclass(frozen=True)
+class CatalogService:
+    service_id: uuid.UUID
+    name_en: str
+    name_ar: str | None
+    sessions: int
+    clinic_id: uuid.UUID
+    clinic_name_en: str
+    clinic_name_ar: str | None
+
+    @property
+    def service_name(self) -> str:
+        return self.name_en
+
+
+@dataclass(frozen=True)
+class CatalogPackage:
+    id: uuid.UUID
+    name_en: str
+    name_ar: str | None
+    price: Decimal
+    currency: str
+    validity_days: int
+    total_sessions: int
+    services: tuple[CatalogService, ...]
+
+    @property
+    def clinic_names(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.clinic_name_en for s in self.services))
+
+
+@dataclass(frozen=True)
+class PackageChoice:
+    assigned: tuple[PurchaseView, ...]
+    available: tuple[CatalogPackage, ...]
+
+
+@dataclass(frozen=True)
+class ClinicView:
+    id: uuid.UUID
+    name_en: str
+    name_ar: str | None
+    specialty: str
+
+
+@dataclass(frozen=True)
+class ServiceView:
+    id: uuid.UUID
+    clinic_id: uuid.UUID
+    name_en: str
+    name_ar: str | None
+    duration_minutes: int
+    price: Decimal
+    group_capable: bool
+
+
+@dataclass(frozen=True)
+class ProviderView:
+    id: uuid.UUID
+    name_en: str
+    name_ar: str | None
+
+
+@dataclass(frozen=True)
+class AppointmentView:
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_name_en: str
+    patient_name_ar: str | None
+    patient_mrn: str
+    clinic_id: uuid.UUID
+    clinic_name_en: str
+    service_id: uuid.UUID
+    service_name_en: str
+    provider_id: uuid.UUID
+    provider_name_en: str
+    start: datetime
+    end: datetime
+    status: str
+    kind: str
+    purchase_id: uuid.UUID | None
+    session_number: int | None
+    session_total: int | None  # the purchase's quota for this service
+    group_session_id: uuid.UUID | None
+    notes: str | None
+
+    @property
+    def patient_name(self) -> str:
+        return self.patient_name_en
+
+    @property
+    def service_name(self) -> str:
+        return self.service_name_en
+
+    @property
+    def provider_name(self) -> str:
+        return self.provider_name_en
+
+    @property
+    def clinic_name(self) -> str:
+        return self.clinic_name_en
+
+
+@dataclass(frozen=True)
+class GroupSessionView:
+    id: uuid.UUID
+    clinic_id: uuid.UUID
+    service_id: uuid.UUID
+    service_name_en: str
+    provider_id: uuid.UUID
+    provider_name_en: str
+    start: datetime
+    end: datetime
+    capacity: int
+    taken: int
+    seats_left: int
+
+
+@dataclass(frozen=True)
+class AuditView:
+    id: uuid.UUID
+    at: datetime
+    staff_username: str | None
+    action: str
+    entity: str
+    entity_id: uuid.UUID | None
+    before: str | None  # JSON text
+    after: str | None  # JSON text

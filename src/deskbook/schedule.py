@@ -1,0 +1,341 @@
+"""Where and when: clinics, services and providers to choose from, and free slots.
+
+A provider's free time is their weekly schedule at the service's clinic (local tenant time,
+weekday 0 = Monday), minus time off, minus provider_block rows (live appointments and group
+sessions), cut in steps of the service's duration, never in the past.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from deskbook.access import Actor, get_owned
+from deskbook.db.models import (
+    Clinic,
+    PackagePurchase,
+    PackageService,
+    Provider,
+    ProviderBlock,
+    ProviderClinic,
+    ProviderSchedule,
+    ProviderService,
+    ProviderTimeOff,
+    PurchaseQuota,
+    Service,
+)
+from deskbook.errors import InvalidInput, OutsideSchedule
+from deskbook.results import ClinicView, ProviderView, ServiceView
+
+# How many days first_available looks ahead before it says there is nothing.
+SEARCH_DAYS = 62
+
+Span = tuple[datetime, datetime]
+
+
+def clinic_view(c: Clinic) -> ClinicView:
+    return ClinicView(id=c.id, name_en=c.name_en, name_ar=c.name_ar, specialty=c.specialty)
+
+
+def service_view(s: Service) -> ServiceView:
+    return ServiceView(
+        id=s.id,
+        clinic_id=s.clinic_id,
+        name_en=s.name_en,
+        name_ar=s.name_ar,
+        duration_minutes=s.duration_minutes,
+        price=s.price,
+        group_capable=s.group_capable,
+    )
+
+
+def provider_view(p: Provider) -> ProviderView:
+    return ProviderView(id=p.id, name_en=p.name_en, name_ar=p.name_ar)
+
+
+def _service_filter(
+    session: Session,
+    actor: Actor,
+    package_id: uuid.UUID | None,
+    purchase_id: uuid.UUID | None,
+    service_id: uuid.UUID | None,
+) -> list:
+    conditions: list = [Service.tenant_id == actor.tenant_id]
+    if package_id is not None:
+        from deskbook.db.models import Package
+
+        get_owned(session, Package, package_id, actor, "package")
+        conditions.append(
+            Service.id.in_(
+                select(PackageService.service_id).where(PackageService.package_id == package_id)
+            )
+        )
+    if purchase_id is not None:
+        get_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
+        conditions.append(
+            Service.id.in_(
+                select(PurchaseQuota.service_id).where(PurchaseQuota.purchase_id == purchase_id)
+            )
+        )
+    if service_id is not None:
+        get_owned(session, Service, service_id, actor, "service")
+        conditions.append(Service.id == service_id)
+    return conditions
+
+
+def clinics_for(
+    session: Session,
+    actor: Actor,
+    package_id: uuid.UUID | None,
+    purchase_id: uuid.UUID | None,
+    service_id: uuid.UUID | None,
+) -> list[ClinicView]:
+    stmt = select(Clinic).where(Clinic.tenant_id == actor.tenant_id).order_by(Clinic.name_en)
+    if package_id or purchase_id or service_id:
+        conditions = _service_filter(session, actor, package_id, purchase_id, service_id)
+        stmt = stmt.where(Clinic.id.in_(select(Service.clinic_id).where(*conditions)))
+    return [clinic_view(c) for c in session.scalars(stmt)]
+
+
+def services_for(
+    session: Session,
+    actor: Actor,
+    clinic_id: uuid.UUID | None,
+    package_id: uuid.UUID | None,
+    purchase_id: uuid.UUID | None,
+) -> list[ServiceView]:
+    conditions = _service_filter(session, actor, package_id, purchase_id, None)
+    if clinic_id is not None:
+        get_owned(session, Clinic, clinic_id, actor, "clinic")
+        conditions.append(Service.clinic_id == clinic_id)
+    stmt = select(Service).where(*conditions).order_by(Service.name_en)
+    return [service_view(s) for s in session.scalars(stmt)]
+
+
+def providers_for(
+    session: Session, actor: Actor, clinic_id: uuid.UUID, service_id: uuid.UUID | None
+) -> list[Provider]:
+    get_owned(session, Clinic, clinic_id, actor, "clinic")
+    stmt = (
+        select(Provider)
+        .join(ProviderClinic, ProviderClinic.provider_id == Provider.id)
+        .where(
+            Provider.tenant_id == actor.tenant_id,
+            Provider.active.is_(True),
+            ProviderClinic.clinic_id == clinic_id,
+        )
+        .order_by(Provider.name_en, Provider.id)
+    )
+    if service_id is not None:
+        get_owned(session, Service, service_id, actor, "service")
+        stmt = stmt.where(
+            Provider.id.in_(
+                select(ProviderService.provider_id).where(ProviderService.service_id == service_id)
+            )
+        )
+    return list(session.scalars(stmt))
+
+
+def check_delivers(session: Session, provider: Provider, service: Service) -> None:
+    """The provider works at the service's clinic and delivers the service."""
+    delivers = session.scalar(
+        select(ProviderService.provider_id).where(
+            ProviderService.provider_id == provider.id, ProviderService.service_id == service.id
+        )
+    )
+    works = session.scalar(
+        select(ProviderClinic.provider_id).where(
+            ProviderClinic.provider_id == provider.id, ProviderClinic.clinic_id == service.clinic_id
+        )
+    )
+    if not provider.active or delivers is None or works is None:
+        raise InvalidInput(f"{provider.name_en} does not provide {service.name_en}.")
+
+
+def day_span(actor: Actor, day: date) -> Span:
+    start = datetime.combine(day, time(0), tzinfo=actor.tz)
+    end = datetime.combine(day + timedelta(days=1), time(0), tzinfo=actor.tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def _windows(
+    session: Session, provider_ids: list[uuid.UUID], clinic_id: uuid.UUID
+) -> dict[uuid.UUID, dict[int, list[tuple[time, time]]]]:
+    result: dict[uuid.UUID, dict[int, list[tuple[time, time]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for row in session.scalars(
+        select(ProviderSchedule)
+        .where(
+            ProviderSchedule.provider_id.in_(provider_ids), ProviderSchedule.clinic_id == clinic_id
+        )
+        .order_by(ProviderSchedule.start_time)
+    ):
+        result[row.provider_id][row.weekday].append((row.start_time, row.end_time))
+    return result
+
+
+def _busy(
+    session: Session,
+    provider_ids: list[uuid.UUID],
+    span: Span,
+    skip_appointment: uuid.UUID | None = None,
+) -> dict[uuid.UUID, list[Span]]:
+    start, end = span
+    busy: dict[uuid.UUID, list[Span]] = defaultdict(list)
+    blocks = select(ProviderBlock.provider_id, ProviderBlock.start_at, ProviderBlock.end_at).where(
+        ProviderBlock.provider_id.in_(provider_ids),
+        ProviderBlock.start_at < end,
+        ProviderBlock.end_at > start,
+    )
+    if skip_appointment is not None:
+        blocks = blocks.where(
+            (ProviderBlock.appointment_id.is_(None))
+            | (ProviderBlock.appointment_id != skip_appointment)
+        )
+    off = select(
+        ProviderTimeOff.provider_id, ProviderTimeOff.start_at, ProviderTimeOff.end_at
+    ).where(
+        ProviderTimeOff.provider_id.in_(provider_ids),
+        ProviderTimeOff.start_at < end,
+        ProviderTimeOff.end_at > start,
+    )
+    for stmt in (blocks, off):
+        for pid, s, e in session.execute(stmt):
+            busy[pid].append((s, e))
+    return busy
+
+
+def _cut(
+    actor: Actor,
+    day: date,
+    windows: list[tuple[time, time]],
+    busy: list[Span],
+    minutes: int,
+    not_before: datetime,
+) -> list[datetime]:
+    step = timedelta(minutes=minutes)
+    slots = []
+    for w_start, w_end in windows:
+        cursor = datetime.combine(day, w_start, tzinfo=actor.tz).astimezone(UTC)
+        stop = datetime.combine(day, w_end, tzinfo=actor.tz).astimezone(UTC)
+        while cursor + step <= stop:
+            end = cursor + step
+            if cursor >= not_before and not any(s < end and cursor < e for s, e in busy):
+                slots.append(cursor)
+            cursor = end
+    return sorted(set(slots))
+
+
+def free_slots(
+    session: Session,
+    actor: Actor,
+    provider: Provider,
+    service: Service,
+    day: date,
+    expiry: date | None,
+) -> list[datetime]:
+    if day < actor.today() or (expiry is not None and day > expiry):
+        return []
+    windows = _windows(session, [provider.id], service.clinic_id)[provider.id][day.weekday()]
+    if not windows:
+        return []
+    busy = _busy(session, [provider.id], day_span(actor, day))[provider.id]
+    now = datetime.now(UTC)
+    found = _cut(actor, day, windows, busy, service.duration_minutes, now)
+    return [s.astimezone(actor.tz) for s in found]
+
+
+def first_available(
+    session: Session,
+    actor: Actor,
+    providers: list[Provider],
+    service: Service,
+    after: datetime,
+    expiry: date | None,
+) -> tuple[Provider, datetime] | None:
+    if not providers:
+        return None
+    ids = [p.id for p in providers]
+    windows = _windows(session, ids, service.clinic_id)
+    not_before = max(after, datetime.now(UTC))
+    first_day = max(actor.local_day(not_before), actor.today())
+    for offset in range(SEARCH_DAYS):
+        day = first_day + timedelta(days=offset)
+        if expiry is not None and day > expiry:
+            return None
+        working = [p for p in providers if windows[p.id][day.weekday()]]
+        if not working:
+            continue
+        busy = _busy(session, [p.id for p in working], day_span(actor, day))
+        best: tuple[datetime, Provider] | None = None
+        for p in working:
+            found = _cut(
+                actor,
+                day,
+                windows[p.id][day.weekday()],
+                busy[p.id],
+                service.duration_minutes,
+                not_before,
+            )
+            if found and (best is None or found[0] < best[0]):
+                best = (found[0], p)
+        if best is not None:
+            return best[1], best[0].astimezone(actor.tz)
+    return None
+
+
+def check_working(
+    session: Session,
+    actor: Actor,
+    provider: Provider,
+    clinic_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+) -> None:
+    """start..end lies inside one schedule window at the clinic and outside time off."""
+    local_start, local_end = start.astimezone(actor.tz), end.astimezone(actor.tz)
+    day = local_start.date()
+    windows = _windows(session, [provider.id], clinic_id)[provider.id][day.weekday()]
+    inside = local_end.date() == day or local_end.time() == time(0)
+    end_t = (
+        time.max if local_end.time() == time(0) and local_end.date() != day else local_end.time()
+    )
+    if not inside or not any(ws <= local_start.time() and end_t <= we for ws, we in windows):
+        raise OutsideSchedule(
+            f"{provider.name_en} does not work at that clinic at "
+            f"{local_start:%a %d %b %H:%M}; pick a time from the free slots."
+        )
+    off = session.scalar(
+        select(ProviderTimeOff.id).where(
+            ProviderTimeOff.provider_id == provider.id,
+            ProviderTimeOff.start_at < end,
+            ProviderTimeOff.end_at > start,
+        )
+    )
+    if off is not None:
+        raise OutsideSchedule(f"{provider.name_en} is off at {local_start:%a %d %b %H:%M}.")
+
+
+def provider_clash(
+    session: Session,
+    provider_id: uuid.UUID,
+    start: datetime,
+    end: datetime,
+    skip_appointment: uuid.UUID | None = None,
+) -> bool:
+    stmt = select(ProviderBlock.id).where(
+        ProviderBlock.provider_id == provider_id,
+        ProviderBlock.start_at < end,
+        ProviderBlock.end_at > start,
+    )
+    if skip_appointment is not None:
+        stmt = stmt.where(
+            (ProviderBlock.appointment_id.is_(None))
+            | (ProviderBlock.appointment_id != skip_appointment)
+        )
+    return session.scalar(stmt.limit(1)) is not None

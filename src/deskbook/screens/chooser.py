@@ -1,0 +1,134 @@
+"""The package chooser: the patient's purchases (Assigned) beside the catalog (Available).
+
+Returns the chosen purchase. "Assign & use" on a catalog card buys it for the patient on the
+spot and returns the new purchase. Unusable purchases are shown greyed with their reason and
+cannot take the focus, so they cannot be chosen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import events
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widgets import Footer, Static
+
+from deskbook.actions import bindings
+from deskbook.errors import DeskError
+from deskbook.screens.base import DeskModal
+from deskbook.widgets.package_card import CatalogCard, PurchaseCard
+
+MAX_CARDS = 60
+
+
+class PackageChooser(DeskModal):
+    SCOPE = "chooser"
+    BINDINGS = bindings("chooser")
+
+    def __init__(self, patient: Any) -> None:
+        super().__init__()
+        self.patient = patient
+        self.assigning = False
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="chooser", classes="dialog"):
+            yield Static(f"Packages for {self.patient.name_en}", classes="title", markup=False)
+            with Horizontal(id="panes"):
+                with Vertical(classes="pane"):
+                    yield Static("Assigned", classes="pane-title")
+                    yield VerticalScroll(Static("Loading…", classes="hint"), id="assigned")
+                with Vertical(classes="pane"):
+                    yield Static("Available", classes="pane-title")
+                    yield VerticalScroll(Static("Loading…", classes="hint"), id="available")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.call_desk("packages", self.session.packages_for_patient, self.patient.id)
+
+    def loaded_packages(self, choice: Any) -> None:
+        assigned = self.query_one("#assigned", VerticalScroll)
+        available = self.query_one("#available", VerticalScroll)
+        assigned.remove_children()
+        available.remove_children()
+        currency = getattr(getattr(self.session, "staff", None), "currency", None)
+        purchases = list(choice.assigned)[:MAX_CARDS]
+        catalog = list(choice.available)[:MAX_CARDS]
+        assigned.mount_all(
+            [PurchaseCard(p) for p in purchases]
+            or [Static("No packages yet — assign one →", classes="hint")]
+        )
+        available.mount_all(
+            [CatalogCard(p, currency) for p in catalog]
+            or [Static("The catalog is empty.", classes="hint")]
+        )
+        self.call_after_refresh(self._focus_first)
+
+    def _focus_first(self) -> None:
+        cards = self._cards("#assigned") or self._cards("#available")
+        if cards:
+            cards[0].focus()
+
+    def _cards(self, pane: str) -> list[Any]:
+        return [c for c in self.query_one(pane).children if c.focusable]
+
+    def _pane_of_focus(self) -> str:
+        focused = self.focused
+        return "#available" if isinstance(focused, CatalogCard) else "#assigned"
+
+    def key_up(self) -> None:
+        self._move(-1)
+
+    def key_down(self) -> None:
+        self._move(1)
+
+    def _move(self, delta: int) -> None:
+        cards = self._cards(self._pane_of_focus())
+        if not cards:
+            return
+        index = cards.index(self.focused) if self.focused in cards else -delta
+        target = cards[max(0, min(len(cards) - 1, index + delta))]
+        target.focus()
+        target.scroll_visible(animate=False)
+
+    def action_switch_pane(self) -> None:
+        other = "#assigned" if self._pane_of_focus() == "#available" else "#available"
+        cards = self._cards(other)
+        if cards:
+            cards[0].focus()
+        elif other == "#assigned":
+            self.notify("No usable package assigned to this patient.", severity="warning")
+
+    def action_use(self) -> None:
+        focused = self.focused
+        if isinstance(focused, PurchaseCard):
+            self.dismiss(focused.purchase)
+        elif isinstance(focused, CatalogCard):
+            self.action_assign()
+
+    def action_assign(self) -> None:
+        focused = self.focused
+        if not isinstance(focused, CatalogCard):
+            self.notify("Choose a package under Available to assign it.", severity="warning")
+            return
+        if self.assigning:
+            return
+        self.assigning = True
+        self.call_desk("assign", self.session.assign_package, self.patient.id, focused.package.id)
+
+    def loaded_assign(self, purchase: Any) -> None:
+        self.assigning = False
+        self.notify(f"Assigned {purchase.name_en} (expires {purchase.expiry_date})")
+        self.dismiss(purchase)
+
+    def failed_assign(self, error: DeskError) -> None:
+        self.assigning = False
+        self.notify(str(error), severity="error")
+
+    def on_click(self, event: events.Click) -> None:
+        # A click focuses a card; a double click uses it, like Enter.
+        if event.chain >= 2:
+            self.action_use()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

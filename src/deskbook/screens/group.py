@@ -1,0 +1,126 @@
+"""Join a group session: the day's group sessions with the seats left, day by day."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Header, Static
+
+from deskbook.actions import bindings
+from deskbook.errors import DeskError, GroupFull, SlotTaken
+from deskbook.screens.base import DeskScreen, day_label, hm, when
+from deskbook.screens.pickers import ConfirmScreen
+
+MAX_ROWS = 100
+
+
+def _text(obj: Any, *names: str) -> str:
+    return next((str(getattr(obj, n)) for n in names if getattr(obj, n, None)), "")
+
+
+class GroupScreen(DeskScreen):
+    SCOPE = "group"
+    BINDINGS = bindings("group")
+
+    def __init__(self, patient: Any) -> None:
+        super().__init__()
+        self.patient = patient
+        self.day = date.today()
+        self.today = self.day
+        self.sessions: dict[str, Any] = {}
+        self.pending: Any = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield Static(f"Group sessions for {self.patient.name_en}", classes="title", markup=False)
+        yield Static("", id="group-day")
+        table: DataTable[str] = DataTable(id="groups", cursor_type="row")
+        table.add_columns("Time", "Service", "Provider", "Clinic", "Seats left")
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.today = datetime.now(UTC).astimezone(self.tz).date()
+        self.day = self.today
+        self.query_one(DataTable).focus()
+        self.load()
+
+    def load(self) -> None:
+        self.query_one("#group-day", Static).update(f"{day_label(self.day)}  (←→ other days)")
+        self.call_desk("groups", self.session.group_sessions, self.day)
+
+    def loaded_groups(self, sessions: Any) -> None:
+        table = self.query_one(DataTable)
+        table.clear()
+        self.sessions = {}
+        for g in list(sessions)[:MAX_ROWS]:
+            key = str(g.id)
+            self.sessions[key] = g
+            seats = int(getattr(g, "seats_left", 0))
+            table.add_row(
+                f"{hm(g.start, self.tz)}–{hm(g.end, self.tz)}",
+                _text(g, "service_name", "service_name_en"),
+                _text(g, "provider_name", "provider_name_en"),
+                _text(g, "clinic_name", "clinic_name_en"),
+                str(seats) if seats else "full",
+                key=key,
+            )
+        if not self.sessions:
+            self.notify(f"No group session on {day_label(self.day)}.", timeout=3)
+
+    def action_day(self, delta: int) -> None:
+        new_day = self.day + timedelta(days=delta)
+        if new_day >= self.today:
+            self.day = new_day
+            self.load()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_join()
+
+    def action_join(self) -> None:
+        table = self.query_one(DataTable)
+        if table.row_count == 0:
+            return
+        key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        g = self.sessions[str(key.value)]
+        if int(getattr(g, "seats_left", 0)) <= 0:
+            self.notify("That group session is full.", severity="warning")
+            return
+        self.pending = g
+        lines = [
+            f"Patient   {self.patient.name_en}  (MRN {self.patient.mrn})",
+            f"Group     {_text(g, 'service_name', 'service_name_en')}",
+            f"With      {_text(g, 'provider_name')} at {_text(g, 'clinic_name')}",
+            f"When      {when(g.start, self.tz)}",
+            f"Seats     {g.seats_left} left",
+        ]
+        self.app.push_screen(ConfirmScreen("Join this group session?", lines), self._confirmed)
+
+    def _confirmed(self, yes: bool | None) -> None:
+        g = self.pending
+        if not yes or g is None:
+            return
+        self.call_desk(
+            "join",
+            self.session.book,
+            self.patient.id,
+            g.service_id,
+            g.provider_id,
+            g.start,
+            group_session_id=g.id,
+        )
+
+    def loaded_join(self, appointment: Any) -> None:
+        self.notify(f"Joined the group on {when(appointment.start, self.tz)}", timeout=8)
+        self.dismiss(appointment)
+
+    def failed_join(self, error: DeskError) -> None:
+        self.notify(str(error), severity="error", timeout=8)
+        if isinstance(error, GroupFull | SlotTaken):
+            self.load()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,218 @@
+"""Patient search: one input, results while typing, at most 50 rows.
+
+Typing restarts a short debounce timer; when it fires the query runs in an exclusive thread
+worker, so a newer query supersedes an older one and the keyboard never waits for the
+database. Up/down move through the results without leaving the input; Enter opens the
+highlighted patient, or offers to register one when nobody matches.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from textual import work
+from textual.app import ComposeResult
+from textual.message import Message
+from textual.timer import Timer
+from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.worker import get_current_worker
+
+from deskbook.actions import bindings
+from deskbook.errors import DeskError
+from deskbook.screens.base import DeskScreen, age
+
+SEARCH_LIMIT = 50
+HINT = "Name (English or Arabic), phone, MRN or national id"
+
+
+class SearchScreen(DeskScreen):
+    SCOPE = "search"
+    BINDINGS = bindings("search")
+    DEBOUNCE_SECONDS = 0.12
+
+    class Results(Message):
+        def __init__(self, query: str, patients: list[Any]) -> None:
+            super().__init__()
+            self.query = query
+            self.patients = patients
+
+    class SearchFailed(Message):
+        def __init__(self, query: str, error: DeskError) -> None:
+            super().__init__()
+            self.query = query
+            self.error = error
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.patients: dict[str, Any] = {}
+        self.shown_query = ""
+        self.asked_query = ""
+        self.open_when_ready = False
+        self._timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield Input(placeholder=HINT, id="search", compact=True)
+        yield Static(HINT, id="search-hint", classes="hint")
+        table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        # Fixed widths: MRN, both names, phone and age fit 80 columns without scrolling.
+        for label, width in (("MRN", 10), ("Name", 22), ("الاسم", 18), ("Phone", 14), ("Age", 3)):
+            table.add_column(label, width=width)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.focus_search()
+
+    def focus_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    @property
+    def table(self) -> DataTable[str]:
+        return self.query_one("#results", DataTable)
+
+    # -- typing and searching -------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.open_when_ready = False
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if self.DEBOUNCE_SECONDS <= 0:
+            self._search_now()
+            return
+        self._timer = self.set_timer(self.DEBOUNCE_SECONDS, self._search_now)
+
+    def _search_now(self) -> None:
+        self._timer = None
+        query = self.query_one("#search", Input).value.strip()
+        self.asked_query = query
+        if not query:
+            self.show([], "")
+            return
+        self.run_search(query)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="search")
+    def run_search(self, query: str) -> None:
+        worker = get_current_worker()
+        try:
+            found = self.session.search_patients(query, limit=SEARCH_LIMIT)
+        except DeskError as exc:
+            if not worker.is_cancelled:
+                self.post_message(self.SearchFailed(query, exc))
+            return
+        if not worker.is_cancelled:
+            self.post_message(self.Results(query, list(found)[:SEARCH_LIMIT]))
+
+    def on_search_screen_results(self, message: Results) -> None:
+        message.stop()
+        if message.query != self.asked_query:
+            return  # an older answer overtaken by newer typing
+        self.show(message.patients, message.query)
+        if self.open_when_ready:
+            self.open_when_ready = False
+            self.action_open()
+
+    def on_search_screen_search_failed(self, message: SearchFailed) -> None:
+        message.stop()
+        self.open_when_ready = False
+        self.notify(str(message.error), severity="error")
+
+    def show(self, patients: list[Any], query: str) -> None:
+        table = self.table
+        table.clear()
+        self.patients = {}
+        self.shown_query = query
+        today = date.today()
+        for p in patients:
+            key = str(p.id)
+            self.patients[key] = p
+            born = getattr(p, "date_of_birth", None)
+            years = getattr(p, "age", None)
+            table.add_row(
+                p.mrn,
+                p.name_en,
+                p.name_ar or "",
+                p.phone,
+                str(years) if years is not None else age(born, today),
+                key=key,
+            )
+        hint = self.query_one("#search-hint", Static)
+        if not query:
+            hint.update(HINT)
+        elif not patients:
+            hint.update(f"Nobody matches “{query}” — Enter or n registers a new patient")
+        elif len(patients) >= SEARCH_LIMIT:
+            hint.update(f"First {SEARCH_LIMIT} matches — type more to narrow")
+        else:
+            hint.update(f"{len(patients)} found — ↑↓ choose, Enter opens")
+        self.refresh_bindings()
+
+    # -- actions --------------------------------------------------------------------------
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        query = event.value.strip()
+        if self._timer is not None or query != self.shown_query:
+            # Enter before the debounce fired: search now, open as soon as the answer is in.
+            if self._timer is not None:
+                self._timer.stop()
+            self.open_when_ready = True
+            self._search_now()
+            return
+        self.action_open()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.open_key(event.row_key.value)
+
+    def action_open(self) -> None:
+        table = self.table
+        if table.row_count == 0:
+            if self.shown_query:
+                self.action_new_patient()
+            return
+        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        self.open_key(row_key.value)
+
+    def open_key(self, key: str | None) -> None:
+        from deskbook.screens.patient import PatientScreen
+
+        patient = self.patients.get(key or "")
+        if patient is not None:
+            self.app.push_screen(PatientScreen(patient.id))
+
+    def action_move(self, delta: int) -> None:
+        table = self.table
+        if table.row_count:
+            table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
+
+    def action_focus_search(self) -> None:
+        self.focus_search()
+
+    def action_clear(self) -> None:
+        search = self.query_one("#search", Input)
+        search.value = ""
+        search.focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "new_patient":
+            # "n" is a letter: in the input it types; it registers from the results table.
+            return self.focused is not self.query_one("#search", Input)
+        return True
+
+    def action_new_patient(self) -> None:
+        from deskbook.screens.register import RegisterScreen
+
+        self.app.push_screen(RegisterScreen(self.shown_query), self._registered)
+
+    def _registered(self, patient: Any) -> None:
+        from deskbook.screens.patient import PatientScreen
+
+        if patient is not None:
+            self.app.push_screen(PatientScreen(patient.id))
+
+    def on_descendant_focus(self) -> None:
+        self.refresh_bindings()

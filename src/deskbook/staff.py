@@ -1,0 +1,143 @@
+"""Staff logins made from the command line (`deskbook staff add`): the way a clinic's IT person
+creates real accounts, with an Argon2 password hash."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Engine, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from deskbook.db.engine import make_engine, violated_rule, write_session
+from deskbook.db.migrate import ensure_current
+from deskbook.db.models import Role, Staff, Tenant
+from deskbook.errors import InvalidInput, NotFound
+from deskbook.passwords import hash_password
+
+MIN_PASSWORD_LENGTH = 8
+USERNAME_MAX = 64
+
+
+def add_staff(
+    url: str,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    tenant_name: str | None = None,
+) -> uuid.UUID:
+    """Create a login in the tenant called tenant_name (or the only one) and return its id."""
+    engine = make_engine(url, must_exist=True)
+    try:
+        ensure_current(engine)
+        return create_staff(
+            engine,
+            username=username,
+            display_name=display_name,
+            role=role,
+            password=password,
+            tenant_name=tenant_name,
+        )
+    finally:
+        engine.dispose()
+
+
+def create_staff(
+    engine: Engine,
+    *,
+    username: str,
+    display_name: str,
+    role: str,
+    password: str,
+    tenant_name: str | None = None,
+) -> uuid.UUID:
+    username = username.strip()
+    checked_role = _role(role)
+    _check(username, password)
+    password_hash = hash_password(password)
+    try:
+        with write_session(engine) as session:
+            tenant_id = _tenant_id(session, tenant_name)
+            taken = session.scalar(select(Staff.id).where(Staff.username == username))
+            if taken is not None:
+                raise InvalidInput(_taken(username))
+            staff = Staff(
+                tenant_id=tenant_id,
+                username=username,
+                display_name=display_name.strip() or username,
+                password_hash=password_hash,
+                role=checked_role,
+            )
+            session.add(staff)
+            session.flush()
+            return staff.id
+    except IntegrityError as exc:
+        # Another terminal created the same username between the check and the insert.
+        if violated_rule(exc) == "uq_staff_username" or "username" in str(exc.orig):
+            raise InvalidInput(_taken(username)) from None
+        raise
+
+
+def _role(role: str) -> Role:
+    try:
+        return Role(role.strip().upper().replace("-", "_"))
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidInput(f"'{role}' is not a role; use one of {allowed}.") from None
+
+
+def _check(username: str, password: str) -> None:
+    if not username:
+        raise InvalidInput("A username cannot be empty.")
+    if len(username) > USERNAME_MAX or any(ch.isspace() for ch in username):
+        raise InvalidInput(
+            f"A username is one word of at most {USERNAME_MAX} characters, without spaces."
+        )
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+
+
+def _taken(username: str) -> str:
+    return f"The username '{username}' is already taken; choose another."
+
+
+def _tenant_id(session: Session, tenant_name: str | None) -> uuid.UUID:
+    """The organisation by name, or the only one. On a database with none yet, naming one
+    creates it: that is how a clinic's first login is made after `deskbook db upgrade`."""
+    if tenant_name and tenant_name.strip():
+        name = tenant_name.strip()
+        found = session.scalars(
+            select(Tenant.id).where(func.lower(Tenant.name) == name.lower())
+        ).all()
+        if found:
+            return found[0]
+        names = _tenant_names(session)
+        if names:
+            raise NotFound(
+                f"There is no organisation called '{name}'; this database holds "
+                + ", ".join(f"'{n}'" for n in names)
+                + "."
+            )
+        tenant = Tenant(name=name)
+        session.add(tenant)
+        session.flush()
+        return tenant.id
+    ids = session.scalars(select(Tenant.id).limit(2)).all()
+    if not ids:
+        raise NotFound(
+            "The database holds no organisation yet; name it with --tenant to create it "
+            "(or build the demo clinic with `deskbook demo`)."
+        )
+    if len(ids) > 1:
+        raise InvalidInput(
+            "The database holds several organisations ("
+            + ", ".join(f"'{n}'" for n in _tenant_names(session))
+            + "); say which one with --tenant."
+        )
+    return ids[0]
+
+
+def _tenant_names(session: Session) -> list[str]:
+    return list(session.scalars(select(Tenant.name).order_by(Tenant.name).limit(10)))

@@ -1,0 +1,216 @@
+"""Database trouble: a lock held too long by another desk, and a PostgreSQL server that goes
+away while the app runs. Each ends in a DeskError after a bounded wait, never a freeze, and
+work goes on by itself once the trouble is over.
+
+The outage is played by a TCP proxy in front of the shared server (tests/tcp_proxy.py); the
+shared server itself is never stopped.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from deskbook.db import engine as db_engine
+from deskbook.db.engine import make_engine, read_session, run_write, write_session
+from deskbook.db.models import AuditEvent, Tenant
+from deskbook.errors import Busy, DatabaseError, DeskError
+from tcp_proxy import TcpProxy
+
+T = TypeVar("T")
+
+# Far longer than any bounded wait below; reaching it means the call froze.
+FREEZE_S = 60
+
+
+def within_deadline(call: Callable[[], T]) -> T:
+    """Run call in a thread; fail the test if it has not returned or raised by FREEZE_S."""
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            outcome["value"] = call()
+        except BaseException as exc:
+            outcome["error"] = exc
+
+    worker = threading.Thread(target=run, daemon=True)
+    worker.start()
+    worker.join(FREEZE_S)
+    if worker.is_alive():
+        pytest.fail(f"the call froze for {FREEZE_S}s instead of giving up", pytrace=False)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+@pytest.fixture
+def short_lock_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bounded waits of a fraction of a second, so the suite stays quick; the behaviour is
+    the same as with the production 5 s."""
+    monkeypatch.setattr(db_engine, "SQLITE_BUSY_TIMEOUT_MS", 300)
+    monkeypatch.setattr(db_engine, "PG_LOCK_TIMEOUT_MS", 300)
+
+
+class HeldLock:
+    """Another desk that took the write lock and sits on it (a stuck terminal)."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self._sqlite: sqlite3.Connection | None = None
+        self._pg_engine: Any = None
+        self._pg_conn: Any = None
+
+    def __enter__(self) -> HeldLock:
+        parsed = make_url(self.url)
+        if parsed.get_backend_name() == "sqlite":
+            self._sqlite = sqlite3.connect(parsed.database or "", isolation_level=None)
+            self._sqlite.execute("BEGIN IMMEDIATE")
+        else:
+            # Every write of every use case adds an audit event; SHARE mode lets readers in
+            # and keeps every writer out, whatever rows its use case locks.
+            self._pg_engine = make_engine(self.url)
+            self._pg_conn = self._pg_engine.connect()
+            self._pg_conn.execute(text("LOCK TABLE audit_event IN SHARE MODE"))
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._sqlite is not None:
+            self._sqlite.rollback()
+            self._sqlite.close()
+        if self._pg_conn is not None:
+            self._pg_conn.rollback()
+            self._pg_conn.close()
+            self._pg_engine.dispose()
+
+
+def _audit_write(tenant_id: Any) -> Callable[[Any], None]:
+    def work(session: Any) -> None:
+        session.add(AuditEvent(tenant_id=tenant_id, action="probe", entity="test"))
+
+    return work
+
+
+@pytest.fixture
+def tenant_url(db_url: str) -> Iterator[tuple[str, Any]]:
+    engine = make_engine(db_url)
+    with write_session(engine) as session:
+        tenant = Tenant(name="Outage Clinic")
+        session.add(tenant)
+    engine.dispose()
+    yield db_url, tenant.id
+
+
+def test_a_lock_held_too_long_gives_busy_not_a_freeze(
+    tenant_url: tuple[str, Any], short_lock_waits: None
+) -> None:
+    url, tenant_id = tenant_url
+    engine = make_engine(url)
+    try:
+        with HeldLock(url), pytest.raises(Busy):
+            within_deadline(lambda: run_write(engine, _audit_write(tenant_id), retries=2))
+        # Readers are not held up by a writer on either engine.
+        with HeldLock(url), read_session(engine) as session:
+            assert within_deadline(lambda: session.execute(text("SELECT 1")).scalar()) == 1
+        # The lock is gone: the same write goes through, once.
+        within_deadline(lambda: run_write(engine, _audit_write(tenant_id)))
+        with engine.connect() as conn:
+            count = conn.execute(text("SELECT count(*) FROM audit_event WHERE action = 'probe'"))
+            assert count.scalar_one() == 1
+    finally:
+        engine.dispose()
+
+
+# --- PostgreSQL going away --------------------------------------------------------------------
+
+
+@pytest.fixture
+def proxied(tenant_url: tuple[str, Any]) -> Iterator[tuple[str, TcpProxy, Any]]:
+    """The test database seen through a proxy, with a password in the URL that must never
+    show up in a message (the server trusts local connections and ignores it)."""
+    url, tenant_id = tenant_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        pytest.skip("a database server that goes away is a PostgreSQL matter")
+    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
+        through = parsed.set(host="127.0.0.1", port=proxy.port, password="Hunter2-secret")
+        yield through.render_as_string(hide_password=False), proxy, tenant_id
+
+
+def _probe_count(engine: Any) -> int:
+    with read_session(engine) as session:
+        return session.execute(
+            text("SELECT count(*) FROM audit_event WHERE action = 'probe'")
+        ).scalar_one()
+
+
+def test_server_stopped_mid_shift_says_so_and_recovers_by_itself(
+    proxied: tuple[str, TcpProxy, Any],
+) -> None:
+    url, proxy, tenant_id = proxied
+    engine = make_engine(url)
+    try:
+        within_deadline(lambda: run_write(engine, _audit_write(tenant_id)))
+        assert _probe_count(engine) == 1
+
+        proxy.down()
+        for call in (
+            lambda: _probe_count(engine),
+            lambda: run_write(engine, _audit_write(tenant_id)),
+        ):
+            with pytest.raises(DatabaseError) as caught:
+                within_deadline(call)
+            assert "Cannot reach the PostgreSQL server" in str(caught.value)
+            assert "Hunter2" not in str(caught.value)
+
+        proxy.up()
+        # No restart, no new engine: the pool notices the dead connections and reconnects.
+        within_deadline(lambda: run_write(engine, _audit_write(tenant_id)))
+        assert _probe_count(engine) == 2
+    finally:
+        engine.dispose()
+
+
+def test_connection_cut_inside_a_transaction_writes_nothing(
+    proxied: tuple[str, TcpProxy, Any],
+) -> None:
+    url, proxy, tenant_id = proxied
+    engine = make_engine(url)
+    try:
+
+        def cut_midway(session: Any) -> None:
+            session.add(AuditEvent(tenant_id=tenant_id, action="probe", entity="test"))
+            session.flush()
+            proxy.down()
+            session.add(AuditEvent(tenant_id=tenant_id, action="probe", entity="test"))
+            session.flush()
+
+        with pytest.raises(DatabaseError):
+            within_deadline(lambda: run_write(engine, cut_midway))
+        proxy.up()
+        assert within_deadline(lambda: _probe_count(engine)) == 0
+    finally:
+        engine.dispose()
+
+
+def test_server_that_does_not_answer_times_out_with_a_sentence(
+    proxied: tuple[str, TcpProxy, Any],
+) -> None:
+    url, proxy, tenant_id = proxied
+    engine = make_engine(url)
+    try:
+        proxy.silent()
+        with pytest.raises(DeskError) as caught:
+            within_deadline(lambda: run_write(engine, _audit_write(tenant_id)))
+        assert isinstance(caught.value, DatabaseError)
+        assert "Hunter2" not in str(caught.value)
+        proxy.up()
+        within_deadline(lambda: run_write(engine, _audit_write(tenant_id)))
+        assert _probe_count(engine) == 1
+    finally:
+        engine.dispose()

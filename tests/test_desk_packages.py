@@ -1,0 +1,135 @@
+"""The package stories of SCENARIOS.md, through the Desk API."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+
+from deskbook.errors import NotPatientsPackage, PackageExhausted, PackageExpired
+from factory import TZ, World, at, build, future_day
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[World]:
+    w = build(db_url)
+    yield w
+    w.desk.close()
+
+
+def _today():
+    from datetime import datetime
+
+    return datetime.now(TZ).date()
+
+
+def test_packages_belong_to_their_patient(world: World) -> None:
+    d = world.login()
+    a, b = world.patient("Patient A"), world.patient("Patient B")
+    x = d.assign_package(a, world.slp10)
+    y = d.assign_package(b, world.aba20)
+    choice = d.packages_for_patient(a)
+    assert [p.id for p in choice.assigned] == [x.id]
+    assert y.id not in {p.id for p in choice.assigned}
+    assert {p.id for p in choice.available} == {world.slp10, world.aba20}
+    before = world.counts()
+    with pytest.raises(NotPatientsPackage, match="belongs to another patient"):
+        d.book(a, world.aba, world.chadi, at(future_day(), 9), purchase_id=y.id)
+    assert world.counts() == before
+
+
+def test_remaining_sessions_decide(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    purchase = d.assign_package(patient, world.slp10).id
+    day = future_day()
+    booked = [
+        d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase)
+        for h in range(8, 13)
+    ]
+    d.complete(booked[0].id)
+    [card] = d.packages_for_patient(patient).assigned
+    assert (card.total, card.used, card.remaining, card.usable) == (10, 5, 5, True)
+    assert (card.completed, card.scheduled) == (1, 4)
+    assert card.services[0].remaining == 5
+    for h in range(13, 18):
+        d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase)
+    [card] = d.packages_for_patient(patient).assigned
+    assert (card.used, card.remaining, card.usable, card.reason) == (
+        10,
+        0,
+        False,
+        "no sessions left",
+    )
+    with pytest.raises(PackageExhausted):
+        d.book(patient, world.slp, world.badr, at(day + timedelta(days=1), 9), purchase_id=purchase)
+
+
+def test_expired_is_greyed_and_no_slot_after_expiry(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    today = _today()
+    old = world.purchase(
+        patient, world.slp10, bought=today - timedelta(days=100), expiry=today - timedelta(days=10)
+    )
+    soon = world.purchase(patient, world.slp10, bought=today, expiry=today + timedelta(days=2))
+    cards = {c.id: c for c in d.packages_for_patient(patient).assigned}
+    assert cards[old].usable is False
+    assert cards[old].reason == f"expired on {(today - timedelta(days=10)).isoformat()}"
+    assert cards[soon].usable is True
+    assert [c.id for c in d.packages_for_patient(patient).assigned] == [soon, old]
+    with pytest.raises(PackageExpired, match="expired on"):
+        d.book(patient, world.slp, world.amal, at(today + timedelta(days=1), 9), purchase_id=old)
+    last = today + timedelta(days=2)
+    assert d.free_slots(world.amal, world.slp, last, purchase_id=soon)
+    assert d.free_slots(world.amal, world.slp, last + timedelta(days=1), purchase_id=soon) == []
+    assert d.free_slots(world.amal, world.slp, last + timedelta(days=1))
+    found = d.first_available(world.slp_clinic, world.slp, at(last + timedelta(days=1), 8), soon)
+    assert found is None
+    with pytest.raises(PackageExpired, match="expires on"):
+        d.book(patient, world.slp, world.amal, at(last + timedelta(days=1), 9), purchase_id=soon)
+
+
+def test_assign_and_use(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    choice = d.packages_for_patient(patient)
+    assert choice.assigned == ()
+    aba = next(p for p in choice.available if p.name_en == "20 ABA Therapy Package")
+    assert (aba.total_sessions, aba.validity_days, aba.currency) == (20, 90, "SAR")
+    assert aba.clinic_names == ("ABA Clinic",)
+    purchase = d.assign_package(patient, aba.id)
+    today = _today()
+    assert (purchase.purchase_date, purchase.expiry_date) == (today, today + timedelta(days=90))
+    assert (purchase.total, purchase.used, purchase.status, purchase.usable) == (
+        20,
+        0,
+        "ACTIVE",
+        True,
+    )
+    [clinic] = d.clinics_for(purchase_id=purchase.id)
+    assert clinic.id == world.aba_clinic
+    [provider] = d.providers_for(clinic.id, world.aba)
+    slot = d.free_slots(provider.id, world.aba, future_day(), purchase.id)[0]
+    booked = d.book(patient, world.aba, provider.id, slot, purchase_id=purchase.id)
+    assert (booked.status, booked.purchase_id, booked.session_number) == ("BOOKED", purchase.id, 1)
+    assert booked.session_total == 20
+
+
+def test_the_same_package_twice(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    first = d.assign_package(patient, world.slp10).id
+    second = d.assign_package(patient, world.slp10).id
+    day = future_day()
+    for h in (9, 10, 11):
+        d.book(patient, world.slp, world.amal, at(day, h), purchase_id=first)
+    cards = {c.id: c for c in d.packages_for_patient(patient).assigned}
+    assert (cards[first].used, cards[first].remaining) == (3, 7)
+    assert (cards[second].used, cards[second].remaining) == (0, 10)
+    b = d.book(patient, world.slp, world.amal, at(day, 12), purchase_id=second)
+    assert b.session_number == 1
+    third = d.assign_package(patient, world.slp10)
+    assert len(d.packages_for_patient(patient).assigned) == 3
+    assert third.remaining == 10

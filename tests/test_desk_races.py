@@ -1,0 +1,163 @@
+"""Desks racing for the same thing, for real: threads on one database released together by a
+barrier. Exactly the right number win; the others get the typed error; invariants hold."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from deskbook.desk import DeskSession
+from deskbook.errors import DeskError
+from deskbook.invariants import check_invariants, violations
+from factory import World, at, build, future_day
+
+WRITERS = 16
+
+
+@pytest.fixture
+def world(db_url: str) -> Iterator[World]:
+    w = build(db_url)
+    yield w
+    w.desk.close()
+
+
+def race(desks: list[DeskSession], job: Callable[[int, DeskSession], Any]) -> Counter[str]:
+    """Run job(i, desk_i) on every desk at the same moment; count outcomes by name."""
+    barrier = threading.Barrier(len(desks))
+    outcomes: list[str] = [""] * len(desks)
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            job(i, desks[i])
+            outcomes[i] = "ok"
+        except DeskError as exc:
+            outcomes[i] = type(exc).__name__
+        except Exception as exc:  # a traceback is a failure of the test, shown by name
+            outcomes[i] = f"UNEXPECTED {type(exc).__name__}: {exc}"
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(desks))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    return Counter(outcomes)
+
+
+def _desks(world: World) -> list[DeskSession]:
+    one = world.login()
+    return [one] * WRITERS  # a session holds no connection; each call takes its own
+
+
+def _clean(world: World) -> None:
+    found = violations(check_invariants(world.desk.engine))
+    assert found == {}
+
+
+def test_one_slot_many_desks(world: World) -> None:
+    patients = [world.patient() for _ in range(WRITERS)]
+    start = at(future_day(), 10)
+    outcomes = race(_desks(world), lambda i, d: d.book(patients[i], world.slp, world.amal, start))
+    assert outcomes == Counter({"ok": 1, "SlotTaken": WRITERS - 1})
+    d = world.login()
+    assert start not in d.free_slots(world.amal, world.slp, future_day())
+    _clean(world)
+
+
+def test_last_sessions_of_a_purchase(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    purchase = d.assign_package(patient, world.slp10).id
+    first = future_day()
+    for h in range(8, 15):  # 7 of 10 used
+        d.book(patient, world.slp, world.amal, at(first, h), purchase_id=purchase)
+    day = first + timedelta(days=1)
+
+    def job(i: int, desk: DeskSession) -> None:
+        provider = world.amal if i % 2 else world.badr
+        desk.book(
+            patient,
+            world.slp,
+            provider,
+            at(day + timedelta(days=i // 2), 9 + i % 2),
+            purchase_id=purchase,
+        )
+
+    outcomes = race(_desks(world), job)
+    assert outcomes == Counter({"ok": 3, "PackageExhausted": WRITERS - 3})
+    live = [a for a in d.appointments_of(patient) if a.status != "CANCELLED"]
+    assert [a.session_number for a in live] == list(range(1, 11))
+    _clean(world)
+
+
+def test_group_seats(world: World) -> None:
+    group = world.login("admin").schedule_group_session(
+        world.social, world.badr, at(future_day(), 12), capacity=4
+    )
+    patients = [world.patient() for _ in range(WRITERS)]
+    outcomes = race(
+        _desks(world),
+        lambda i, d: d.book(
+            patients[i], world.social, world.badr, group.start, group_session_id=group.id
+        ),
+    )
+    assert outcomes == Counter({"ok": 4, "GroupFull": WRITERS - 4})
+    _clean(world)
+
+
+def test_concurrent_cancels_and_reschedules_keep_numbers(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    purchase = d.assign_package(patient, world.slp10).id
+    day = future_day()
+    booked = [
+        d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase)
+        for h in range(8, 16)
+    ]
+    later = day + timedelta(days=1)
+
+    def job(i: int, desk: DeskSession) -> None:
+        a = booked[i % len(booked)]
+        if i % 2:
+            desk.cancel(a.id, "race")
+        else:
+            desk.reschedule(a.id, at(later, 17 - i // 2))
+
+    outcomes = race(_desks(world), job)
+    assert outcomes["ok"] >= len(booked) // 2
+    assert set(outcomes) <= {"ok", "InvalidInput"}  # losers: already cancelled
+    live = sorted(
+        (a for a in d.appointments_of(patient) if a.status != "CANCELLED"), key=lambda a: a.start
+    )
+    assert [a.session_number for a in live] == list(range(1, len(live) + 1))
+    _clean(world)
+
+
+def test_schema_backstops_speak_desk_errors(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With the code checks switched off, the schema still refuses, in the same words."""
+    from deskbook import booking, schedule
+    from deskbook.errors import PackageExhausted, PatientBusy, SlotTaken
+
+    d = world.login()
+    day = future_day()
+    patient = world.patient()
+    purchase = d.assign_package(patient, world.slp10).id
+    d.book(patient, world.slp, world.amal, at(day, 9), purchase_id=purchase)
+    monkeypatch.setattr(schedule, "provider_clash", lambda *a, **k: False)
+    monkeypatch.setattr(booking, "patient_clash", lambda *a, **k: False)
+    monkeypatch.setattr(booking, "_free_number", lambda *a, **k: 1)
+    before = world.counts()
+    with pytest.raises(SlotTaken):
+        d.book(world.patient(), world.slp, world.amal, at(day, 9, 30))
+    with pytest.raises(PatientBusy):
+        d.book(patient, world.slp, world.badr, at(day, 9, 30))
+    with pytest.raises(PackageExhausted):
+        d.book(patient, world.slp, world.badr, at(day, 11), purchase_id=purchase)
+    after = world.counts()
+    after["Patient"] -= 1  # the one extra test patient made above
+    assert after == before

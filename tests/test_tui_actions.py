@@ -1,0 +1,69 @@
+"""The action registry: one source for bindings, help and palette; keys a terminal keeps."""
+
+from __future__ import annotations
+
+import pytest
+
+from deskbook.actions import ACTIONS, MANGLED_KEYS, check_defaults, parse_keymap
+from deskbook.app import DeskApp
+from deskbook.screens.chooser import PackageChooser
+from deskbook.screens.daysheet import DaySheetScreen, ReasonScreen
+from deskbook.screens.group import GroupScreen
+from deskbook.screens.login import LoginScreen
+from deskbook.screens.patient import PatientScreen
+from deskbook.screens.pickers import BookingTypeScreen, ConfirmScreen, PickScreen
+from deskbook.screens.register import RegisterScreen
+from deskbook.screens.search import SearchScreen
+from deskbook.screens.slots import SlotScreen
+from deskbook.widgets.slot_grid import SlotGrid
+
+OWNERS = {
+    "app": [DeskApp],
+    "login": [LoginScreen],
+    "search": [SearchScreen],
+    "register": [RegisterScreen],
+    "patient": [PatientScreen],
+    "type": [BookingTypeScreen],
+    "chooser": [PackageChooser],
+    "pick": [PickScreen],
+    "slots": [SlotScreen, SlotGrid],
+    "confirm": [ConfirmScreen],
+    "group": [GroupScreen],
+    "day": [DaySheetScreen],
+    "reason": [ReasonScreen],
+}
+
+
+def test_ids_are_unique_and_keys_survive_terminals() -> None:
+    ids = [a.id for a in ACTIONS]
+    assert len(ids) == len(set(ids))
+    assert check_defaults() == []
+    for action in ACTIONS:
+        for key in action.key.split(","):
+            assert key not in MANGLED_KEYS and not key.startswith("alt+"), action.id
+
+
+def test_every_action_is_bound_with_its_id_and_has_a_method() -> None:
+    for action in ACTIONS:
+        owners = OWNERS[action.scope]
+        bound = [
+            b for owner in owners for b in owner.BINDINGS if getattr(b, "id", None) == action.id
+        ]
+        assert bound, f"{action.id} is not in any BINDINGS of {owners}"
+        method = "action_" + action.action.split("(", 1)[0]
+        assert any(hasattr(owner, method) for owner in owners), f"{action.id}: no {method}"
+
+
+@pytest.mark.parametrize(
+    ("text", "keymap", "refused"),
+    [
+        ("patient.book=f5", {"patient.book": "f5"}, []),
+        ("patient.book=f5; search.new_patient=ctrl+n", {"patient.book": "f5", "search.new_patient": "ctrl+n"}, []),
+        ("patient.book=ctrl+m", {}, ["patient.book=ctrl+m"]),
+        ("patient.book=alt+b", {}, ["patient.book=alt+b"]),
+        ("no.such=f5", {}, ["no.such=f5"]),
+        ("garbage", {}, ["garbage"]),
+    ],
+)
+def test_keymap_parsing(text: str, keymap: dict[str, str], refused: list[str]) -> None:
+    assert parse_keymap(text) == (keymap, refused)

@@ -1,0 +1,257 @@
+"""The rest of the front desk through the screens: sign in, register, day sheet, group
+sessions, keys, palette and keymap."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from textual.widgets import DataTable, Input
+
+import tui_seed
+from deskbook.app import DeskApp
+from deskbook.desk import Desk
+from deskbook.screens.search import SearchScreen
+from deskbook.widgets.slot_grid import SlotGrid
+from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts, type_text
+
+TZ = tui_seed.TZ
+
+
+@pytest.fixture(autouse=True)
+def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
+
+
+@pytest.fixture
+def clinic(db_url: str) -> tui_seed.Seed:
+    return tui_seed.build(db_url)
+
+
+@pytest.fixture
+def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
+    opened = Desk.open(clinic.url)
+    yield opened
+    opened.close()
+
+
+def session_of(desk: Desk) -> Any:
+    return desk.login("frontdesk", tui_seed.PASSWORD)
+
+
+async def test_sign_in_with_user_given_and_a_wrong_password_first(desk: Desk) -> None:
+    app = DeskApp(desk, username="frontdesk")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen_name(app) == "LoginScreen"
+        assert app.screen.focused is not None and app.screen.focused.id == "password"
+        await type_text(pilot, "nope")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "LoginScreen"
+        assert "Wrong username or password" in texts(app)
+        assert app.screen.query_one("#username", Input).value == "frontdesk"
+        await type_text(pilot, tui_seed.PASSWORD)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "SearchScreen"
+        assert app.screen.focused is not None and app.screen.focused.id == "search"
+        assert app.title == "Riyadh Therapy Center"
+        assert "Mona Front" in app.sub_title
+
+
+async def test_register_a_new_patient_when_nobody_matches(
+    desk: Desk, clinic: tui_seed.Seed
+) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "Zaid Qasim")
+        assert app.screen.query_one("#results", DataTable).row_count == 0
+        assert "Nobody matches" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "RegisterScreen"
+        assert app.screen.query_one("#name_en", Input).value == "Zaid Qasim"
+        # A bad date is refused on the spot and every field is kept.
+        app.screen.query_one("#phone", Input).value = "0509998877"
+        app.screen.query_one("#date_of_birth", Input).value = "2019-13-40"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "RegisterScreen"
+        assert "Date of birth" in texts(app)
+        assert app.screen.query_one("#phone", Input).value == "0509998877"
+        app.screen.query_one("#date_of_birth", Input).value = "2019-04-23"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen", texts(app)
+        assert "Zaid Qasim" in texts(app)
+    (found,) = session_of(desk).search_patients("Zaid Qasim")
+    assert found.phone == "0509998877"
+    assert str(found.date_of_birth) == "2019-04-23"
+
+
+async def test_join_a_group_session_until_it_is_full(desk: Desk, clinic: tui_seed.Seed) -> None:
+    ids = clinic.ids
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "rana")
+        await pilot.press("b", "g", "right")  # the group is tomorrow
+        await settle(pilot)
+        assert screen_name(app) == "GroupScreen"
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 1
+        assert "Social Skills Group" in texts(app) and " | 1" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "1 left" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        assert "group" in texts(app)
+        # Four of four: the next patient is offered no seat that day.
+        await pilot.press("escape")
+        await settle(pilot)
+        app.screen.query_one("#search", Input).value = ""
+        await open_patient(pilot, "yusuf")
+        await pilot.press("b", "g", "right")
+        await settle(pilot)
+        assert app.screen.query_one(DataTable).row_count == 0
+        assert any("No group session" in n for n in notes(app))
+    session = session_of(desk)
+    joined = [a for a in session.appointments_of(ids["rana"]) if a.kind == "GROUP"]
+    assert [a.group_session_id for a in joined] == [ids["group"]]
+    assert not [a for a in session.appointments_of(ids["yusuf"]) if a.kind == "GROUP"]
+
+
+async def test_the_last_seat_taken_by_another_desk_meanwhile(
+    desk: Desk, clinic: tui_seed.Seed
+) -> None:
+    ids = clinic.ids
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "yusuf")
+        await pilot.press("b", "g", "right", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "ConfirmScreen"
+        group = app.screen_stack[-2].pending
+        other = session_of(desk)
+        other.book(ids["rana"], group.service_id, group.provider_id, group.start,
+                   group_session_id=group.id)  # fmt: skip
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "GroupScreen"
+        assert any("full" in n for n in notes(app))
+        assert app.screen.query_one(DataTable).row_count == 0  # read again: no seat left
+    session = session_of(desk)
+    assert not [a for a in session.appointments_of(ids["yusuf"]) if a.kind == "GROUP"]
+
+
+async def test_day_sheet_arrive_cancel_and_reschedule(desk: Desk, clinic: tui_seed.Seed) -> None:
+    ids = clinic.ids
+    session = session_of(desk)
+    provider, first = session.first_available(
+        ids["aba"], ids["aba_service"], datetime.now(UTC) + timedelta(days=1)
+    )
+    day = first.astimezone(TZ).date()
+    one = session.book(ids["basil"], ids["aba_service"], provider.id, first, ids["basil_aba"])
+    later = session.free_slots(provider.id, ids["aba_service"], day)[-1]
+    two = session.book(ids["noor"], ids["aba_service"], provider.id, later)
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        assert screen_name(app) == "DaySheetScreen"
+        today = datetime.now(TZ).date()
+        for _ in range((day - today).days):
+            await pilot.press("right")
+            await settle(pilot)
+        table = app.screen.query_one(DataTable)
+        assert table.row_count == 2
+        shown = texts(app)
+        assert "Basil Fares" in shown and "Noor Haddad" in shown and "1/20" in shown
+        # Noor: cancel, with a reason.
+        await pilot.press("down", "x")
+        await settle(pilot)
+        assert screen_name(app) == "ReasonScreen"
+        await type_text(pilot, "family travel")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Noor Haddad" not in texts(app)  # the day sheet holds live appointments
+        assert any("cancelled" in n for n in notes(app))
+        # Basil: move to another slot of the same day.
+        await pilot.press("up", "r")
+        await settle(pilot)
+        assert screen_name(app) == "SlotScreen", texts(app)
+        grid = app.screen.query_one(SlotGrid)
+        await pilot.press("down")
+        await settle(pilot)
+        new_start = grid.chosen
+        assert new_start is not None and new_start != first
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "Move the appointment?" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "DaySheetScreen"
+    later_session = session_of(desk)
+    assert [a.status for a in later_session.appointments_of(ids["noor"])] == ["CANCELLED"]
+    assert later_session.appointments_of(ids["noor"])[0].id == two.id
+    after = {a.id: a for a in later_session.day_sheet(new_start.astimezone(TZ).date())}
+    assert after[one.id].start == new_start and after[one.id].status == "BOOKED"
+    assert after[one.id].session_number == 1
+
+
+async def test_check_in_and_complete_from_the_day_sheet(desk: Desk, clinic: tui_seed.Seed) -> None:
+    ids = clinic.ids
+    session = session_of(desk)
+    now = datetime.now(UTC)
+    found = session.first_available(ids["aba"], ids["aba_service"], now)
+    provider, start = found
+    if start.astimezone(TZ).date() != now.astimezone(TZ).date():
+        pytest.skip("no slot left today in the clinic's hours: nobody can arrive today")
+    booked = session.book(ids["noor"], ids["aba_service"], provider.id, start)
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert "arrived" in texts(app)
+        await pilot.press("c")
+        await settle(pilot)
+        assert "completed" in texts(app)
+    assert session_of(desk).appointments_of(ids["noor"])[0].status == "COMPLETED"
+    assert booked.id == session_of(desk).appointments_of(ids["noor"])[0].id
+
+
+async def test_help_palette_and_keymap(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DESKBOOK_KEYMAP", "patient.book=f5;patient.back=ctrl+m")
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert any("patient.back=ctrl+m" in n for n in notes(app))  # a mangled key is refused
+        await open_patient(pilot, "rana")
+        commands = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Book", "Cancel appt", "Back", "Keys", "Search", "Day sheet"} <= set(commands)
+        await pilot.press("f1")
+        await settle(pilot)
+        assert screen_name(app) == "HelpScreen"
+        assert "f5 | Book" in texts(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("b")  # moved away from b
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        await pilot.press("f5")
+        await settle(pilot)
+        assert screen_name(app) == "BookingTypeScreen"
+        await pilot.press("escape", "f2")
+        await settle(pilot)
+        assert screen_name(app) == "SearchScreen"

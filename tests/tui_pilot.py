@@ -1,0 +1,96 @@
+"""Driving the app in tests: wait for workers, read what is on screen, count keystrokes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual.pilot import Pilot
+from textual.widgets import DataTable, Input, OptionList, Static
+
+from deskbook.app import DeskApp
+from deskbook.widgets.package_card import CatalogCard, PurchaseCard
+from tui_seed import PASSWORD
+
+SIZE = (80, 24)
+
+
+def make_app(desk: Any) -> DeskApp:
+    return DeskApp(desk, username="frontdesk", password=PASSWORD)
+
+
+async def settle(pilot: Pilot[Any]) -> None:
+    """Let every worker finish and every message it posted be handled. A worker's answer
+    may start another worker (a step that reads what the next one needs), hence the loop;
+    it ends as soon as nothing is running — no fixed sleeps."""
+    app = pilot.app
+    for _ in range(20):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.is_running for w in app.workers) and not _timers_pending(app):
+            return
+
+
+def _timers_pending(app: Any) -> bool:
+    screen = app.screen
+    return getattr(screen, "_timer", None) is not None
+
+
+class Keys:
+    """pilot.press that counts: the keystroke budget of the booking workflow is asserted."""
+
+    def __init__(self, pilot: Pilot[Any]) -> None:
+        self.pilot = pilot
+        self.count = 0
+
+    async def __call__(self, *keys: str) -> None:
+        for key in keys:
+            await self.pilot.press(key)
+            self.count += 1
+            await settle(self.pilot)
+
+
+async def type_text(pilot: Pilot[Any], text: str) -> None:
+    await pilot.press(*text)
+    await settle(pilot)
+
+
+def screen_name(app: Any) -> str:
+    return type(app.screen).__name__
+
+
+def texts(app: Any) -> str:
+    """Everything the current screen shows as text, one piece a line."""
+    out: list[str] = []
+    for widget in app.screen.query("*"):
+        if isinstance(widget, DataTable):
+            for row in range(widget.row_count):
+                out.append(" | ".join(str(c) for c in widget.get_row_at(row)))
+        elif isinstance(widget, OptionList):
+            for i in range(widget.option_count):
+                out.append(str(widget.get_option_at_index(i).prompt))
+        elif isinstance(widget, Input):
+            out.append(widget.value)
+        elif isinstance(widget, Static):
+            out.append(str(widget.render()))
+    return "\n".join(out)
+
+
+def notes(app: Any) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+def purchase_cards(app: Any) -> list[PurchaseCard]:
+    return list(app.screen.query(PurchaseCard))
+
+
+def catalog_cards(app: Any) -> list[CatalogCard]:
+    return list(app.screen.query(CatalogCard))
+
+
+async def open_patient(pilot: Pilot[Any], query: str) -> None:
+    """From the search screen: type the query and open the first match."""
+    await type_text(pilot, query)
+    await pilot.press("enter")
+    await settle(pilot)
+    assert screen_name(pilot.app) == "PatientScreen", texts(pilot.app)
