@@ -7,14 +7,20 @@ tests then act through the Desk API only.
 
 from __future__ import annotations
 
+import itertools
+import shutil
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import pytest
 from sqlalchemy import func, select
 
+from conftest import create_pg_database, drop_pg_database, pg_database_url
 from deskbook.db.engine import write_session
 from deskbook.db.models import (
     Appointment,
@@ -57,6 +63,7 @@ def at(day: date, hour: int, minute: int = 0) -> datetime:
 @dataclass
 class World:
     desk: Desk
+    url: str
     tenant_id: uuid.UUID
     prefix: str
     slp_clinic: uuid.UUID
@@ -231,6 +238,7 @@ def build(url: str, prefix: str = "", name: str = "Al Noor Therapy") -> World:
             )
     return World(
         desk=desk,
+        url=url,
         tenant_id=tenant.id,
         prefix=prefix,
         slp_clinic=slp_clinic.id,
@@ -241,3 +249,37 @@ def build(url: str, prefix: str = "", name: str = "Al Noor Therapy") -> World:
 
 def utc(moment: datetime) -> datetime:
     return moment.astimezone(UTC)
+
+
+_tenants = itertools.count(1)
+
+
+@pytest.fixture(name="module_url", scope="module", params=["sqlite", "postgres"])
+def module_url_fixture(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    sqlite_template: Path,
+    pg_template: str | None,
+) -> Iterator[str]:
+    """One migrated database per test module and engine; each test gets its own tenant in it,
+    which isolates the tests as well as a database each and costs far less on PostgreSQL."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("desk") / "deskbook.db"
+        shutil.copyfile(sqlite_template, path)
+        yield f"sqlite:///{path}"
+        return
+    if pg_template is None:
+        pytest.skip("PostgreSQL is not reachable (set DESKBOOK_TEST_PG_URL)")
+    name = create_pg_database(template=pg_template)
+    try:
+        yield pg_database_url(name)
+    finally:
+        drop_pg_database(name)
+
+
+@pytest.fixture(name="world")
+def world_fixture(module_url: str) -> Iterator[World]:
+    """A fresh clinic (its own tenant and logins) for one test."""
+    w = build(module_url, prefix=f"t{next(_tenants)}_")
+    yield w
+    w.desk.close()

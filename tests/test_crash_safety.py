@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import pickle
 import random
 import selectors
 import signal
@@ -20,6 +21,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -109,17 +111,21 @@ def _spawn(job: dict[str, Any]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+    _wait_ready(child)
+    return child
+
+
+def _wait_ready(child: subprocess.Popen[str]) -> None:
     assert child.stdout is not None
     selector = selectors.DefaultSelector()
     selector.register(child.stdout, selectors.EVENT_READ)
-    ready = selector.select(timeout=60)
+    ready = selector.select(timeout=120)
     selector.close()
     line = child.stdout.readline() if ready else ""
     if line.strip() != "READY":
         child.kill()
         _out, err = child.communicate()
         pytest.fail(f"the writer did not start: {err[-2000:]}")
-    return child
 
 
 def _kill(child: subprocess.Popen[str]) -> None:
@@ -244,5 +250,69 @@ def _no_leftover_pg_sessions(db_url: str) -> Iterator[None]:
                 {"db": url.database},
             ).scalar_one()
         assert stuck == 0
+    finally:
+        engine.dispose()
+
+
+# The child for the Desk-level test: a terminal doing the soak's writes as fast as it can.
+DESK_WRITER = r"""
+import pickle, random, sys
+from deskbook import Desk
+from deskbook.errors import DeskError
+from deskbook.soak import Terminal
+
+url, seed_file, username, rng_seed = sys.argv[1:5]
+with open(seed_file, "rb") as f:
+    info = pickle.load(f)
+desk = Desk.open(url)
+terminal = Terminal(desk.login(username, info.password), info, random.Random(int(rng_seed)))
+ops = ["book_single", "book_package", "book_group", "cancel", "reschedule", "assign"]
+ready = False
+while True:
+    try:
+        done = terminal.do(terminal.rng.choice(ops))
+    except DeskError:
+        continue
+    if not ready and done and done.startswith("book"):
+        # Killed from now on, at a random moment of its stream of writes.
+        print("READY", flush=True)
+        ready = True
+"""
+
+
+def test_desk_killed_while_booking_leaves_every_invariant_whole(
+    db_url: str, tmp_path: Path
+) -> None:
+    seed = seed_clinic(db_url, patients=30, desks=2)
+    seed_file = tmp_path / "seed.pickle"
+    seed_file.write_bytes(pickle.dumps(seed))
+    rng = random.Random(66)
+    engine = make_engine(db_url)
+    try:
+        for round_ in range(4):
+            child = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    DESK_WRITER,
+                    db_url,
+                    str(seed_file),
+                    seed.desk_usernames[round_ % 2],
+                    str(round_),
+                ],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            _wait_ready(child)
+            time.sleep(rng.uniform(0.5, 1.5))
+            _kill(child)
+            if engine.dialect.name == "sqlite":
+                with engine.connect() as conn:
+                    assert conn.execute(text("PRAGMA integrity_check")).scalar_one() == "ok"
+            assert violations(check_invariants(engine)) == {}
+        with engine.connect() as conn:
+            booked = conn.execute(text("SELECT count(*) FROM appointment")).scalar_one()
+        assert booked > 0
     finally:
         engine.dispose()

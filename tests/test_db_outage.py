@@ -11,16 +11,21 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 
+from deskbook import Desk
 from deskbook.db import engine as db_engine
 from deskbook.db.engine import make_engine, read_session, run_write, write_session
 from deskbook.db.models import AuditEvent, Tenant
 from deskbook.errors import Busy, DatabaseError, DeskError
+from deskbook.invariants import check_invariants, violations
+from deskbook.soak_seed import PASSWORD, SeedInfo, seed_clinic
 from tcp_proxy import TcpProxy
 
 T = TypeVar("T")
@@ -214,3 +219,135 @@ def test_server_that_does_not_answer_times_out_with_a_sentence(
         assert _probe_count(engine) == 1
     finally:
         engine.dispose()
+
+
+# --- the same through the Desk, as the screens use it ---------------------------------------
+
+
+@pytest.fixture
+def clinic_url(db_url: str) -> tuple[str, SeedInfo]:
+    return db_url, seed_clinic(db_url, patients=10, desks=2)
+
+
+def _tomorrow_slots(d: Any, seed: SeedInfo) -> tuple[Any, Any, list[datetime]]:
+    provider = seed.provider_ids[0]
+    service = seed.provider_services[provider][0]
+    day = datetime.now(ZoneInfo("Asia/Riyadh")).date() + timedelta(days=1)
+    return provider, service, d.free_slots(provider, service, day)
+
+
+def test_desk_write_behind_a_stuck_desk_is_busy_then_goes_through(
+    clinic_url: tuple[str, SeedInfo], short_lock_waits: None
+) -> None:
+    url, seed = clinic_url
+    with Desk.open(url) as desk:
+        d = desk.login(seed.desk_usernames[0], PASSWORD)
+        provider, service, slots = _tomorrow_slots(d, seed)
+        patient = seed.patient_ids[0]
+        with HeldLock(url):
+            with pytest.raises(Busy) as caught:
+                within_deadline(lambda: d.book(patient, service, provider, slots[0]))
+            assert "try again" in str(caught.value)
+            # Reading goes on while the other desk holds the lock.
+            assert within_deadline(lambda: d.search_patients("rashid")) is not None
+            assert within_deadline(lambda: d.day_sheet(slots[0].date())) == []
+        booked = within_deadline(lambda: d.book(patient, service, provider, slots[0]))
+        assert [a.id for a in d.appointments_of(patient)] == [booked.id]
+
+
+def test_desk_waiting_on_a_row_another_desk_holds_is_busy(
+    clinic_url: tuple[str, SeedInfo], short_lock_waits: None
+) -> None:
+    url, seed = clinic_url
+    if not url.startswith("postgresql"):
+        pytest.skip("row locks are PostgreSQL's; SQLite's single write lock is the test above")
+    patient = seed.patient_ids[1]
+    with Desk.open(url) as desk:
+        d = desk.login(seed.desk_usernames[0], PASSWORD)
+        provider, service, slots = _tomorrow_slots(d, seed)
+        holder = make_engine(url)
+        try:
+            with holder.connect() as conn:
+                # Another desk in the middle of booking this same patient.
+                conn.execute(
+                    text("SELECT id FROM patient WHERE id = :p FOR UPDATE"), {"p": patient}
+                )
+                with pytest.raises(Busy):
+                    within_deadline(lambda: d.book(patient, service, provider, slots[1]))
+                conn.rollback()
+        finally:
+            holder.dispose()
+        assert within_deadline(lambda: d.book(patient, service, provider, slots[1])).id
+
+
+@pytest.fixture
+def proxied_clinic(clinic_url: tuple[str, SeedInfo]) -> Iterator[tuple[str, TcpProxy, SeedInfo]]:
+    url, seed = clinic_url
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "postgresql":
+        pytest.skip("a database server that goes away is a PostgreSQL matter")
+    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
+        through = parsed.set(host="127.0.0.1", port=proxy.port, password="Hunter2-secret")
+        yield through.render_as_string(hide_password=False), proxy, seed
+
+
+def test_desk_calls_during_an_outage_say_so_and_work_again_after(
+    proxied_clinic: tuple[str, TcpProxy, SeedInfo],
+) -> None:
+    url, proxy, seed = proxied_clinic
+    with Desk.open(url) as desk:
+        d = desk.login(seed.desk_usernames[0], PASSWORD)
+        provider, service, slots = _tomorrow_slots(d, seed)
+        patient = seed.patient_ids[2]
+
+        proxy.down()
+        calls = {
+            "search": lambda: d.search_patients("rashid"),
+            "packages": lambda: d.packages_for_patient(patient),
+            "slots": lambda: d.free_slots(provider, service, slots[0].date()),
+            "day sheet": lambda: d.day_sheet(slots[0].date()),
+            "book": lambda: d.book(patient, service, provider, slots[0]),
+            "login": lambda: desk.login(seed.desk_usernames[1], PASSWORD),
+        }
+        for name, call in calls.items():
+            with pytest.raises(DatabaseError) as caught:
+                within_deadline(call)
+            message = str(caught.value)
+            assert "Cannot reach the PostgreSQL server" in message, (name, message)
+            assert "Hunter2" not in message
+
+        proxy.up()
+        # The same session, nothing reopened: the first call after the outage just works.
+        booked = within_deadline(lambda: d.book(patient, service, provider, slots[0]))
+        assert [a.id for a in d.appointments_of(patient)] == [booked.id]
+        assert desk.login(seed.desk_usernames[1], PASSWORD).staff.username
+
+
+def test_connection_lost_in_the_middle_of_a_booking_leaves_nothing(
+    proxied_clinic: tuple[str, TcpProxy, SeedInfo],
+) -> None:
+    url, proxy, seed = proxied_clinic
+    with Desk.open(url) as desk:
+        d = desk.login(seed.desk_usernames[0], PASSWORD)
+        provider, service, slots = _tomorrow_slots(d, seed)
+        patient = seed.patient_ids[3]
+
+        def cut_after_the_appointment(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if statement.lstrip().upper().startswith("INSERT INTO APPOINTMENT"):
+                proxy.down()
+
+        event.listen(desk.engine, "after_cursor_execute", cut_after_the_appointment)
+        try:
+            with pytest.raises(DatabaseError):
+                within_deadline(lambda: d.book(patient, service, provider, slots[0]))
+        finally:
+            event.remove(desk.engine, "after_cursor_execute", cut_after_the_appointment)
+        proxy.up()
+        assert within_deadline(lambda: d.appointments_of(patient)) == []
+        checker = make_engine(url)
+        try:
+            assert violations(check_invariants(checker)) == {}
+        finally:
+            checker.dispose()
+        # The half-made booking held nothing: the same slot books now.
+        assert within_deadline(lambda: d.book(patient, service, provider, slots[0])).id

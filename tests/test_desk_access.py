@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -17,14 +16,7 @@ from deskbook.errors import (
     PermissionDenied,
     SlotTaken,
 )
-from factory import PASSWORD, World, at, build, future_day
-
-
-@pytest.fixture
-def world(db_url: str) -> Iterator[World]:
-    w = build(db_url)
-    yield w
-    w.desk.close()
+from factory import PASSWORD, World, at, build, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
 
 
 def test_open_refuses_missing_or_empty_database(tmp_path: Path) -> None:
@@ -48,11 +40,11 @@ def test_login_and_lockout(world: World) -> None:
         world.desk.login("nobody", PASSWORD)
     for _ in range(4):
         with pytest.raises(LoginFailed, match="Wrong"):
-            world.desk.login("frontdesk", "bad")
+            world.desk.login(f"{world.prefix}frontdesk", "bad")
     with pytest.raises(LoginFailed, match="locked until"):
-        world.desk.login("frontdesk", "bad")
+        world.desk.login(f"{world.prefix}frontdesk", "bad")
     with pytest.raises(LoginFailed, match="locked until"):
-        world.desk.login("frontdesk", PASSWORD)
+        world.desk.login(f"{world.prefix}frontdesk", PASSWORD)
     actions = [e.action for e in world.login("admin").audit_log(10)]
     assert actions.count("login_failed") == 4 and "login_locked" in actions
 
@@ -79,8 +71,8 @@ def test_roles(world: World) -> None:
     assert len(desk.day_sheet(day)) == 2
 
 
-def test_nothing_crosses_tenants(world: World, db_url: str) -> None:
-    other = build(db_url, prefix="b_", name="Other Clinic")
+def test_nothing_crosses_tenants(world: World) -> None:
+    other = build(world.url, prefix=f"{world.prefix}b_", name="Other Clinic")
     try:
         d, theirs = world.login(), other.login()
         patient = world.patient("Rashid Mine")
@@ -105,7 +97,9 @@ def test_nothing_crosses_tenants(world: World, db_url: str) -> None:
             with pytest.raises(NotFound):
                 call()
         assert theirs.day_sheet(future_day()) == []
-        assert all(e.staff_username != "frontdesk" for e in other.login("admin").audit_log())
+        assert all(
+            e.staff_username != f"{world.prefix}frontdesk" for e in other.login("admin").audit_log()
+        )
     finally:
         other.desk.close()
 
@@ -127,7 +121,7 @@ def test_register_and_search(world: World) -> None:
     assert [x.id for x in d.search_patients("0501234567")] == [p.id]
     assert d.get_patient(str(p.id)).age is not None
     events = [(e.action, e.staff_username) for e in world.login("admin").audit_log(10)]
-    assert events.count(("register_patient", "frontdesk")) == 2
+    assert events.count(("register_patient", f"{world.prefix}frontdesk")) == 2
 
 
 BAD_REGISTRATIONS = [

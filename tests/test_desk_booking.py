@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -15,14 +14,7 @@ from deskbook.errors import (
     PatientBusy,
     SlotTaken,
 )
-from factory import World, at, build, future_day
-
-
-@pytest.fixture
-def world(db_url: str) -> Iterator[World]:
-    w = build(db_url)
-    yield w
-    w.desk.close()
+from factory import World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
 
 
 def test_free_slots_follow_schedule_and_blocks(world: World) -> None:

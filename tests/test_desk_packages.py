@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 
 from deskbook.errors import NotPatientsPackage, PackageExhausted, PackageExpired
-from factory import TZ, World, at, build, future_day
-
-
-@pytest.fixture
-def world(db_url: str) -> Iterator[World]:
-    w = build(db_url)
-    yield w
-    w.desk.close()
+from factory import TZ, World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
 
 
 def _today():

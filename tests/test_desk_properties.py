@@ -3,14 +3,11 @@ invariant 4 (session numbers 1..k in start order) nor the quota."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deskbook.errors import DeskError
-from factory import World, at, build, future_day
+from factory import World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
 
 # (operation, slot index): book at a slot, or cancel / reschedule the n-th live appointment.
 OPS = st.lists(
@@ -18,13 +15,6 @@ OPS = st.lists(
     min_size=1,
     max_size=10,
 )
-
-
-@pytest.fixture
-def world(db_url: str) -> Iterator[World]:
-    w = build(db_url)
-    yield w
-    w.desk.close()
 
 
 @settings(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -14,16 +14,9 @@ import pytest
 from deskbook.desk import DeskSession
 from deskbook.errors import DeskError
 from deskbook.invariants import check_invariants, violations
-from factory import World, at, build, future_day
+from factory import World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
 
 WRITERS = 16
-
-
-@pytest.fixture
-def world(db_url: str) -> Iterator[World]:
-    w = build(db_url)
-    yield w
-    w.desk.close()
 
 
 def race(desks: list[DeskSession], job: Callable[[int, DeskSession], Any]) -> Counter[str]:
@@ -161,3 +154,53 @@ def test_schema_backstops_speak_desk_errors(world: World, monkeypatch: pytest.Mo
     after = world.counts()
     after["Patient"] -= 1  # the one extra test patient made above
     assert after == before
+
+
+def _process_books(url: str, username: str, args: tuple, barrier: Any, out: Any) -> None:
+    from deskbook import Desk
+    from factory import PASSWORD
+
+    desk = Desk.open(url)
+    d = desk.login(username, PASSWORD)
+    barrier.wait()
+    try:
+        d.book(*args)
+        out.put("ok")
+    except DeskError as exc:
+        out.put(type(exc).__name__)
+    except Exception as exc:
+        out.put(f"UNEXPECTED {exc!r}")
+    finally:
+        desk.close()
+
+
+def test_sqlite_processes_on_one_file(world: World) -> None:
+    """Separate processes (separate SQLite connections and locks) race for one slot."""
+    if not world.url.startswith("sqlite"):
+        pytest.skip("processes on one file is the SQLite story; PostgreSQL is covered by threads")
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("fork")
+    n = 6
+    barrier, out = ctx.Barrier(n), ctx.Queue()
+    start = at(future_day(), 11)
+    procs = [
+        ctx.Process(
+            target=_process_books,
+            args=(
+                world.url,
+                f"{world.prefix}frontdesk",
+                (world.patient(), world.slp, world.amal, start),
+                barrier,
+                out,
+            ),
+        )
+        for _ in range(n)
+    ]
+    for p in procs:
+        p.start()
+    results = Counter(out.get(timeout=60) for _ in procs)
+    for p in procs:
+        p.join(timeout=60)
+    assert results == Counter({"ok": 1, "SlotTaken": n - 1})
+    _clean(world)

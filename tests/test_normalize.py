@@ -74,7 +74,9 @@ def test_name_norm_fits_its_column() -> None:
     assert len(patient_name_norm("a" * 200, "ب" * 200 + " ال" + "ج" * 150)) <= NAME_NORM_MAX
 
 
-@pytest.mark.parametrize("phone", ["+966 50 123 4567", "00966501234567", "0501234567", "٠٥٠١٢٣٤٥٦٧"])
+@pytest.mark.parametrize(
+    "phone", ["+966 50 123 4567", "00966501234567", "0501234567", "٠٥٠١٢٣٤٥٦٧"]
+)
 def test_stored_phones_keep_the_national_number(phone: str) -> None:
     assert normalize_phone(phone) == "501234567"
 

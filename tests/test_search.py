@@ -210,9 +210,7 @@ def test_like_wildcards_in_a_query_are_plain_characters(add: Add, find: Callable
     assert find("p_1") == ["Sami Haddad"]
 
 
-def test_other_tenants_patients_are_never_found(
-    engine: Engine, add: Add, find: Callable
-) -> None:
+def test_other_tenants_patients_are_never_found(engine: Engine, add: Add, find: Callable) -> None:
     with write_session(engine) as session:
         other = Tenant(name="Elsewhere")
         session.add(other)
@@ -296,3 +294,25 @@ def test_patients_are_whole_rows(add: Add, engine: Engine, tenant: uuid.UUID) ->
             "1234567",
         )
         assert session.scalar(select(Patient.id).where(Patient.mrn == "P0000009")) == patient.id
+
+
+def test_words_of_a_query_match_in_any_place_and_order(add: Add, find: Callable) -> None:
+    add("Sarah Mohammed Al-Qahtani", "سارة محمد القحطاني")
+    add("Sarah Mohammed Bakr", "سارة محمد بكر")
+    assert find("sarah al-qah") == ["Sarah Mohammed Al-Qahtani"]
+    assert find("qahtani sarah") == ["Sarah Mohammed Al-Qahtani"]
+    assert find("ساره القحطاني") == ["Sarah Mohammed Al-Qahtani"]
+    assert find("sarah moh") == ["Sarah Mohammed Al-Qahtani", "Sarah Mohammed Bakr"]
+    assert find("sarah ahtani") == ["Sarah Mohammed Al-Qahtani"]
+
+
+def test_a_rare_word_start_outranks_many_fragments(
+    find: Callable, engine: Engine, tenant: uuid.UUID
+) -> None:
+    with write_session(engine) as session:
+        for i in range(250):
+            session.add(make_patient(tenant, f"Aaron Alghamdi{'x' * (i % 7)}", mrn=f"P{i:07d}"))
+        session.add(make_patient(tenant, "Zaid Ghamdan", mrn="P9999999"))
+    found = find("ghamd")
+    assert len(found) == 50
+    assert found[0] == "Zaid Ghamdan"

@@ -58,7 +58,11 @@ def test_every_action_is_bound_with_its_id_and_has_a_method() -> None:
     ("text", "keymap", "refused"),
     [
         ("patient.book=f5", {"patient.book": "f5"}, []),
-        ("patient.book=f5; search.new_patient=ctrl+n", {"patient.book": "f5", "search.new_patient": "ctrl+n"}, []),
+        (
+            "patient.book=f5; search.new_patient=ctrl+n",
+            {"patient.book": "f5", "search.new_patient": "ctrl+n"},
+            [],
+        ),
         ("patient.book=ctrl+m", {}, ["patient.book=ctrl+m"]),
         ("patient.book=alt+b", {}, ["patient.book=alt+b"]),
         ("no.such=f5", {}, ["no.such=f5"]),

@@ -71,7 +71,13 @@ async def test_register_a_new_patient_when_nobody_matches(
         await type_text(pilot, "Zaid Qasim")
         assert app.screen.query_one("#results", DataTable).row_count == 0
         assert "Nobody matches" in texts(app)
-        await pilot.press("enter")
+        await pilot.press("ctrl+n")  # from the search input
+        await settle(pilot)
+        assert screen_name(app) == "RegisterScreen"
+        await pilot.press("escape", "tab", "n")  # "n" from the results table
+        await settle(pilot)
+        assert screen_name(app) == "RegisterScreen"
+        await pilot.press("escape", "shift+tab", "enter")  # Enter in the input
         await settle(pilot)
         assert screen_name(app) == "RegisterScreen"
         assert app.screen.query_one("#name_en", Input).value == "Zaid Qasim"
@@ -99,7 +105,7 @@ async def test_join_a_group_session_until_it_is_full(desk: Desk, clinic: tui_see
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("b", "g", "right")  # the group is tomorrow
+        await pilot.press("b", "g")  # the group is tomorrow: the screen looks ahead to it
         await settle(pilot)
         assert screen_name(app) == "GroupScreen"
         table = app.screen.query_one(DataTable)
@@ -117,10 +123,10 @@ async def test_join_a_group_session_until_it_is_full(desk: Desk, clinic: tui_see
         await settle(pilot)
         app.screen.query_one("#search", Input).value = ""
         await open_patient(pilot, "yusuf")
-        await pilot.press("b", "g", "right")
+        await pilot.press("b", "g")
         await settle(pilot)
-        assert app.screen.query_one(DataTable).row_count == 0
-        assert any("No group session" in n for n in notes(app))
+        assert app.screen.query_one(DataTable).row_count == 0  # a full session is not offered
+        assert "Social Skills Group" not in texts(app)
     session = session_of(desk)
     joined = [a for a in session.appointments_of(ids["rana"]) if a.kind == "GROUP"]
     assert [a.group_session_id for a in joined] == [ids["group"]]
@@ -135,7 +141,7 @@ async def test_the_last_seat_taken_by_another_desk_meanwhile(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "yusuf")
-        await pilot.press("b", "g", "right", "enter")
+        await pilot.press("b", "g", "enter")
         await settle(pilot)
         assert screen_name(app) == "ConfirmScreen"
         group = app.screen_stack[-2].pending
@@ -155,8 +161,8 @@ async def test_day_sheet_arrive_cancel_and_reschedule(desk: Desk, clinic: tui_se
     ids = clinic.ids
     session = session_of(desk)
     provider, first = session.first_available(
-        ids["aba"], ids["aba_service"], datetime.now(UTC) + timedelta(days=1)
-    )
+        ids["aba"], ids["aba_service"], datetime.now(UTC) + timedelta(days=2)
+    )  # not tomorrow: the seeded group session fills that day sheet
     day = first.astimezone(TZ).date()
     one = session.book(ids["basil"], ids["aba_service"], provider.id, first, ids["basil_aba"])
     later = session.free_slots(provider.id, ids["aba_service"], day)[-1]
@@ -255,3 +261,47 @@ async def test_help_palette_and_keymap(desk: Desk, monkeypatch: pytest.MonkeyPat
         await pilot.press("escape", "f2")
         await settle(pilot)
         assert screen_name(app) == "SearchScreen"
+
+
+async def test_the_mouse_books_too(desk: Desk, clinic: tui_seed.Seed) -> None:
+    ids = clinic.ids
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "rana")
+        # The first row, under the header: already highlighted, so one click opens it.
+        await pilot.click("#results", offset=(3, 1))
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        await pilot.press("b")
+        await settle(pilot)
+        await pilot.click("#types", offset=(4, 2))  # "Use package"
+        await settle(pilot)
+        assert screen_name(app) == "PackageChooser"
+        card = app.screen.query("PurchaseCard").first()
+        await pilot.double_click(card)
+        await settle(pilot)
+        assert screen_name(app) == "PickScreen"
+        await pilot.click("#pick-list", offset=(4, 1))  # first available
+        await settle(pilot)
+        assert screen_name(app) == "SlotScreen"
+        grid = app.screen.query_one(SlotGrid)
+        slot = grid.chosen
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.double_click("#confirm-text")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+    (a,) = [x for x in session_of(desk).appointments_of(ids["rana"]) if x.status == "BOOKED"]
+    assert (a.start, a.purchase_id) == (slot, ids["rana_slp"])
+
+
+async def test_readable_without_colour(desk: Desk, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.theme == "ansi-dark"
+        assert app.animation_level == "none"
+        await open_patient(pilot, "layla")
+        assert "no sessions left" in texts(app) and "expired on" in texts(app)

@@ -6,6 +6,7 @@ row exists elsewhere.
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -85,17 +86,24 @@ def aware(moment: Any, what: str = "time") -> datetime:
         raise InvalidInput(f"The {what} must be a date and time.")
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput(f"The {what} must carry a time zone.")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except (OverflowError, ValueError):
+        raise InvalidInput(f"The {what} is out of range.") from None
+
+
+def within_horizon(moment: Any, what: str = "time") -> datetime:
+    when = aware(moment, what)
+    if when > datetime.now(UTC) + timedelta(days=HORIZON_DAYS):
+        raise InvalidInput(f"That {what} is too far ahead; pick one within two years.")
+    return when
 
 
 def future_time(moment: Any, what: str = "time") -> datetime:
     """An aware time that has not passed and is within the booking horizon."""
-    when = aware(moment, what)
-    now = datetime.now(UTC)
-    if when < now:
+    when = within_horizon(moment, what)
+    if when < datetime.now(UTC):
         raise InvalidInput(f"That {what} has already passed.")
-    if when > now + timedelta(days=HORIZON_DAYS):
-        raise InvalidInput(f"That {what} is too far ahead; pick one within two years.")
     return when
 
 
@@ -104,4 +112,54 @@ def a_day(value: Any, what: str = "day") -> date:
         raise InvalidInput(f"The {what} must be a date.")
     if abs((value - date.today()).days) > HORIZON_DAYS * 5:
         raise InvalidInput(f"The {what} {value.isoformat()} is too far from today.")
+    return value
+
+
+# Characters a database refuses (NUL, lone surrogates) or that disguise text on a screen
+# (controls, bidi overrides). Newlines and tabs are allowed only where text may span lines.
+_BIDI_OVERRIDES = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def _bad_char(ch: str, multiline: bool) -> bool:
+    if ch in "\n\t" and multiline:
+        return False
+    return ch in _BIDI_OVERRIDES or unicodedata.category(ch) in ("Cc", "Cs")
+
+
+def clean_text(
+    value: Any, what: str, max_len: int, required: bool = False, multiline: bool = False
+) -> str | None:
+    """value stripped, or None when empty and optional; InvalidInput when it cannot be stored."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"The {what} is required.")
+        return None
+    if not isinstance(value, str):
+        raise InvalidInput(f"The {what} must be text.")
+    if len(value) > max_len * 4:
+        raise InvalidInput(f"The {what} is too long ({max_len} characters at most).")
+    if any(_bad_char(ch, multiline) for ch in value):
+        raise InvalidInput(f"The {what} contains characters that cannot be stored.")
+    cleaned = value.strip() if multiline else " ".join(value.split())
+    if len(cleaned) > max_len:
+        raise InvalidInput(f"The {what} is too long ({max_len} characters at most).")
+    return cleaned
+
+
+def printable(value: Any, max_len: int = 200) -> str | None:
+    """value without characters that cannot be stored or compared, or None when it is not
+    text at all (for search queries and usernames, where garbage simply finds nothing)."""
+    if not isinstance(value, str) or len(value) > max_len:
+        return None
+    return "".join(ch for ch in value if not _bad_char(ch, multiline=False))
+
+
+def count(value: Any, what: str, low: int, high: int, default: int | None = None) -> int:
+    """A whole number in low..high (None means default, when there is one)."""
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"The {what} must be a whole number.")
+    if not low <= value <= high:
+        raise InvalidInput(f"The {what} must be between {low} and {high}.")
     return value

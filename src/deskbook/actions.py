@@ -52,6 +52,7 @@ ACTIONS: tuple[DeskAction, ...] = (
     _a("login.submit", "enter", "submit", "Sign in"),
     _a("search.open", "enter", "open", "Open"),
     _a("search.new_patient", "n", "new_patient", "New patient"),
+    _a("search.register", "ctrl+n", "register", "New patient"),
     _a("search.focus", "slash", "focus_search", "Find", show=False),
     _a("search.down", "down", "move(1)", "Next row", show=False),
     _a("search.up", "up", "move(-1)", "Previous row", show=False),

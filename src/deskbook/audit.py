@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from deskbook.access import Actor
+from deskbook.access import Actor, count
 from deskbook.db.models import AuditEvent, Staff
 from deskbook.results import AuditView
 
@@ -66,7 +66,7 @@ def log(
 
 
 def recent(session: Session, actor: Actor, limit: int) -> list[AuditView]:
-    limit = max(1, min(int(limit), 1000))
+    limit = count(limit, "number of events", 1, 1000, default=100)
     rows = session.execute(
         select(AuditEvent, Staff.username)
         .outerjoin(Staff, Staff.id == AuditEvent.staff_id)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from deskbook import audit, schedule
-from deskbook.access import Actor, get_owned, lock_owned
+from deskbook.access import Actor, clean_text, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
     AppointmentKind,
@@ -46,19 +46,18 @@ NOT_STARTED = (S.BOOKED, S.CONFIRMED)
 
 
 def views(session: Session, actor: Actor, *conditions: object) -> list[AppointmentView]:
-    totals = (
-        select(PurchaseQuota.purchase_id, func.sum(PurchaseQuota.quota).label("total"))
-        .where(PurchaseQuota.tenant_id == actor.tenant_id)
-        .group_by(PurchaseQuota.purchase_id)
-        .subquery()
+    # Correlated, so only the shown purchases are summed, not every quota of the tenant.
+    total = (
+        select(func.sum(PurchaseQuota.quota))
+        .where(PurchaseQuota.purchase_id == Appointment.purchase_id)
+        .scalar_subquery()
     )
     rows = session.execute(
-        select(Appointment, Patient, Clinic, Service, Provider, totals.c.total)
+        select(Appointment, Patient, Clinic, Service, Provider, total)
         .join(Patient, Patient.id == Appointment.patient_id)
         .join(Clinic, Clinic.id == Appointment.clinic_id)
         .join(Service, Service.id == Appointment.service_id)
         .join(Provider, Provider.id == Appointment.provider_id)
-        .outerjoin(totals, totals.c.purchase_id == Appointment.purchase_id)
         .where(Appointment.tenant_id == actor.tenant_id, *conditions)
         .order_by(Appointment.start_at, Provider.name_en, Appointment.id)
     ).all()
@@ -104,12 +103,14 @@ def _snapshot(a: Appointment) -> dict[str, object]:
 
 def patient_clash(
     session: Session,
+    tenant_id: uuid.UUID,
     patient_id: uuid.UUID,
     start: datetime,
     end: datetime,
     skip: uuid.UUID | None = None,
 ) -> bool:
     stmt = select(Appointment.id).where(
+        Appointment.tenant_id == tenant_id,
         Appointment.patient_id == patient_id,
         Appointment.status != S.CANCELLED,
         Appointment.start_at < end,
@@ -196,10 +197,14 @@ def book(
 ) -> AppointmentView:
     if purchase_id is not None and group_id is not None:
         raise InvalidInput("A group seat is not paid from a package; choose one or the other.")
-    if notes is not None and len(notes) > 2000:
-        raise InvalidInput("The notes are too long (2000 characters at most).")
+    notes = clean_text(notes, "notes", 2000, multiline=True)
     service = get_owned(session, Service, service_id, actor, "service")
-    get_owned(session, Provider, provider_id, actor, "provider")
+    end = start + timedelta(minutes=service.duration_minutes)
+    if group_id is None:
+        # What no other desk changes is checked before the locks, so they are held briefly.
+        provider = get_owned(session, Provider, provider_id, actor, "provider")
+        schedule.check_delivers(session, provider, service)
+        schedule.check_working(session, actor, provider, service.clinic_id, start, end)
     patient = lock_owned(session, Patient, patient_id, actor, "patient")
     purchase = (
         lock_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
@@ -212,18 +217,15 @@ def book(
         else None
     )
     provider = lock_owned(session, Provider, provider_id, actor, "provider")
-    end = start + timedelta(minutes=service.duration_minutes)
     if group is not None:
         _check_group(session, group, service, provider, start)
         start, end = group.start_at, group.end_at
     else:
-        schedule.check_delivers(session, provider, service)
-        schedule.check_working(session, actor, provider, service.clinic_id, start, end)
         if purchase is not None:
             _check_purchase(session, actor, purchase, patient, service, start, counting=True)
         if schedule.provider_clash(session, provider.id, start, end):
             raise SlotTaken()
-    if patient_clash(session, patient.id, start, end):
+    if patient_clash(session, actor.tenant_id, patient.id, start, end):
         raise PatientBusy(f"{patient.name_en} already has an appointment at that time.")
     kind = AppointmentKind.SINGLE
     if purchase is not None:
@@ -245,10 +247,9 @@ def book(
         session_number=_free_number(session, purchase.id) if purchase else None,
         group_session_id=group.id if group else None,
         booked_by=actor.staff_id,
-        notes=notes.strip() if notes and notes.strip() else None,
+        notes=notes,
     )
     session.add(appointment)
-    session.flush()
     if group is None:
         session.add(
             ProviderBlock(
@@ -259,11 +260,51 @@ def book(
                 appointment_id=appointment.id,
             )
         )
+    session.flush()
     if purchase is not None:
         renumber(session, purchase.id)
-    session.flush()
     audit.log(session, actor, "book", "appointment", appointment.id, after=_snapshot(appointment))
-    return view(session, actor, appointment.id)
+    return _fresh_view(session, actor, appointment, patient, service, provider)
+
+
+def _fresh_view(
+    session: Session,
+    actor: Actor,
+    a: Appointment,
+    patient: Patient,
+    service: Service,
+    provider: Provider,
+) -> AppointmentView:
+    """The view of an appointment just written, from the rows already at hand."""
+    clinic = session.get(Clinic, a.clinic_id)
+    assert clinic is not None
+    total = None
+    if a.purchase_id is not None:
+        total = session.scalar(
+            select(func.sum(PurchaseQuota.quota)).where(PurchaseQuota.purchase_id == a.purchase_id)
+        )
+    return AppointmentView(
+        id=a.id,
+        patient_id=patient.id,
+        patient_name_en=patient.name_en,
+        patient_name_ar=patient.name_ar,
+        patient_mrn=patient.mrn,
+        clinic_id=clinic.id,
+        clinic_name_en=clinic.name_en,
+        service_id=service.id,
+        service_name_en=service.name_en,
+        provider_id=provider.id,
+        provider_name_en=provider.name_en,
+        start=a.start_at.astimezone(actor.tz),
+        end=a.end_at.astimezone(actor.tz),
+        status=str(a.status),
+        kind=str(a.kind),
+        purchase_id=a.purchase_id,
+        session_number=a.session_number,
+        session_total=int(total) if total is not None else None,
+        group_session_id=a.group_session_id,
+        notes=a.notes,
+    )
 
 
 def _free_number(session: Session, purchase_id: uuid.UUID) -> int:
@@ -327,9 +368,7 @@ def _refuse(appointment: Appointment, allowed: tuple[S, ...], doing: str) -> Non
 def cancel(
     session: Session, actor: Actor, appointment_id: uuid.UUID, reason: str | None
 ) -> AppointmentView:
-    reason = (reason or "").strip() or None
-    if reason is not None and len(reason) > 500:
-        raise InvalidInput("The reason is too long (500 characters at most).")
+    reason = clean_text(reason, "reason", 500, multiline=True)
     appointment = _lock_for_change(session, actor, appointment_id, set())
     _refuse(appointment, OPEN, "cancelled")
     before = _snapshot(appointment)
@@ -377,7 +416,7 @@ def reschedule(
         _check_purchase(session, actor, purchase, patient, service, new_start, counting=False)
     if schedule.provider_clash(session, provider.id, new_start, new_end, appointment.id):
         raise SlotTaken()
-    if patient_clash(session, patient.id, new_start, new_end, appointment.id):
+    if patient_clash(session, actor.tenant_id, patient.id, new_start, new_end, appointment.id):
         raise PatientBusy(f"{patient.name_en} already has an appointment at that time.")
     before = _snapshot(appointment)
     appointment.start_at, appointment.end_at = new_start, new_end

@@ -103,7 +103,10 @@ def demo(
     patients: Annotated[int, typer.Option("--patients", min=1, help="How many patients.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed, for a repeatable clinic.")] = 7,
 ) -> None:
-    """Build the demo clinic (logins admin/admin and frontdesk/frontdesk, for trying only)."""
+    """Build the demo clinic (logins admin/admin and frontdesk/frontdesk, for trying only).
+
+    Only into an empty database: one that already holds a clinic is refused.
+    """
     from deskbook.db.demo import run_demo_command
 
     run_demo_command(resolve_url(db), patients=patients, seed=seed)

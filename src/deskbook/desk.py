@@ -25,11 +25,12 @@ from deskbook.access import (
     Actor,
     a_day,
     as_id,
-    aware,
     future_time,
     get_owned,
     opt_id,
+    printable,
     require,
+    within_horizon,
 )
 from deskbook.config import DEFAULT_TIMEZONE
 from deskbook.db import engine as db
@@ -109,7 +110,12 @@ class Desk:
     def login(self, username: str, password: str) -> DeskSession:
         """A session for this staff member, or LoginFailed. Five wrong passwords in a row lock
         the login for fifteen minutes."""
-        if not isinstance(username, str) or not isinstance(password, str) or not username.strip():
+        # Text a database cannot compare (NUL, lone surrogates) never matches a login.
+        texts = (printable(username, 64), printable(password, 1024))
+        if None in texts or texts != (username, password):
+            verify_password(None, "")  # as slow as a real check: names stay private
+            raise LoginFailed()
+        if not username.strip():
             raise LoginFailed()
         with db.read_session(self.engine) as session:
             row = session.execute(
@@ -314,7 +320,7 @@ class DeskSession:
         """The earliest free slot at the clinic for the service, across its providers."""
         actor = self._booker("book")
         cid, sid = as_id(clinic_id, "clinic"), as_id(service_id, "service")
-        kid, after = opt_id(purchase_id, "purchase"), aware(after, "time")
+        kid, after = opt_id(purchase_id, "purchase"), within_horizon(after, "time")
 
         def work(s: Session) -> tuple[ProviderView, datetime] | None:
             service = get_owned(s, Service, sid, actor, "service")

@@ -26,21 +26,19 @@ MAX_CAPACITY = 50
 
 
 def _views(session: Session, actor: Actor, *conditions: object) -> list[GroupSessionView]:
+    # Correlated, so only the listed sessions' seats are counted.
     taken = (
-        select(Appointment.group_session_id, func.count(Appointment.id).label("taken"))
+        select(func.count(Appointment.id))
         .where(
-            Appointment.tenant_id == actor.tenant_id,
-            Appointment.group_session_id.is_not(None),
+            Appointment.group_session_id == GroupSession.id,
             Appointment.status != AppointmentStatus.CANCELLED,
         )
-        .group_by(Appointment.group_session_id)
-        .subquery()
+        .scalar_subquery()
     )
     rows = session.execute(
-        select(GroupSession, Service, Provider, taken.c.taken)
+        select(GroupSession, Service, Provider, taken)
         .join(Service, Service.id == GroupSession.service_id)
         .join(Provider, Provider.id == GroupSession.provider_id)
-        .outerjoin(taken, taken.c.group_session_id == GroupSession.id)
         .where(GroupSession.tenant_id == actor.tenant_id, *conditions)
         .order_by(GroupSession.start_at, Service.name_en, GroupSession.id)
     ).all()

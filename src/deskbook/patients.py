@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from deskbook import audit
-from deskbook.access import Actor, get_owned
+from deskbook.access import Actor, clean_text, count, get_owned, printable
 from deskbook.db.models import Patient, Tenant
 from deskbook.db.search import search_patients as ranked_search
 from deskbook.errors import InvalidInput
@@ -44,30 +44,19 @@ def summary(patient: Patient, today: date) -> PatientSummary:
 
 
 def search(session: Session, actor: Actor, query: str, limit: int) -> list[PatientSummary]:
-    if not isinstance(query, str):
-        raise InvalidInput("Type a name, phone, MRN or national id to search.")
-    if len(query) > 200:
-        raise InvalidInput("That search is too long.")
+    text = printable(query)
+    if text is None:
+        raise InvalidInput("Type a name, phone, MRN or national id (200 characters at most).")
+    limit = count(limit, "number of results", 0, 1000, default=50)
+    if not text.strip() or limit == 0:
+        return []
     today = actor.today()
-    rows = ranked_search(session, actor.tenant_id, query, max(0, int(limit)))
+    rows = ranked_search(session, actor.tenant_id, text, limit)
     return [summary(p, today) for p in rows]
 
 
 def get(session: Session, actor: Actor, patient_id: uuid.UUID) -> PatientSummary:
     return summary(get_owned(session, Patient, patient_id, actor, "patient"), actor.today())
-
-
-def _name(value: str | None, what: str, required: bool) -> str | None:
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidInput(f"The {what} is required.")
-        return None
-    if not isinstance(value, str):
-        raise InvalidInput(f"The {what} must be text.")
-    cleaned = " ".join(value.split())
-    if len(cleaned) > 200:
-        raise InvalidInput(f"The {what} is too long (200 characters at most).")
-    return cleaned
 
 
 def _phone(value: str) -> tuple[str, str]:
@@ -136,9 +125,9 @@ def register(
     national_id: str | None,
 ) -> PatientSummary:
     today = actor.today()
-    english = _name(name_en, "English name", required=True)
+    english = clean_text(name_en, "English name", 200, required=True)
     assert english is not None
-    arabic = _name(name_ar, "Arabic name", required=False)
+    arabic = clean_text(name_ar, "Arabic name", 200)
     shown_phone, phone_digits = _phone(phone)
     born = _birth(date_of_birth, today)
     sex_code = _sex(sex)

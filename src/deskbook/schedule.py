@@ -143,16 +143,15 @@ def providers_for(
 def check_delivers(session: Session, provider: Provider, service: Service) -> None:
     """The provider works at the service's clinic and delivers the service."""
     delivers = session.scalar(
-        select(ProviderService.provider_id).where(
-            ProviderService.provider_id == provider.id, ProviderService.service_id == service.id
+        select(ProviderService.provider_id)
+        .join(
+            ProviderClinic,
+            (ProviderClinic.provider_id == ProviderService.provider_id)
+            & (ProviderClinic.clinic_id == service.clinic_id),
         )
+        .where(ProviderService.provider_id == provider.id, ProviderService.service_id == service.id)
     )
-    works = session.scalar(
-        select(ProviderClinic.provider_id).where(
-            ProviderClinic.provider_id == provider.id, ProviderClinic.clinic_id == service.clinic_id
-        )
-    )
-    if not provider.active or delivers is None or works is None:
+    if not provider.active or delivers is None:
         raise InvalidInput(f"{provider.name_en} does not provide {service.name_en}.")
 
 

@@ -14,7 +14,9 @@ appointments; the big tables go in by executemany (SQLite) or COPY (PostgreSQL).
 
 from __future__ import annotations
 
+import queue
 import random
+import threading
 import time as clock
 import uuid
 from collections.abc import Iterator
@@ -30,24 +32,21 @@ from sqlalchemy import Connection, Engine, Table, insert, select, text
 
 from deskbook.db import demo_catalog as catalog
 from deskbook.db import models as m
-from deskbook.db.demo_load import writer_for
+from deskbook.db.demo_load import rules_set_aside, writer_for
 from deskbook.db.demo_people import DEMO_PATIENT, DEMO_PATIENTS, DemoPatient
-from deskbook.db.demo_plan import (
+from deskbook.db.demo_plan import Planner, group_count, history_days, provider_count
+from deskbook.db.demo_rows import (
     APPOINTMENT_COLS,
     BLOCK_COLS,
     GROUP_COLS,
     PATIENT_COLS,
     PURCHASE_COLS,
     QUOTA_COLS,
+    Chunk,
     Pkg,
-    Planner,
     Prov,
     Reference,
     Svc,
-    group_count,
-    history_days,
-    provider_count,
-    sort_blocks,
 )
 from deskbook.db.engine import make_engine, safe_url
 from deskbook.db.migrate import upgrade
@@ -59,7 +58,15 @@ __all__ = ["DEMO_LOGINS", "DEMO_PATIENT", "DEMO_PATIENTS", "DemoPatient", "build
 DEMO_LOGINS = catalog.DEMO_LOGINS
 FUTURE_DAYS = 60
 CHUNK = 10_000
-BLOCK_BATCH = 50_000
+# Their secondary indexes and overlap rules are rebuilt once, after the load.
+BULK_TABLES = (
+    "patient",
+    "package_purchase",
+    "purchase_quota",
+    "group_session",
+    "appointment",
+    "provider_block",
+)
 
 
 class DemoRefused(DeskError):
@@ -159,45 +166,76 @@ def _fill(
     past_days = history_days(patients)
     workdays = (past_days + FUTURE_DAYS) * 5 // 7
     providers = provider_count(patients, workdays, len(catalog.PROVIDERS))
-    sqlite = engine.dialect.name == "sqlite"
-    t = {name: m.metadata.tables[name] for name in m.metadata.tables}
+    t = m.metadata.tables
     with _loading_connection(engine) as conn:
         with conn.begin():
             ref = _write_reference(conn, rng, now, providers)
         planner = Planner(ref, rng, now, catalog.TENANT_TIMEZONE, past_days, FUTURE_DAYS, patients)
         writer = writer_for(conn)
-        with conn.begin():
-            _write_time_off(conn, planner, ref, t["provider_time_off"])
-            groups, blocks = planner.group_sessions(group_count(patients))
-            writer.write(t["group_session"], GROUP_COLS, groups)
-            if not sqlite:
-                writer.write(t["provider_block"], BLOCK_COLS, blocks)
-        held = list(blocks) if sqlite else []
         task = progress.add_task("Patients", total=patients)
         purchases = appointments = 0
-        done = 0
-        while done < patients:
-            count = min(CHUNK, patients - done)
-            chunk = planner.chunk(count)
+        with rules_set_aside(conn, BULK_TABLES):
             with conn.begin():
-                writer.write(t["patient"], PATIENT_COLS, chunk.patients)
-                writer.write(t["package_purchase"], PURCHASE_COLS, chunk.purchases)
-                writer.write(t["purchase_quota"], QUOTA_COLS, chunk.quotas)
-                writer.write(t["appointment"], APPOINTMENT_COLS, chunk.appointments)
-                if sqlite:
-                    held.extend(chunk.blocks)
-                else:
+                _write_time_off(conn, planner, ref, t["provider_time_off"])
+                groups, blocks = planner.group_sessions(group_count(patients))
+                writer.write(t["group_session"], GROUP_COLS, groups)
+                writer.write(t["provider_block"], BLOCK_COLS, blocks)
+            for chunk in _generated(planner, patients):
+                with conn.begin():
+                    writer.write(t["patient"], PATIENT_COLS, chunk.patients)
+                    writer.write(t["package_purchase"], PURCHASE_COLS, chunk.purchases)
+                    writer.write(t["purchase_quota"], QUOTA_COLS, chunk.quotas)
+                    writer.write(t["appointment"], APPOINTMENT_COLS, chunk.appointments)
                     writer.write(t["provider_block"], BLOCK_COLS, chunk.blocks)
-            purchases += len(chunk.purchases)
-            appointments += len(chunk.appointments)
-            done += count
-            progress.advance(task, count)
-        if sqlite:
-            _write_blocks_newest_first(conn, writer, t["provider_block"], held, progress)
+                purchases += len(chunk.purchases)
+                appointments += len(chunk.appointments)
+                progress.advance(task, len(chunk.patients))
+            indexing = progress.add_task("Building indexes", total=1)
+        progress.advance(indexing)
         analyze = progress.add_task("Updating statistics", total=1)
         _analyze(conn)
         progress.advance(analyze)
     return DemoSummary(ref.tenant, patients, providers, purchases, appointments, len(groups), 0.0)
+
+
+def _generated(planner: Planner, patients: int) -> Iterator[Chunk]:
+    """The planner's chunks, made in a second thread while this one writes the last: SQLite
+    and psycopg release the GIL while the database works, so the two overlap."""
+    chunks: queue.Queue[Chunk | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            done = 0
+            while done < patients and not stop.is_set():
+                chunk = planner.chunk(min(CHUNK, patients - done))
+                done += len(chunk.patients)
+                _put(chunk)
+            _put(None)
+        except BaseException as exc:
+            _put(exc)
+
+    def _put(item: Chunk | BaseException | None) -> None:
+        while not stop.is_set():
+            try:
+                chunks.put(item, timeout=0.2)
+                return
+            except queue.Full:
+                continue
+
+    worker = threading.Thread(target=produce, name="demo-planner", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item = chunks.get()
+            if item is None:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        worker.join(timeout=5)
 
 
 @contextmanager
@@ -218,19 +256,6 @@ def _loading_connection(engine: Engine) -> Iterator[Connection]:
             if sqlite:
                 raw.execute("PRAGMA synchronous=NORMAL")
                 raw.execute("PRAGMA cache_size=-2000")
-
-
-def _write_blocks_newest_first(
-    conn: Connection, writer: Any, table: Table, blocks: list[Any], progress: Progress
-) -> None:
-    task = progress.add_task("Provider time", total=len(blocks))
-    ordered = sort_blocks(blocks)
-    blocks.clear()
-    for first in range(0, len(ordered), BLOCK_BATCH):
-        batch = ordered[first : first + BLOCK_BATCH]
-        with conn.begin():
-            writer.write(table, BLOCK_COLS, batch)
-        progress.advance(task, len(batch))
 
 
 def _analyze(conn: Connection) -> None:

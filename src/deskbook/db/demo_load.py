@@ -7,10 +7,11 @@ already the 32-digit hex the Uuid type stores there.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, Table, Uuid
+from sqlalchemy import Connection, Table, Uuid, text
 
 Row = tuple[object, ...]
 
@@ -23,11 +24,11 @@ class SqliteWriter:
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
         self._raw: Any = conn.connection.driver_connection
-        self._plans: dict[tuple[str, tuple[str, ...]], list[tuple[int, Callable[[Any], Any]]]] = {}
+        self._plans: dict[tuple[str, tuple[str, ...]], list[Any]] = {}
 
     def _converters(
         self, table: Table, columns: Sequence[str]
-    ) -> list[tuple[int, Callable[[Any], Any]]]:
+    ) -> list[tuple[int, Callable[[Any], Any], dict[Any, Any]]]:
         key = (table.name, tuple(columns))
         plan = self._plans.get(key)
         if plan is None:
@@ -39,7 +40,7 @@ class SqliteWriter:
                     continue
                 processor = column_type.dialect_impl(dialect).bind_processor(dialect)
                 if processor is not None:
-                    plan.append((index, _memoized(processor)))
+                    plan.append((index, processor, {None: None}))
             self._plans[key] = plan
         return plan
 
@@ -48,37 +49,22 @@ class SqliteWriter:
             return
         plan = self._converters(table, columns)
         if plan:
-            converted = []
-            for row in rows:
-                values = list(row)
-                for index, convert in plan:
-                    value = values[index]
-                    if value is not None:
-                        values[index] = convert(value)
-                converted.append(values)
-            rows = converted  # type: ignore[assignment]
+            # Column by column: times repeat on a grid of days and minutes, so each distinct
+            # value is converted once and the rest is dictionary look-ups at C speed.
+            by_column = list(zip(*rows, strict=True))
+            for index, processor, cache in plan:
+                values = by_column[index]
+                for value in set(values).difference(cache):
+                    cache[value] = processor(value)
+                by_column[index] = tuple(map(cache.__getitem__, values))
+                if len(cache) > 500_000:
+                    cache.clear()
+                    cache[None] = None
+            rows = list(zip(*by_column, strict=True))
         marks = ", ".join("?" * len(columns))
         self._raw.executemany(
             f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({marks})", rows
         )
-
-
-def _memoized(processor: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    """Start and end times repeat on a grid of days and minutes, so most are seen before."""
-    cache: dict[Any, Any] = {}
-
-    def convert(value: Any) -> Any:
-        try:
-            return cache[value]
-        except KeyError:
-            result = cache[value] = processor(value)
-            if len(cache) > 200_000:
-                cache.clear()
-            return result
-        except TypeError:  # unhashable
-            return processor(value)
-
-    return convert
 
 
 class PostgresWriter:
@@ -100,3 +86,125 @@ def writer_for(conn: Connection) -> BulkWriter:
     if conn.dialect.name == "sqlite":
         return SqliteWriter(conn)
     return PostgresWriter(conn)
+
+
+# While the demo fills an empty database, secondary indexes and the overlap rules are set
+# aside and rebuilt once at the end: one sorted build is many times faster than millions of
+# random index updates. The rows are valid by construction; check_overlaps proves it on SQLite
+# and foreign_key_check prove it on SQLite; PostgreSQL checks every row itself when it re-adds
+# an exclusion or foreign key constraint. Primary keys, unique constraints and the search
+# triggers stay on throughout.
+_OVERLAP_TRIGGER_PREFIX = "ex_"
+
+
+@contextmanager
+def rules_set_aside(conn: Connection, tables: Sequence[str]) -> Iterator[None]:
+    sqlite = conn.dialect.name == "sqlite"
+    raw: Any = conn.connection.driver_connection
+    if sqlite:
+        restore = _sqlite_set_aside(conn, tables)
+        raw.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction
+    else:
+        restore = _postgres_set_aside(conn, tables)
+    try:
+        yield
+    finally:
+        if conn.in_transaction():
+            conn.rollback()
+        if sqlite:
+            raw.execute("PRAGMA foreign_keys=ON")
+        with conn.begin():
+            for statement in restore:
+                conn.exec_driver_sql(statement)
+    if sqlite:
+        check_overlaps(conn)
+        with conn.begin():
+            broken = conn.exec_driver_sql("PRAGMA foreign_key_check").first()
+        if broken is not None:
+            raise DemoDataError(f"The demo generator wrote a dangling reference in {broken[0]}.")
+
+
+def _sqlite_set_aside(conn: Connection, tables: Sequence[str]) -> list[str]:
+    names = ", ".join(f"'{t}'" for t in tables)
+    with conn.begin():
+        found = conn.exec_driver_sql(
+            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+            f"AND tbl_name IN ({names}) AND type IN ('index', 'trigger')"
+        ).all()
+        indexes = [(name, sql) for kind, name, sql in found if kind == "index"]
+        triggers = [
+            (name, sql)
+            for kind, name, sql in found
+            if kind == "trigger" and name.startswith(_OVERLAP_TRIGGER_PREFIX)
+        ]
+        # An external-content full-text index kept by triggers is rebuilt in one pass after.
+        fts_tables = [
+            name
+            for name, sql in conn.exec_driver_sql(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND sql LIKE '%fts5%'"
+            )
+            if any(f"content='{table}'" in sql.replace('"', "'") for table in tables)
+        ]
+        fts = [
+            (name, sql)
+            for kind, name, sql in found
+            if kind == "trigger" and any(f"{fts_table}(" in sql for fts_table in fts_tables)
+        ]
+        rebuild = [f"INSERT INTO {name}({name}) VALUES ('rebuild')" for name in fts_tables]
+        triggers += fts
+        for name, _ in triggers:
+            conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
+        for name, _ in indexes:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [sql for _, sql in indexes] + [sql for _, sql in triggers] + rebuild
+
+
+def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> list[str]:
+    with conn.begin():
+        exclusions = conn.execute(
+            text(
+                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
+                "FROM pg_constraint c WHERE c.contype IN ('x', 'f') "
+                "AND c.conrelid::regclass::text = ANY(:tables) ORDER BY c.contype DESC"
+            ),
+            {"tables": list(tables)},
+        ).all()
+        indexes = conn.execute(
+            text(
+                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "WHERE i.schemaname = current_schema() AND i.tablename = ANY(:tables) "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+                "WHERE c.conindid = (quote_ident(i.schemaname) || '.' || "
+                "quote_ident(i.indexname))::regclass)"
+            ),
+            {"tables": list(tables)},
+        ).all()
+        for table, name, _ in exclusions:
+            conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    return [definition for _, definition in indexes] + [
+        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        for table, name, definition in exclusions
+    ]
+
+
+class DemoDataError(RuntimeError):
+    """The demo generator wrote rows that break a rule: a bug in the generator."""
+
+
+def check_overlaps(conn: Connection) -> None:
+    """No provider block overlaps another of its provider, no patient has two live
+    appointments at once: what the overlap triggers would have refused row by row."""
+    overlap = """SELECT count(*) FROM (
+        SELECT start_at, max(end_at) OVER (PARTITION BY {key} ORDER BY start_at, id
+                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS prev_end
+        FROM {table} {where}) t WHERE prev_end > start_at"""
+    with conn.begin():
+        for key, table, where in (
+            ("provider_id", "provider_block", ""),
+            ("patient_id", "appointment", "WHERE status <> 'CANCELLED'"),
+        ):
+            found = conn.exec_driver_sql(overlap.format(key=key, table=table, where=where))
+            if found.scalar_one():
+                raise DemoDataError(f"The demo generator wrote overlapping rows in {table}.")

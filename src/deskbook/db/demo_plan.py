@@ -4,98 +4,28 @@ A provider's day is filled by a cursor that only moves forward, so a provider ne
 overlapping spans; a patient's appointments fall on distinct days, so they never overlap; a
 purchase never gets more live appointments per service than its quota, and its live
 appointments are numbered 1..k by start time. Rows are tuples in the column order of the
-*_COLS constants; ids are 32-digit hex (what the Uuid type stores on SQLite, and what
-PostgreSQL's uuid input accepts).
+*_COLS constants of deskbook.db.demo_rows.
 """
 
 from __future__ import annotations
 
 import random
 from bisect import bisect_left, bisect_right
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from deskbook.db.demo_people import DEMO_PATIENTS, DemoPatient, PatientMaker
+from deskbook.db.demo_rows import Chunk, Pkg, Reference, Row, Svc
 
-PATIENT_COLS = (
-    "id", "tenant_id", "mrn", "name_en", "name_ar", "date_of_birth", "sex", "phone",
-    "national_id", "name_norm", "phone_norm", "created_at",
-)  # fmt: skip
-PURCHASE_COLS = (
-    "id", "tenant_id", "patient_id", "package_id", "purchase_date", "expiry_date",
-    "price_paid", "status", "created_by", "created_at",
-)  # fmt: skip
-QUOTA_COLS = ("id", "tenant_id", "purchase_id", "service_id", "quota")
-GROUP_COLS = (
-    "id", "tenant_id", "clinic_id", "service_id", "provider_id", "start_at", "end_at",
-    "capacity", "cancelled",
-)  # fmt: skip
-APPOINTMENT_COLS = (
-    "id", "tenant_id", "patient_id", "clinic_id", "service_id", "provider_id", "start_at",
-    "end_at", "kind", "status", "purchase_id", "session_number", "group_session_id",
-    "booked_by", "notes", "cancel_reason", "created_at", "updated_at",
-)  # fmt: skip
-BLOCK_COLS = (
-    "id", "tenant_id", "provider_id", "start_at", "end_at", "appointment_id", "group_session_id",
-)  # fmt: skip
-
-Row = tuple[object, ...]
 _CLEAR = ~((0xF << 76) | (0x3 << 62))
 _V4 = (0x4 << 76) | (0x2 << 62)
 _MINUTES = [timedelta(minutes=m) for m in range(24 * 60 + 1)]
 _BOOKED_AHEAD = timedelta(days=3)
 _SUN_THU = frozenset((6, 0, 1, 2, 3))
-
-
-@dataclass(frozen=True)
-class Svc:
-    id: str
-    code: str
-    clinic_id: str
-    specialty: str
-    minutes: int
-    group: bool
-
-
-@dataclass(frozen=True)
-class Prov:
-    id: str
-    week: dict[int, str]  # weekday -> specialty
-    start_min: int
-    end_min: int
-
-
-@dataclass(frozen=True)
-class Pkg:
-    id: str
-    name: str
-    price: object
-    validity_days: int
-    services: tuple[tuple[str, int], ...]
-    active: bool
-    weight: int
-
-
-@dataclass
-class Reference:
-    """The small tables, already written; the bulk rows point at them."""
-
-    tenant: str
-    booked_by: str
-    services: dict[str, Svc]
-    providers: list[Prov]
-    packages: list[Pkg]
-
-
-@dataclass
-class Chunk:
-    patients: list[Row] = field(default_factory=list)
-    purchases: list[Row] = field(default_factory=list)
-    quotas: list[Row] = field(default_factory=list)
-    appointments: list[Row] = field(default_factory=list)
-    blocks: list[Row] = field(default_factory=list)
+# Minutes a provider's day starts late, and left free between two appointments.
+_FIRST_GAP = (0, 0, 0, 15, 30, 60)
+_GAP = (0, 0, 0, 0, 15, 30)
 
 
 @dataclass
@@ -173,16 +103,16 @@ class Planner:
             return None
         rng = self.rng
         for _ in range(4):
-            index = candidates[rng.randrange(len(candidates))]
+            index = candidates[int(rng.random() * len(candidates))]
             prov = self.ref.providers[index]
             key = self._key(index, day)
             start = self._cursor.get(key)
             if start is None:
-                start = prov.start_min + rng.choice((0, 0, 0, 15, 30, 60))
+                start = prov.start_min + _FIRST_GAP[int(rng.random() * len(_FIRST_GAP))]
             end = start + svc.minutes
             if end > prov.end_min:
                 continue
-            self._cursor[key] = end + rng.choice((0, 0, 0, 0, 15, 30))
+            self._cursor[key] = end + _GAP[int(rng.random() * len(_GAP))]
             base = self._midnight[day]
             return index, base + _MINUTES[start], base + _MINUTES[end]
         return None
@@ -309,7 +239,8 @@ class Planner:
             svc_code = pkg.services[0][0]
             past = self.pick_days(-item.bought_days_ago, -1, item.completed, taken)
             ahead = self.pick_days(1, 14, item.booked, taken)
-            self._purchase(out, pid, pkg, -item.bought_days_ago, {svc_code: past + ahead}, taken)
+            plan = {svc_code: past + ahead}
+            self._purchase(out, pid, pkg, -item.bought_days_ago, plan, taken, exact=True)
         if spec.group_seat:
             # Wanted seats are at most capacity - 2 there, so one stays free after everyone.
             group = next(
@@ -374,9 +305,11 @@ class Planner:
         bought: int,
         plan: dict[str, list[int]],
         taken: set[int],
+        exact: bool = False,
     ) -> None:
         """A purchase, its quotas, and live appointments on the planned days (session numbers
-        1..k by start), plus now and then a cancelled one that keeps the number it held."""
+        1..k by start), plus now and then a cancelled one that keeps the number it held.
+        exact (the well-known patients): past sessions COMPLETED, nothing cancelled."""
         rng = self.rng
         tenant = self.ref.tenant
         purchase = self.new_id()
@@ -392,10 +325,13 @@ class Planner:
         live.sort(key=lambda item: item[0])
         all_spent = True
         for number, (start, end, index, svc) in enumerate(live, start=1):
-            status = self.status_at(start, may_cancel=False)
+            if exact:
+                status = "COMPLETED" if start < self.now else "BOOKED"
+            else:
+                status = self.status_at(start, may_cancel=False)
             all_spent = all_spent and status != "BOOKED"
             self._appointment(out, pid, svc, index, start, end, status, "PACKAGE", purchase, number)
-        if live and rng.random() < 0.12:
+        if live and not exact and rng.random() < 0.12:
             code = pkg.services[0][0]
             svc = self.ref.services[code]
             for day in self.pick_days(bought, min(expiry, self.future_days), 1, taken):
@@ -489,9 +425,3 @@ def provider_count(patients: int, workdays: int, named: int) -> int:
 
 def history_days(patients: int) -> int:
     return 365 if patients <= 100_000 else 3 * 365
-
-
-def sort_blocks(blocks: Sequence[Row]) -> list[Row]:
-    """Latest first: the SQLite overlap trigger seeks the provider's blocks that start before
-    the new one ends, so loading newest-first keeps each check to a handful of rows."""
-    return sorted(blocks, key=lambda row: row[3], reverse=True)  # type: ignore[arg-type,return-value]

@@ -52,14 +52,14 @@ def safe_url(url: str | URL) -> str:
     """The URL as it may be shown: never with its password."""
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
 
 
 def parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise DatabaseError(
             f"'{safe_url(url)}' is not a database URL; use sqlite:///path/to/deskbook.db "
             "or postgresql+psycopg://user@host/dbname."

@@ -323,7 +323,9 @@ class ProviderBlock(SQLModel, table=True):
         CheckConstraint(
             "(appointment_id IS NULL) <> (group_session_id IS NULL)", name="ck_block_owner"
         ),
-        Index("ix_block_provider_start", "provider_id", "start_at"),
+        # By end first: "blocks still running after t" is a short range (today on), where
+        # "blocks starting before t" would walk the provider's whole past.
+        Index("ix_block_provider_end", "provider_id", "end_at", "start_at"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)

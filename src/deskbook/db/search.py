@@ -1,21 +1,23 @@
 """Patient search: exact identifier first, then "starts with", then name fragment; top 50.
 
-Every look-up here is an index seek bounded by CANDIDATES rows, so a search costs the same
-on a thousand patients as on a million:
+Every look-up is an index seek bounded by CANDIDATES rows, so a search costs about the same
+on a thousand patients as on a million, and all of a query's look-ups go in one round trip:
 
-- identifiers (MRN, national id, phone) are prefix ranges over btree indexes (SQLite: the
-  0001 indexes with a `col >= lo AND col < lo || U+10FFFF` range; PostgreSQL: the 0002
-  text_pattern_ops indexes with a literal `LIKE 'lo%'`). An exact match is the first entry of
-  its own range, so one seek finds both. They never touch the trigram index.
-- names of 3 characters or more go through the trigram index (SQLite: FTS5 `patient_fts`;
-  PostgreSQL: pg_trgm GIN), first as a word prefix (" q", see deskbook.normalize), then, when
-  that leaves room, as a fragment anywhere.
-- names of 1–2 characters cannot make a trigram, so they are prefix ranges over the first
+- Identifiers (MRN, national id, phone) are prefix ranges over btree indexes, walked in index
+  order (SQLite: the 0001 indexes with `col >= lo AND col < lo || U+10FFFF`; PostgreSQL: the
+  0002 text_pattern_ops indexes with a literal `LIKE 'lo%'` ordered `USING ~<~`). An exact
+  match is the first entry of its own range. A query with a digit never touches the trigram
+  index, so an MRN can never turn into a scan of every name.
+- Names of 3 characters or more go through the trigram index (SQLite: FTS5 `patient_fts`;
+  PostgreSQL: pg_trgm GIN). Each word of the query must appear, in any order; when that
+  look-up comes back full, a second one asks for the words as word starts (" word", see
+  deskbook.normalize) so a rare prefix match still outranks a crowd of fragments.
+- Names of 1–2 characters cannot make a trigram, so they are prefix ranges over the first
   word of the English and of the Arabic name (btree and expression indexes from 0002).
 
 When more than CANDIDATES patients match one look-up, the ones shown come from the first
-CANDIDATES in index order: always the same ones (stable), but not the alphabetical first of
-everyone; a longer query narrows it.
+CANDIDATES of it: always the same ones (stable), not the alphabetical first of everyone; the
+receptionist types on and the list narrows.
 """
 
 from __future__ import annotations
@@ -80,7 +82,16 @@ class _Candidate(NamedTuple):
 
 
 # Candidates are ranked on these few columns; only the winners are loaded as whole rows.
-_KEYS = (Patient.id, Patient.name_norm, Patient.mrn, Patient.national_id, Patient.phone_norm)
+# Plain table columns, not ORM attributes: candidate look-ups run as Core statements, which
+# skips the ORM's per-statement work on the hot path.
+_PATIENT = Patient.__table__  # type: ignore[attr-defined]
+_KEYS = (
+    _PATIENT.c.id,
+    _PATIENT.c.name_norm,
+    _PATIENT.c.mrn,
+    _PATIENT.c.national_id,
+    _PATIENT.c.phone_norm,
+)
 _KEY_SQL = "patient.id, patient.name_norm, patient.mrn, patient.national_id, patient.phone_norm"
 
 Lookup = Select[Any] | TextualSelect
@@ -103,14 +114,19 @@ def search_patients(
             return
         # One round trip for all of them: each keeps its own LIMIT inside its subquery.
         combined = union_all(*(select(lookup.subquery()) for lookup in lookups))
-        for row in session.execute(combined if len(lookups) > 1 else lookups[0]):
+        connection = session.connection()
+        for row in connection.execute(combined if len(lookups) > 1 else lookups[0]):
             found.setdefault(row[0], _Candidate(*row))
 
     take(first)
-    # The fragment look-up came back full, so word-start matches may lie beyond it: ask for
-    # those alone, so they still rank first.
+    # The fragment look-up came back full and holds too few word-start matches to fill the
+    # page, so some may lie beyond it: ask for those alone, so they still rank first.
     words = parsed.name.split()
-    if starts and sum(1 for c in found.values() if _holds(c, words, "")) >= CANDIDATES:
+    if (
+        starts
+        and sum(1 for c in found.values() if _holds(c, words, "")) >= CANDIDATES
+        and sum(1 for c in found.values() if _holds(c, words, " ")) < limit
+    ):
         take(starts)
     ranked = sorted(found.values(), key=lambda c: (_rank(c, parsed), c.name_norm, c.mrn))
     ids = [c.id for c in ranked[:limit]]
@@ -127,8 +143,7 @@ def planned_lookups(
     dialect: str, tenant_id: uuid.UUID, query: str
 ) -> tuple[list[Lookup], list[Lookup]]:
     """The index look-ups a query makes: those that always run, and the word-start one that
-    runs when the name-fragment look-up came back full. Public so the EXPLAIN tests check
-    these very shapes."""
+    runs when the name-fragment look-up came back full."""
     parsed = _parse(query)
     names = _Names(dialect, tenant_id)
     first: list[Lookup] = list(_identifier_lookups(names, parsed))
@@ -185,8 +200,8 @@ def _identifier_lookups(names: _Names, query: _Query) -> list[Lookup]:
     the start of one ("m" would otherwise list every MRN)."""
     if not query.has_digit:
         return [
-            _base(names.tenant_id).where(Patient.mrn.in_(query.identifiers)),
-            _base(names.tenant_id).where(Patient.national_id.in_(query.identifiers)),
+            _base(names.tenant_id).where(_PATIENT.c.mrn.in_(query.identifiers)),
+            _base(names.tenant_id).where(_PATIENT.c.national_id.in_(query.identifiers)),
         ]
     lookups = [
         _prefix_lookup(names, f"patient.{column}", value)
@@ -198,7 +213,7 @@ def _identifier_lookups(names: _Names, query: _Query) -> list[Lookup]:
 
 
 def _base(tenant_id: uuid.UUID) -> Select[Any]:
-    return select(*_KEYS).where(Patient.tenant_id == tenant_id)
+    return select(*_KEYS).where(_PATIENT.c.tenant_id == tenant_id)
 
 
 def _prefix_lookup(names: _Names, expression: str, prefix: str) -> Select[Any]:
@@ -215,12 +230,11 @@ def _prefix_lookup(names: _Names, expression: str, prefix: str) -> Select[Any]:
         condition = text(f"{expression} >= :{lo} AND {expression} < :{hi}").bindparams(
             bindparam(lo, prefix), bindparam(hi, prefix + _TOP)
         )
-    lookup = _base(names.tenant_id).where(condition)
-    if names.dialect == "sqlite":
-        # SQLite walks the index in order anyway; on PostgreSQL an ORDER BY under the
-        # database collation cannot use the text_pattern_ops index and would sort every match.
-        lookup = lookup.order_by(text(expression))
-    return lookup.limit(CANDIDATES)
+    # In index order, so the first CANDIDATES are a walk down one range, never a sort of every
+    # match. On PostgreSQL that order is ~<~, the one text_pattern_ops keeps (a plain ORDER BY
+    # under the database collation could not use the index).
+    order = f"{expression} USING ~<~" if names.dialect == "postgresql" else expression
+    return _base(names.tenant_id).where(condition).order_by(text(order)).limit(CANDIDATES)
 
 
 def _escape_like(value: str) -> str:
@@ -260,7 +274,9 @@ def _trigram_lookup(names: _Names, words: list[str], lead: str) -> Lookup:
             filters += f" AND instr(patient.name_norm, :{name}) > 0"
         return (
             text(
-                f"SELECT {_KEY_SQL} FROM patient_fts JOIN patient "
+                # CROSS JOIN fixes the loop order in SQLite: the full-text match drives and
+                # each hit is one rowid seek into patient, whatever the statistics say.
+                f"SELECT {_KEY_SQL} FROM patient_fts CROSS JOIN patient "
                 "ON patient.rowid = patient_fts.rowid "
                 f"WHERE patient_fts MATCH :{phrase} AND patient.tenant_id = :{tenant}"
                 f"{filters} LIMIT {CANDIDATES}"

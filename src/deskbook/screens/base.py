@@ -102,10 +102,6 @@ def tenant_tz(session: Any) -> tzinfo:
         return ZoneInfo(DEFAULT_TZ)
 
 
-def local(moment: datetime, tz: tzinfo) -> datetime:
-    return moment.astimezone(tz)
-
-
 def hm(moment: datetime, tz: tzinfo) -> str:
     return moment.astimezone(tz).strftime("%H:%M")
 

@@ -35,7 +35,10 @@ class DaySheetScreen(DeskScreen):
         yield Header(show_clock=True, time_format="%H:%M", icon="")
         yield Static("", id="day-title", classes="title")
         table: DataTable[str] = DataTable(id="sheet", cursor_type="row", zebra_stripes=True)
-        table.add_columns("Time", "Clinic", "Provider", "Patient", "Service", "Status")
+        columns = (("Time", 5), ("Clinic", 11), ("Provider", 14), ("Patient", 16),
+                   ("Service", 12), ("Status", 8))  # fmt: skip
+        for label, width in columns:
+            table.add_column(label, width=width)
         yield table
         yield Footer()
 

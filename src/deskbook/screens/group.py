@@ -31,6 +31,8 @@ class GroupScreen(DeskScreen):
         self.today = self.day
         self.sessions: dict[str, Any] = {}
         self.pending: Any = None
+        # On opening, look ahead up to two weeks for the first day that has a group session.
+        self.look_ahead = 14
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True, time_format="%H:%M", icon="")
@@ -67,10 +69,17 @@ class GroupScreen(DeskScreen):
                 str(seats) if seats else "full",
                 key=key,
             )
+        if not self.sessions and self.look_ahead > 0:
+            self.look_ahead -= 1
+            self.day += timedelta(days=1)
+            self.load()
+            return
+        self.look_ahead = 0
         if not self.sessions:
             self.notify(f"No group session on {day_label(self.day)}.", timeout=3)
 
     def action_day(self, delta: int) -> None:
+        self.look_ahead = 0
         new_day = self.day + timedelta(days=delta)
         if new_day >= self.today:
             self.day = new_day
@@ -120,6 +129,7 @@ class GroupScreen(DeskScreen):
     def failed_join(self, error: DeskError) -> None:
         self.notify(str(error), severity="error", timeout=8)
         if isinstance(error, GroupFull | SlotTaken):
+            self.look_ahead = 0
             self.load()
 
     def action_cancel(self) -> None:

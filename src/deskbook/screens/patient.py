@@ -31,15 +31,16 @@ def _text(obj: Any, *names: str) -> str:
 
 
 def appointment_cells(a: Any, tz: Any) -> tuple[str, ...]:
-    what = _text(a, "service_name", "service_name_en")
+    session = ""
     if a.kind == "PACKAGE" and a.session_number:
         total = getattr(a, "session_total", None)
-        what += f" · {a.session_number}/{total}" if total else f" · #{a.session_number}"
+        session = f"{a.session_number}/{total}" if total else f"#{a.session_number}"
     elif a.kind == "GROUP":
-        what += " · group"
+        session = "group"
     return (
         a.start.astimezone(tz).strftime("%d %b %Y %H:%M"),
-        what,
+        _text(a, "service_name", "service_name_en"),
+        session,
         _text(a, "provider_name", "provider_name_en"),
         a.status.replace("_", "-").lower(),
     )
@@ -73,7 +74,8 @@ class PatientScreen(DeskScreen):
     @staticmethod
     def _table(name: str) -> DataTable[str]:
         table: DataTable[str] = DataTable(id=name, cursor_type="row")
-        for label, width in (("When", 17), ("Service", 26), ("Provider", 17), ("Status", 9)):
+        columns = (("When", 17), ("Service", 19), ("#", 5), ("Provider", 15), ("Status", 9))
+        for label, width in columns:
             table.add_column(label, width=width)
         return table
 

@@ -71,7 +71,7 @@ class PickScreen(DeskModal):
             yield Static(self.title_text, classes="title", markup=False)
             items = [Option(label) for label in self.labels]
             if self.first_available:
-                items.insert(0, Option("⚡ First available (any provider)"))
+                items.insert(0, Option("» First available (any provider)"))
             yield OptionList(*items, id="pick-list", markup=False)
         yield Footer()
 

@@ -16,11 +16,11 @@ from deskbook.screens.base import DeskModal
 
 FIELDS = (
     ("name_en", "Name (English)*", "e.g. Rana Khalil"),
-    ("name_ar", "Name (Arabic)", "رنا خليل"),
+    ("name_ar", "Name (Arabic)", "optional"),
     ("phone", "Phone*", "05XXXXXXXX"),
     ("date_of_birth", "Date of birth*", "YYYY-MM-DD"),
-    ("sex", "Sex (M/F)", "M or F"),
-    ("national_id", "National id", ""),
+    ("sex", "Sex (M/F)", "optional: M or F"),
+    ("national_id", "National id", "optional"),
 )
 
 

@@ -1,14 +1,16 @@
 """Patient search: one input, results while typing, at most 50 rows.
 
-Typing restarts a short debounce timer; when it fires the query runs in an exclusive thread
-worker, so a newer query supersedes an older one and the keyboard never waits for the
-database. Up/down move through the results without leaving the input; Enter opens the
-highlighted patient, or offers to register one when nobody matches.
+Typing is debounced (a key after a pause searches at once, a burst of keys searches once when
+it pauses) and the query runs in an exclusive thread worker, so a newer query supersedes an
+older one and the keyboard never waits for the database. Up/down move through the results
+without leaving the input; Enter opens the highlighted patient, or offers to register one when
+nobody matches.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from time import monotonic
 from typing import Any
 
 from textual import work
@@ -29,7 +31,7 @@ HINT = "Name (English or Arabic), phone, MRN or national id"
 class SearchScreen(DeskScreen):
     SCOPE = "search"
     BINDINGS = bindings("search")
-    DEBOUNCE_SECONDS = 0.12
+    DEBOUNCE_SECONDS = 0.06
 
     class Results(Message):
         def __init__(self, query: str, patients: list[Any]) -> None:
@@ -50,6 +52,7 @@ class SearchScreen(DeskScreen):
         self.asked_query = ""
         self.open_when_ready = False
         self._timer: Timer | None = None
+        self._last_search = 0.0
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True, time_format="%H:%M", icon="")
@@ -80,13 +83,16 @@ class SearchScreen(DeskScreen):
         if self._timer is not None:
             self._timer.stop()
             self._timer = None
-        if self.DEBOUNCE_SECONDS <= 0:
+        # Leading and trailing edge: a key after a pause searches at once; keys that follow
+        # each other quickly are gathered and searched once the typing pauses.
+        if monotonic() - self._last_search >= self.DEBOUNCE_SECONDS:
             self._search_now()
             return
         self._timer = self.set_timer(self.DEBOUNCE_SECONDS, self._search_now)
 
     def _search_now(self) -> None:
         self._timer = None
+        self._last_search = monotonic()
         query = self.query_one("#search", Input).value.strip()
         self.asked_query = query
         if not query:
@@ -143,7 +149,7 @@ class SearchScreen(DeskScreen):
         if not query:
             hint.update(HINT)
         elif not patients:
-            hint.update(f"Nobody matches “{query}” — Enter or n registers a new patient")
+            hint.update(f"Nobody matches “{query}” — Enter (or ctrl+n) registers a new patient")
         elif len(patients) >= SEARCH_LIMIT:
             hint.update(f"First {SEARCH_LIMIT} matches — type more to narrow")
         else:
@@ -198,10 +204,16 @@ class SearchScreen(DeskScreen):
         search.focus()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # "n" is a letter: in the input it types, so there ctrl+n registers instead; the footer
+        # shows whichever of the two works where the cursor is.
         if action == "new_patient":
-            # "n" is a letter: in the input it types; it registers from the results table.
-            return self.focused is not self.query_one("#search", Input)
+            return not isinstance(self.focused, Input)
+        if action == "register":
+            return isinstance(self.focused, Input)
         return True
+
+    def action_register(self) -> None:
+        self.action_new_patient()
 
     def action_new_patient(self) -> None:
         from deskbook.screens.register import RegisterScreen

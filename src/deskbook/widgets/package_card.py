@@ -68,10 +68,7 @@ class PurchaseCard(Static, can_focus=True):
             f"{progress_text(p, 18)} exp {p.expiry_date}",
         ]
         for q in getattr(p, "services", ())[:3]:
-            lines.append(
-                f"  {_service_name(q)} {_int(q, 'used')}/{_int(q, 'quota')}"
-                f" ({_int(q, 'remaining')} left)"
-            )
+            lines.append(f"  {_service_name(q)} {_int(q, 'used')}/{_int(q, 'quota')}")
         if not p.usable:
             lines.append(f"✗ {p.reason}")
         return _card(p.name_en, lines)
@@ -90,10 +87,9 @@ class CatalogCard(Static, can_focus=True):
             f"{_money(p.price, currency)} · valid {p.validity_days} days",
         ]
         for s in getattr(p, "services", ())[:3]:
-            clinics = getattr(s, "clinic_names", None) or getattr(s, "clinic_name", None) or ""
-            if isinstance(clinics, list | tuple):
-                clinics = ", ".join(str(c) for c in clinics)
-            where = f" — {clinics}" if clinics else ""
-            lines.append(f"  {_service_name(s)} ×{_int(s, 'sessions')}{where}")
+            lines.append(f"  {_service_name(s)} ×{_int(s, 'sessions')}")
+            clinic = getattr(s, "clinic_name_en", None) or getattr(s, "clinic_name", None)
+            if clinic:
+                lines.append(f"    at {clinic}")
         lines.append("  (a) Assign & use")
         return _card(p.name_en, lines)

@@ -1,0 +1,99 @@
+"""How long a desk waits before it is told the database is unreachable, and how it comes back.
+
+    python bench/outage.py            # needs the PostgreSQL of DESKBOOK_TEST_PG_URL
+
+A TCP proxy (tests/tcp_proxy.py) stands in front of the server; the shared server itself is
+never stopped. Reports, for a Desk call: the time to DatabaseError when the server is down
+(connections reset and refused), when it is silent (accepts, never answers), and the first
+call after it is back. Also the time of a failed login for an unknown user and for a known one
+with a wrong password, which should be alike (one argon2 verification each).
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from deskbook import Desk
+from deskbook.db.migrate import upgrade
+from deskbook.errors import DeskError
+from deskbook.soak_seed import PASSWORD, seed_clinic
+
+PG_URL = os.environ.get("DESKBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+
+
+def timed(call: Callable[[], object]) -> tuple[float, str]:
+    began = time.perf_counter()
+    try:
+        call()
+        outcome = "ok"
+    except DeskError as exc:
+        outcome = type(exc).__name__
+    return (time.perf_counter() - began) * 1000, outcome
+
+
+def show(what: str, call: Callable[[], object]) -> None:
+    ms, outcome = timed(call)
+    print(f"{what:<34} {ms:8.1f} ms  {outcome}")
+
+
+def main() -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+    from tcp_proxy import TcpProxy
+
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    name = f"outage_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    url = make_url(PG_URL).set(database=name)
+    try:
+        upgrade(url.render_as_string(hide_password=False))
+        seed = seed_clinic(url.render_as_string(hide_password=False), patients=20, desks=2)
+        with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
+            through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
+            with Desk.open(through) as desk:
+                d = desk.login(seed.desk_usernames[0], PASSWORD)
+                provider = seed.provider_ids[0]
+                service = seed.provider_services[provider][0]
+                day = datetime.now(ZoneInfo("Asia/Riyadh")).date() + timedelta(days=1)
+                start = d.free_slots(provider, service, day)[0]
+                booking = (seed.patient_ids[0], service, provider, start)
+
+                def search() -> object:
+                    return d.search_patients("rash")
+
+                show("search, server up", search)
+                proxy.down()
+                show("search, server down", search)
+                show("book, server down", lambda: d.book(*booking))
+                proxy.silent()
+                show("search, server silent", search)
+                proxy.up()
+                show("search, first call after it is back", search)
+                show("book, after it is back", lambda: d.book(*booking))
+                unknown = [timed(lambda: desk.login("nobody", "x"))[0] for _ in range(12)]
+                wrong = [
+                    timed(lambda: desk.login(seed.desk_usernames[1], "x"))[0] for _ in range(4)
+                ]
+                print(
+                    f"failed login, unknown user: median {statistics.median(unknown):.1f} ms; "
+                    f"wrong password: median {statistics.median(wrong):.1f} ms"
+                )
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,144 @@
+"""The `deskbook` command: demo, staff add and db upgrade, on both engines."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner, Result
+
+from deskbook.cli import app
+from deskbook.db.demo import DEMO_LOGINS, build_demo
+from deskbook.db.engine import make_engine, read_session
+from deskbook.db.models import Staff, Tenant
+from deskbook.passwords import verify_password
+from deskbook.staff import add_staff
+
+runner = CliRunner()
+
+
+def run(*args: str, password: str | None = None) -> Result:
+    stdin = f"{password}\n{password}\n" if password is not None else None
+    return runner.invoke(app, list(args), input=stdin)
+
+
+def output(result: Result) -> str:
+    return result.output + (result.stderr if result.stderr_bytes is not None else "")
+
+
+def one_line_failure(result: Result) -> str:
+    """A user's mistake: exit code 1, one line on stderr, no traceback."""
+    assert result.exit_code == 1, output(result)
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    text = output(result)
+    assert "Traceback" not in text
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, text
+    return lines[0]
+
+
+@pytest.fixture
+def demo_url(db_url: str) -> Iterator[str]:
+    build_demo(db_url, patients=30, seed=2)
+    yield db_url
+
+
+def staff_row(url: str, username: str) -> tuple[str, str, str] | None:
+    """(role, display name, password hash) of a login."""
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as session:
+            found = session.execute(
+                select(Staff.role, Staff.display_name, Staff.password_hash).where(
+                    Staff.username == username
+                )
+            ).first()
+            return None if found is None else (found[0], found[1], found[2])
+    finally:
+        engine.dispose()
+
+
+def test_demo_command_prints_the_logins(db_url: str) -> None:
+    result = run("demo", "--db", db_url, "--patients", "25", "--seed", "4")
+    assert result.exit_code == 0, output(result)
+    for username, password, _, _ in DEMO_LOGINS:
+        assert username in result.output and password in result.output
+    assert "Demo clinic ready" in result.output
+    again = run("demo", "--db", db_url, "--patients", "25")
+    assert "already holds the demo clinic" in one_line_failure(again)
+
+
+def test_staff_add_creates_a_real_login(demo_url: str) -> None:
+    result = run(
+        "staff", "add", "huda", "--name", "Huda Al-Harbi", "--role", "front_desk",
+        "--db", demo_url, password="long enough 1",
+    )  # fmt: skip
+    assert result.exit_code == 0, output(result)
+    staff = staff_row(demo_url, "huda")
+    assert staff is not None
+    role, display_name, password_hash = staff
+    assert role == "FRONT_DESK" and display_name == "Huda Al-Harbi"
+    assert password_hash != "long enough 1"
+    assert verify_password(password_hash, "long enough 1")
+
+
+def test_staff_add_refuses_a_taken_username(demo_url: str) -> None:
+    result = run("staff", "add", "frontdesk", "--db", demo_url, password="long enough 1")
+    assert "already taken" in one_line_failure(result)
+
+
+def test_staff_add_refuses_an_unknown_role(demo_url: str) -> None:
+    result = run("staff", "add", "sam", "--role", "JANITOR", "--db", demo_url, password="x" * 9)
+    line = one_line_failure(result)
+    assert "JANITOR" in line and "ADMIN" in line
+    assert staff_row(demo_url, "sam") is None
+
+
+def test_staff_add_refuses_a_short_password(demo_url: str) -> None:
+    result = run("staff", "add", "sam", "--db", demo_url, password="short")
+    assert "at least 8" in one_line_failure(result)
+
+
+def test_staff_add_needs_a_tenant_when_there_are_several(demo_url: str) -> None:
+    engine = make_engine(demo_url)
+    try:
+        from deskbook.db.engine import write_session
+
+        with write_session(engine) as session:
+            session.add(Tenant(name="Jeddah Branch"))
+    finally:
+        engine.dispose()
+    result = run("staff", "add", "sam", "--db", demo_url, password="long enough 1")
+    assert "--tenant" in one_line_failure(result)
+    result = run("staff", "add", "sam", "--tenant", "Nowhere", "--db", demo_url,
+                 password="long enough 1")  # fmt: skip
+    assert "Jeddah Branch" in one_line_failure(result)
+    result = run("staff", "add", "sam", "--tenant", "jeddah branch", "--role", "ADMIN",
+                 "--db", demo_url, password="long enough 1")  # fmt: skip
+    assert result.exit_code == 0, output(result)
+
+
+def test_first_login_on_an_empty_database_names_the_organisation(db_url: str) -> None:
+    with pytest.raises(Exception, match="--tenant"):
+        add_staff(db_url, username="it", display_name="IT", role="ADMIN", password="x" * 10)
+    add_staff(
+        db_url,
+        username="it",
+        display_name="IT",
+        role="ADMIN",
+        password="x" * 10,
+        tenant_name="Dammam Therapy Clinic",
+    )
+    engine = make_engine(db_url)
+    try:
+        with read_session(engine) as session:
+            assert session.scalars(select(Tenant.name)).all() == ["Dammam Therapy Clinic"]
+    finally:
+        engine.dispose()
+
+
+def test_db_upgrade_on_a_current_database_says_where_it_is(db_url: str) -> None:
+    result = run("db", "upgrade", "--db", db_url)
+    assert result.exit_code == 0, output(result)
+    assert "is at schema" in result.output
