@@ -33,11 +33,10 @@ CHILD = r"""
 import sys, time
 T0 = float(sys.argv[1]); URL = sys.argv[2]; UNTIL = sys.argv[3]
 from deskbook.app import DeskApp
-from deskbook.desk import Desk
 
-desk = Desk.open(URL)
 password = "frontdesk" if UNTIL == "search" else None
-app = DeskApp(desk, username="frontdesk", password=password)
+# As run_app does: the database opens in a thread while the login screen is up.
+app = DeskApp(username="frontdesk", password=password, url=URL)
 
 def check() -> None:
     screen = app.screen
@@ -51,7 +50,7 @@ def check() -> None:
 
 app.call_later(lambda: app.set_interval(0.002, check))
 app.run(headless=True)
-desk.close()
+app.desk_ready.wait()
 """
 
 

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from typer.testing import CliRunner
 
+from deskbook import Desk
 from deskbook.backup import backup_sqlite
 from deskbook.cli import app
 from deskbook.db.engine import make_engine, write_session
@@ -18,7 +19,7 @@ from deskbook.db.models import AuditEvent, Patient
 from deskbook.errors import InvalidInput
 from deskbook.invariants import check_invariants, table_counts, violations
 from deskbook.normalize import normalize_phone, patient_name_norm
-from deskbook.soak_seed import SeedInfo, seed_clinic
+from deskbook.soak_seed import PASSWORD, SeedInfo, seed_clinic
 
 
 class PatientWriter(threading.Thread):
@@ -150,6 +151,11 @@ def test_backup_of_a_quiet_database_finds_every_row(db_url: str, tmp_path: Path)
         copy.dispose()
     # The copy stands alone: no WAL beside it.
     assert not (tmp_path / "copy.db-wal").exists()
+    # And it is a working deskbook: the desks can log in to it and find the patients.
+    with Desk.open(f"sqlite:///{tmp_path / 'copy.db'}") as desk:
+        d = desk.login(seed.desk_usernames[0], PASSWORD)
+        assert d.get_patient(writer.committed[-1]).name_en.startswith("Backup Patient")
+        assert d.search_patients("Backup Patient", limit=5)
 
 
 def test_backup_refuses_to_overwrite_or_copy_onto_itself(db_url: str, tmp_path: Path) -> None:

@@ -305,3 +305,20 @@ async def test_readable_without_colour(desk: Desk, monkeypatch: pytest.MonkeyPat
         assert app.animation_level == "none"
         await open_patient(pilot, "layla")
         assert "no sessions left" in texts(app) and "expired on" in texts(app)
+
+
+async def test_the_database_opens_behind_the_login_screen(clinic: tui_seed.Seed) -> None:
+    app = DeskApp(username="frontdesk", password=tui_seed.PASSWORD, url=clinic.url)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert screen_name(app) == "SearchScreen"
+    assert app.desk is not None and app.open_error is None
+    app.desk.close()
+
+
+async def test_a_database_that_cannot_be_opened_ends_the_app(tmp_path: Any) -> None:
+    app = DeskApp(username="frontdesk", url=f"sqlite:///{tmp_path}/missing/deskbook.db")
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+    assert app.return_code == 1
+    assert app.open_error is not None and "no deskbook database" in str(app.open_error)

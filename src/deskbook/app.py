@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import threading
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,7 @@ from textual.app import App, SystemCommand
 from textual.screen import Screen
 
 from deskbook.actions import ACTIONS, actions_of, bindings, key_of, keymap_from_env
+from deskbook.errors import DeskError
 
 if TYPE_CHECKING:
     from deskbook.desk import Desk
@@ -28,9 +30,23 @@ class DeskApp(App[None]):
     TITLE = "deskbook"
     BINDINGS = bindings("app")
 
-    def __init__(self, desk: Desk, username: str | None = None, password: str | None = None):
+    def __init__(
+        self,
+        desk: Desk | None = None,
+        username: str | None = None,
+        password: str | None = None,
+        *,
+        url: str | None = None,
+    ):
         super().__init__()
         self.desk = desk
+        self.url = url
+        # The database opens in a thread while the login screen is already up: the domain
+        # imports (SQLAlchemy models, Alembic, argon2) then overlap with typing the password.
+        self.desk_ready = threading.Event()
+        if desk is not None:
+            self.desk_ready.set()
+        self.open_error: DeskError | None = None
         self.username = username
         # Only for tests and the benchmark: sign in without typing.
         self.password = password
@@ -43,6 +59,8 @@ class DeskApp(App[None]):
         from deskbook.screens.login import LoginScreen
 
         self.push_screen(LoginScreen(self.username, self.password))
+        if self.desk is None:
+            self.run_worker(self._open_desk, thread=True, exit_on_error=False, name="open")
         if self.keymap:
             self.set_keymap(self.keymap)
         if self.refused_keys:
@@ -53,6 +71,24 @@ class DeskApp(App[None]):
         # The terminal went away (ssh dropped, window closed): leave, do not spin.
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+
+    def _open_desk(self) -> None:
+        from deskbook.desk import Desk
+
+        try:
+            self.desk = Desk.open(self.url or "")
+        except DeskError as exc:
+            self.open_error = exc
+            self.call_from_thread(self.exit, None, 1)
+        finally:
+            self.desk_ready.set()
+
+    def login(self, username: str, password: str) -> Any:
+        """Sign in (in a worker thread): waits for the database if it is still opening."""
+        self.desk_ready.wait()
+        if self.desk is None:
+            raise self.open_error or DeskError("The database could not be opened.")
+        return self.desk.login(username, password)
 
     def signed_in(self, session: Any) -> None:
         from deskbook.screens.search import SearchScreen
@@ -115,16 +151,17 @@ def _theme_for(color_system: str | None) -> str:
 
 
 def run_app(url: str, username: str | None = None) -> None:
-    """Open the database first, so a wrong URL is one line from the CLI, then the screens."""
-    from deskbook.desk import Desk
-
-    desk = Desk.open(url)
+    """Run the front desk on the database at url. A database that cannot be opened ends the
+    app at once and raises its DeskError, so the CLI prints it as one line."""
+    app = DeskApp(username=username, url=url)
     try:
-        DeskApp(desk, username=username).run()
+        app.run()
     finally:
-        close = getattr(desk, "close", None)
-        if close is not None:
-            close()
+        app.desk_ready.wait(timeout=10)
+        if app.desk is not None:
+            app.desk.close()
+    if app.open_error is not None:
+        raise app.open_error
 
 
 __all__ = ["ACTIONS", "DeskApp", "run_app"]

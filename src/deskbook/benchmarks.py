@@ -363,5 +363,5 @@ def run_bench_command(
             f"(p95 < {P95_TARGET_MS:.0f} ms, max < {MAX_TARGET_MS:.0f} ms). Slowest: "
             + ", ".join(f"{q!r} {ms:.1f} ms ({n} hits)" for q, ms, n in slowest[:3])
             + f". Load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; the cpu"
-            " columns are this process's CPU time, which other load does not inflate."
+            " columns are this process's CPU time, which other load inflates far less."
         )

@@ -13,13 +13,12 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from deskbook import audit, schedule
+from deskbook import appointments, audit, schedule
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
     AppointmentKind,
     AppointmentStatus,
-    Clinic,
     GroupSession,
     PackagePurchase,
     Patient,
@@ -43,53 +42,6 @@ from deskbook.results import AppointmentView
 S = AppointmentStatus
 OPEN = (S.BOOKED, S.CONFIRMED, S.ARRIVED)
 NOT_STARTED = (S.BOOKED, S.CONFIRMED)
-
-
-def views(session: Session, actor: Actor, *conditions: object) -> list[AppointmentView]:
-    # Correlated, so only the shown purchases are summed, not every quota of the tenant.
-    total = (
-        select(func.sum(PurchaseQuota.quota))
-        .where(PurchaseQuota.purchase_id == Appointment.purchase_id)
-        .scalar_subquery()
-    )
-    rows = session.execute(
-        select(Appointment, Patient, Clinic, Service, Provider, total)
-        .join(Patient, Patient.id == Appointment.patient_id)
-        .join(Clinic, Clinic.id == Appointment.clinic_id)
-        .join(Service, Service.id == Appointment.service_id)
-        .join(Provider, Provider.id == Appointment.provider_id)
-        .where(Appointment.tenant_id == actor.tenant_id, *conditions)
-        .order_by(Appointment.start_at, Provider.name_en, Appointment.id)
-    ).all()
-    return [
-        AppointmentView(
-            id=a.id,
-            patient_id=p.id,
-            patient_name_en=p.name_en,
-            patient_name_ar=p.name_ar,
-            patient_mrn=p.mrn,
-            clinic_id=c.id,
-            clinic_name_en=c.name_en,
-            service_id=s.id,
-            service_name_en=s.name_en,
-            provider_id=pr.id,
-            provider_name_en=pr.name_en,
-            start=a.start_at.astimezone(actor.tz),
-            end=a.end_at.astimezone(actor.tz),
-            status=str(a.status),
-            kind=str(a.kind),
-            purchase_id=a.purchase_id,
-            session_number=a.session_number,
-            session_total=int(total) if total is not None else None,
-            group_session_id=a.group_session_id,
-            notes=a.notes,
-        )
-        for a, p, c, s, pr, total in rows
-    ]
-
-
-def view(session: Session, actor: Actor, appointment_id: uuid.UUID) -> AppointmentView:
-    return views(session, actor, Appointment.id == appointment_id)[0]
 
 
 def _snapshot(a: Appointment) -> dict[str, object]:
@@ -264,47 +216,7 @@ def book(
     if purchase is not None:
         renumber(session, purchase.id)
     audit.log(session, actor, "book", "appointment", appointment.id, after=_snapshot(appointment))
-    return _fresh_view(session, actor, appointment, patient, service, provider)
-
-
-def _fresh_view(
-    session: Session,
-    actor: Actor,
-    a: Appointment,
-    patient: Patient,
-    service: Service,
-    provider: Provider,
-) -> AppointmentView:
-    """The view of an appointment just written, from the rows already at hand."""
-    clinic = session.get(Clinic, a.clinic_id)
-    assert clinic is not None
-    total = None
-    if a.purchase_id is not None:
-        total = session.scalar(
-            select(func.sum(PurchaseQuota.quota)).where(PurchaseQuota.purchase_id == a.purchase_id)
-        )
-    return AppointmentView(
-        id=a.id,
-        patient_id=patient.id,
-        patient_name_en=patient.name_en,
-        patient_name_ar=patient.name_ar,
-        patient_mrn=patient.mrn,
-        clinic_id=clinic.id,
-        clinic_name_en=clinic.name_en,
-        service_id=service.id,
-        service_name_en=service.name_en,
-        provider_id=provider.id,
-        provider_name_en=provider.name_en,
-        start=a.start_at.astimezone(actor.tz),
-        end=a.end_at.astimezone(actor.tz),
-        status=str(a.status),
-        kind=str(a.kind),
-        purchase_id=a.purchase_id,
-        session_number=a.session_number,
-        session_total=int(total) if total is not None else None,
-        group_session_id=a.group_session_id,
-        notes=a.notes,
-    )
+    return appointments.fresh_view(session, actor, appointment, patient, service, provider)
 
 
 def _free_number(session: Session, purchase_id: uuid.UUID) -> int:
@@ -386,7 +298,7 @@ def cancel(
     session.flush()
     after = {**_snapshot(appointment), "reason": reason}
     audit.log(session, actor, "cancel", "appointment", appointment.id, before, after)
-    return view(session, actor, appointment.id)
+    return appointments.view(session, actor, appointment.id)
 
 
 def reschedule(
@@ -433,7 +345,7 @@ def reschedule(
     audit.log(
         session, actor, "reschedule", "appointment", appointment.id, before, _snapshot(appointment)
     )
-    return view(session, actor, appointment.id)
+    return appointments.view(session, actor, appointment.id)
 
 
 _TRANSITIONS: dict[str, tuple[tuple[S, ...], S, str]] = {
@@ -456,4 +368,4 @@ def set_status(
     appointment.updated_at = datetime.now(UTC)
     session.flush()
     audit.log(session, actor, action, "appointment", appointment.id, before, _snapshot(appointment))
-    return view(session, actor, appointment.id)
+    return appointments.view(session, actor, appointment.id)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +18,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from deskbook import audit, booking, groups, packages, patients, schedule
+from deskbook import appointments, audit, booking, groups, packages, patients, schedule
 from deskbook.access import (
     ADMINS,
     BOOKERS,
@@ -46,6 +46,7 @@ from deskbook.errors import (
     PermissionDenied,
     SlotTaken,
 )
+from deskbook.logins import LOCKOUT, MAX_FAILED_LOGINS, count_login, locked_sentence
 from deskbook.passwords import verify_password
 from deskbook.results import (
     AppointmentView,
@@ -60,11 +61,11 @@ from deskbook.results import (
     StaffView,
 )
 
+__all__ = ["LOCKOUT", "MAX_FAILED_LOGINS", "Desk", "DeskSession"]
+
 Id = uuid.UUID | str
 T = TypeVar("T")
 
-MAX_FAILED_LOGINS = 5
-LOCKOUT = timedelta(minutes=15)
 
 _RULE_ERRORS: dict[str, type[DeskError]] = {
     db.PROVIDER_OVERLAP: SlotTaken,
@@ -131,12 +132,12 @@ class Desk:
             raise LoginFailed()
         staff, tenant = row
         if staff.locked_until is not None and staff.locked_until > now:
-            raise LoginFailed(_locked_sentence(staff.locked_until, _zone(tenant.timezone)))
+            raise LoginFailed(locked_sentence(staff.locked_until, _zone(tenant.timezone)))
         ok = verify_password(staff.password_hash, password)
-        locked_until = _write(self.engine, lambda s: _count_login(s, staff.id, ok, now))
+        locked_until = _write(self.engine, lambda s: count_login(s, staff.id, ok, now))
         if not ok:
             if locked_until is not None:
-                raise LoginFailed(_locked_sentence(locked_until, _zone(tenant.timezone)))
+                raise LoginFailed(locked_sentence(locked_until, _zone(tenant.timezone)))
             raise LoginFailed()
         view = StaffView(
             id=staff.id,
@@ -150,31 +151,6 @@ class Desk:
             provider_id=staff.provider_id,
         )
         return DeskSession(self.engine, view)
-
-
-def _locked_sentence(until: datetime, tz: ZoneInfo) -> str:
-    return (
-        "Too many wrong passwords: this login is locked until "
-        f"{until.astimezone(tz):%H:%M}. Ask an administrator if you need it sooner."
-    )
-
-
-def _count_login(session: Session, staff_id: uuid.UUID, ok: bool, now: datetime) -> datetime | None:
-    staff = session.get(Staff, staff_id, with_for_update=True, populate_existing=True)
-    assert staff is not None
-    if ok:
-        staff.failed_logins, staff.locked_until = 0, None
-        audit.record(session, staff.tenant_id, staff.id, "login", "staff", staff.id)
-        return None
-    if staff.locked_until is not None and staff.locked_until > now:
-        return staff.locked_until
-    staff.failed_logins += 1
-    action = "login_failed"
-    if staff.failed_logins >= MAX_FAILED_LOGINS:
-        staff.failed_logins, staff.locked_until = 0, now + LOCKOUT
-        action = "login_locked"
-    audit.record(session, staff.tenant_id, None, action, "staff", staff.id)
-    return staff.locked_until
 
 
 def _write(engine: Engine, work: Callable[[Session], T]) -> T:
@@ -416,7 +392,7 @@ class DeskSession:
             conditions.append(Appointment.clinic_id == cid)
         if pid is not None:
             conditions.append(Appointment.provider_id == pid)
-        return self._read(lambda s: booking.views(s, actor, *conditions))
+        return self._read(lambda s: appointments.views(s, actor, *conditions))
 
     def appointments_of(self, patient_id: Id) -> list[AppointmentView]:
         """Every appointment of the patient, cancelled ones too, by start time."""
@@ -425,7 +401,7 @@ class DeskSession:
 
         def work(s: Session) -> list[AppointmentView]:
             patients.get(s, actor, pid)
-            return booking.views(s, actor, Appointment.patient_id == pid)
+            return appointments.views(s, actor, Appointment.patient_id == pid)
 
         return self._read(work)
 

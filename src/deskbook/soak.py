@@ -55,6 +55,7 @@ MIX: dict[str, int] = {
 DAYS = 4  # today and the next three: a crowded calendar
 QUERIES = ["rash", "fatima", "al-harbi", "القحطاني", "نورة", "055", "S0000", "omar al", "zz"]
 UNEXPECTED = "UNEXPECTED"
+OVERTIME_S = 120  # how long past `seconds` a desk may go on to reach its min_writes
 
 
 @dataclass
@@ -253,9 +254,17 @@ class Terminal:
 
 
 def desk_process(
-    url: str, username: str, info: SeedInfo, seconds: float, seed: int, start: Any, out: Any
+    url: str,
+    username: str,
+    info: SeedInfo,
+    seconds: float,
+    min_writes: int,
+    seed: int,
+    start: Any,
+    out: Any,
 ) -> None:
-    """One terminal: log in, wait for the others, work for `seconds`, report the tally."""
+    """One terminal: log in, wait for the others, work for `seconds` (and until it has made
+    `min_writes` writes, so a slow machine still tests something), report the tally."""
     from deskbook import Desk
 
     tally = DeskTally()
@@ -266,8 +275,11 @@ def desk_process(
         desk = Desk.open(url)
         terminal = Terminal(desk.login(username, info.password), info, rng)
         start.wait()
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
+        began = time.monotonic()
+        deadline, cap = began + seconds, began + seconds + OVERTIME_S
+        while time.monotonic() < deadline or (
+            sum(tally.ops[w] for w in WRITES) < min_writes and time.monotonic() < cap
+        ):
             op = rng.choices(ops, weights)[0]
             _count(tally, op, lambda op=op: terminal.do(op))
     except BaseException:
@@ -313,6 +325,7 @@ def run_soak(
     *,
     processes: int,
     seconds: float,
+    min_writes: int = 0,
     patients: int = 200,
     providers: int = 6,
     seed: int = 1,
@@ -329,7 +342,7 @@ def run_soak(
     workers = [
         ctx.Process(
             target=desk_process,
-            args=(url, username, info, seconds, seed * 1000 + i, start, out),
+            args=(url, username, info, seconds, min_writes, seed * 1000 + i, start, out),
             name=f"desk-{username}",
         )
         for i, username in enumerate(info.desk_usernames[:processes])
@@ -341,7 +354,7 @@ def run_soak(
     began = time.monotonic()
     tally = DeskTally()
     for _ in workers:
-        tally.merge(out.get(timeout=seconds + 300))
+        tally.merge(out.get(timeout=seconds + OVERTIME_S + 300))
     elapsed = time.monotonic() - began
     for worker in workers:
         worker.join(60)

@@ -36,7 +36,7 @@ class DaySheetScreen(DeskScreen):
         yield Static("", id="day-title", classes="title")
         table: DataTable[str] = DataTable(id="sheet", cursor_type="row", zebra_stripes=True)
         columns = (("Time", 5), ("Clinic", 11), ("Provider", 14), ("Patient", 16),
-                   ("Service", 12), ("Status", 8))  # fmt: skip
+                   ("Service", 11), ("Status", 9))  # fmt: skip
         for label, width in columns:
             table.add_column(label, width=width)
         yield table

@@ -39,7 +39,7 @@ class GroupScreen(DeskScreen):
         yield Static(f"Group sessions for {self.patient.name_en}", classes="title", markup=False)
         yield Static("", id="group-day")
         table: DataTable[str] = DataTable(id="groups", cursor_type="row")
-        table.add_columns("Time", "Service", "Provider", "Clinic", "Seats left")
+        table.add_columns("Time", "Service", "Provider", "Seats left")
         yield table
         yield Footer()
 
@@ -65,7 +65,6 @@ class GroupScreen(DeskScreen):
                 f"{hm(g.start, self.tz)}–{hm(g.end, self.tz)}",
                 _text(g, "service_name", "service_name_en"),
                 _text(g, "provider_name", "provider_name_en"),
-                _text(g, "clinic_name", "clinic_name_en"),
                 str(seats) if seats else "full",
                 key=key,
             )
@@ -102,7 +101,7 @@ class GroupScreen(DeskScreen):
         lines = [
             f"Patient   {self.patient.name_en}  (MRN {self.patient.mrn})",
             f"Group     {_text(g, 'service_name', 'service_name_en')}",
-            f"With      {_text(g, 'provider_name')} at {_text(g, 'clinic_name')}",
+            f"With      {_text(g, 'provider_name', 'provider_name_en')}",
             f"When      {when(g.start, self.tz)}",
             f"Seats     {g.seats_left} left",
         ]

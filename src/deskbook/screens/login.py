@@ -54,7 +54,7 @@ class LoginScreen(DeskScreen):
             self.query_one("#username", Input).focus()
             return
         self.query_one("#login-error", Static).update("Signing in…")
-        self.call_desk("login", self.app.desk.login, name, password)  # type: ignore[attr-defined]
+        self.call_desk("login", self.app.login, name, password)  # type: ignore[attr-defined]
 
     def loaded_login(self, session: Any) -> None:
         self.app.signed_in(session)  # type: ignore[attr-defined]
