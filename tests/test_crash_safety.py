@@ -76,10 +76,12 @@ if job["mode"] == "pause":
         time.sleep(600)
 else:
     n = job["start"]
-    print("READY", flush=True)
     while True:
         with write_session(engine) as session:
             appt = book(session, n)
+        if n == job["start"]:
+            # One booking is in; from now on the kill may land anywhere in the stream.
+            print("READY", flush=True)
         if n % 3 == 0:
             with write_session(engine) as session:
                 cancel(session, appt.id)
@@ -227,7 +229,7 @@ def test_writer_killed_at_random_moments_never_leaves_half_a_write(db_url: str) 
         time.sleep(rng.uniform(0.2, 0.8))
         _kill(child)
         counts = _assert_sound(db_url)
-        assert counts["appointment"] >= done
+        assert counts["appointment"] > done
         done = counts["appointment"]
     assert done >= 5
 

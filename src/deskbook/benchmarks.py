@@ -202,7 +202,7 @@ def ensure_database(url: str, patients: int, say: Callable[[str], None]) -> None
             return
         started = time.perf_counter()
         try:
-            from deskbook.db.demo import run_demo_command  # type: ignore[attr-defined]
+            from deskbook.db.demo import run_demo_command
         except ImportError:
             say(f"Loading {patients:,} patients into {safe_url(url)} ...")
             load_patients(engine, patients)

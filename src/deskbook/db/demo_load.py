@@ -95,6 +95,8 @@ def writer_for(conn: Connection) -> BulkWriter:
 # an exclusion or foreign key constraint. Primary keys, unique constraints and the search
 # triggers stay on throughout.
 _OVERLAP_TRIGGER_PREFIX = "ex_"
+# PostgreSQL constraints set aside: foreign keys ('f') and exclusion constraints ('x').
+PG_SET_ASIDE = ("x", "f")
 
 
 @contextmanager
@@ -164,10 +166,10 @@ def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> list[str]:
         exclusions = conn.execute(
             text(
                 "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-                "FROM pg_constraint c WHERE c.contype IN ('x', 'f') "
+                "FROM pg_constraint c WHERE c.contype = ANY(:kinds) "
                 "AND c.conrelid::regclass::text = ANY(:tables) ORDER BY c.contype DESC"
             ),
-            {"tables": list(tables)},
+            {"tables": list(tables), "kinds": list(PG_SET_ASIDE)},
         ).all()
         indexes = conn.execute(
             text(
@@ -183,10 +185,15 @@ def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> list[str]:
             conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for name, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [definition for _, definition in indexes] + [
-        f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-        for table, name, definition in exclusions
-    ]
+    # Index builds sort in memory when they may; the default 64MB spills to disk at this size.
+    return (
+        ["SET LOCAL maintenance_work_mem = '1GB'"]
+        + [definition for _, definition in indexes]
+        + [
+            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+            for table, name, definition in exclusions
+        ]
+    )
 
 
 class DemoDataError(RuntimeError):
