@@ -431,9 +431,4 @@ def test_hot_reads_of_the_desk_are_index_seeks(
         problems = seeks_only(desk.engine, seen)
     finally:
         desk.close()
-    if problems and all("SCAN purchase_quota" in p for p in problems):
-        # booking.views joins a subquery summing purchase_quota over the whole tenant; SQLite
-        # reads every quota row for it (PostgreSQL does not). Reported to the lead: it belongs
-        # to the booking module, not to search.
-        pytest.xfail("booking.views sums every purchase_quota row of the tenant on SQLite")
     assert not problems, "\n".join(problems)

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
+from functools import cache
+from typing import TYPE_CHECKING
 
-# Modest cost so a login over ssh on a small clinic server stays well under a second.
-_hasher = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
 
-# Verified against when the username is unknown, so a wrong name costs as long as a wrong
-# password and timing does not tell which usernames exist.
-_DUMMY_HASH = _hasher.hash("deskbook-no-such-user")
+
+@cache
+def _hasher() -> PasswordHasher:
+    # Imported on first use: the login screen is up before anyone types a password.
+    from argon2 import PasswordHasher
+
+    # Modest cost so a login over ssh on a small clinic server stays well under a second.
+    return PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+@cache
+def _dummy_hash() -> str:
+    # Verified against when the username is unknown, so a wrong name costs as long as a wrong
+    # password and timing does not tell which usernames exist.
+    return _hasher().hash("deskbook-no-such-user")
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+        verified = _hasher().verify(password_hash or _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return False
+    return verified and password_hash is not None

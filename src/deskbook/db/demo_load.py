@@ -88,15 +88,17 @@ def writer_for(conn: Connection) -> BulkWriter:
     return PostgresWriter(conn)
 
 
-# While the demo fills an empty database, secondary indexes and the overlap rules are set
-# aside and rebuilt once at the end: one sorted build is many times faster than millions of
-# random index updates. The rows are valid by construction; check_overlaps proves it on SQLite
-# and foreign_key_check prove it on SQLite; PostgreSQL checks every row itself when it re-adds
-# an exclusion or foreign key constraint. Primary keys, unique constraints and the search
-# triggers stay on throughout.
+# While the demo fills an empty database, secondary indexes (and on SQLite the overlap triggers,
+# the full-text triggers and foreign key enforcement) are set aside and rebuilt once at the
+# end: one sorted build is many times faster than millions of random index updates. The rows
+# are valid by construction; on SQLite check_overlaps and foreign_key_check prove it after, and
+# PostgreSQL checks every row itself when it re-adds a foreign key. Primary keys and unique
+# constraints stay on throughout.
 _OVERLAP_TRIGGER_PREFIX = "ex_"
-# PostgreSQL constraints set aside: foreign keys ('f') and exclusion constraints ('x').
-PG_SET_ASIDE = ("x", "f")
+# PostgreSQL constraints set aside: foreign keys only. The exclusion constraints stay on: their
+# gist indexes take rows one by one faster than they build from scratch (measured: 100,000
+# patients load in 63 s with them on, 105 s when they are re-added at the end).
+PG_SET_ASIDE = ("f",)
 
 
 @contextmanager
