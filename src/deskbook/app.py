@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
+from textual.timer import Timer
+from textual.worker import Worker, WorkerState
 
 from deskbook.actions import ACTIONS, actions_of, bindings, key_of, keymap_from_env
 from deskbook.errors import DeskError
+from deskbook.widgets.db_banner import database_answers, show_banner
 
 if TYPE_CHECKING:
     from deskbook.desk import Desk
@@ -29,6 +32,8 @@ class DeskApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "deskbook"
     BINDINGS = bindings("app")
+    # How often to look for a database that went away.
+    PROBE_SECONDS = 2.0
 
     def __init__(
         self,
@@ -54,6 +59,8 @@ class DeskApp(App[None]):
         self.keymap, self.refused_keys = keymap_from_env()
         # Receptionists over ssh: nothing slides, nothing fades.
         self.animation_level = "none"
+        self._probe_timer: Timer | None = None
+        self._probe: Worker[bool] | None = None
 
     def on_mount(self) -> None:
         from deskbook.screens.login import LoginScreen
@@ -98,6 +105,47 @@ class DeskApp(App[None]):
         self.title = getattr(staff, "tenant_name", None) or "deskbook"
         self.sub_title = f"{staff.display_name} ({staff.role.replace('_', ' ').lower()})"
         self.switch_screen(SearchScreen())
+
+    # -- database trouble -----------------------------------------------------------------
+
+    @property
+    def database_down(self) -> bool:
+        return self._probe_timer is not None
+
+    def lost_database(self) -> None:
+        """A Desk call could not reach the database. Nothing moves or clears: the screens
+        keep what was typed, a banner says so, and a probe looks for the server until it
+        answers. Every failing call lands here; only the first one starts the probe."""
+        show_banner(self.screen, True)
+        if self._probe_timer is None:
+            self._probe_timer = self.set_interval(self.PROBE_SECONDS, self._start_probe)
+
+    def _start_probe(self) -> None:
+        # A silent server takes the connect timeout to give up: one probe at a time.
+        if self.session is None or (self._probe is not None and self._probe.is_running):
+            return
+        self._probe = self.run_worker(
+            partial(database_answers, self.session),
+            name="db-probe",
+            group="db-probe",
+            thread=True,
+            exit_on_error=False,
+        )
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        worker = event.worker
+        if worker is not self._probe or event.state != WorkerState.SUCCESS:
+            return
+        if worker.result and self._probe_timer is not None:
+            self._probe_timer.stop()
+            self._probe_timer = None
+            self._probe = None
+            self.notify("Database is back.", timeout=5)
+            for screen in self.screen_stack:
+                show_banner(screen, False)
+                back = getattr(screen, "database_back", None)
+                if back is not None:
+                    back()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         return not (action in ("search", "day_sheet") and self.session is None)

@@ -13,11 +13,13 @@ from datetime import date, datetime, tzinfo
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from textual import events
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from deskbook.errors import DeskError
+from deskbook.errors import DatabaseError, DeskError
+from deskbook.widgets.db_banner import show_banner
 
 DEFAULT_TZ = "Asia/Riyadh"
 
@@ -41,6 +43,13 @@ class DeskCalls:
 
     SCOPE = ""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The last call of each tag, so one the outage stopped can be made again.
+        self._desk_calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]
+        self._desk_calls = {}
+        self._waiting: set[str] = set()
+
     @property
     def session(self) -> Any:
         return self.app.session  # type: ignore[attr-defined]
@@ -50,6 +59,8 @@ class DeskCalls:
         return tenant_tz(self.session)
 
     def call_desk(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
+        self._desk_calls[tag] = (fn, args, kwargs)
+
         def call() -> None:
             worker = get_current_worker()
             try:
@@ -67,15 +78,35 @@ class DeskCalls:
 
     def on_desk_loaded(self, message: DeskLoaded) -> None:
         message.stop()
+        self._waiting.discard(message.tag)
         getattr(self, f"loaded_{message.tag}")(message.value)
 
     def on_desk_failed(self, message: DeskFailed) -> None:
         message.stop()
+        if isinstance(message.error, DatabaseError) and self.app.session is not None:  # type: ignore[attr-defined]
+            # Not the user's mistake and not the screen's business: no handler clears inputs
+            # or closes a dialog; the app shows the banner and this call waits for the server.
+            self._waiting.add(message.tag)
+            self.app.lost_database()  # type: ignore[attr-defined]
+            return
+        self._waiting.discard(message.tag)
         handler = getattr(self, f"failed_{message.tag}", None)
         if handler is not None:
             handler(message.error)
         else:
             self.app.notify(str(message.error), severity="error")  # type: ignore[attr-defined]
+
+    def database_back(self) -> None:
+        """The database answers again: make once more each call the outage stopped. A
+        failed write wrote nothing, so this is the user's own last request, not a double."""
+        waiting, self._waiting = self._waiting, set()
+        for tag in sorted(waiting):
+            fn, args, kwargs = self._desk_calls[tag]
+            self.call_desk(tag, fn, *args, **kwargs)
+
+    def on_screen_resume(self, _event: events.ScreenResume) -> None:
+        # Back on a screen that was covered while the banner came or went.
+        show_banner(self, self.app.database_down)  # type: ignore[arg-type, attr-defined]
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Anything that is not a DeskError is a fault, not a user's mistake: say so and stay.
