@@ -36,6 +36,7 @@ from deskbook.config import DEFAULT_TIMEZONE
 from deskbook.db import engine as db
 from deskbook.db.migrate import ensure_current
 from deskbook.db.models import Appointment, PackagePurchase, Provider, Role, Service, Staff, Tenant
+from deskbook.db.search import check_search_support
 from deskbook.errors import (
     Busy,
     DatabaseError,
@@ -94,6 +95,7 @@ class Desk:
         engine = db.make_engine(url, must_exist=True)
         try:
             ensure_current(engine)
+            check_search_support(engine)
         except BaseException:
             engine.dispose()
             raise

@@ -22,6 +22,9 @@ from deskbook.errors import DatabaseError, DeskError
 from deskbook.widgets.db_banner import show_banner
 
 DEFAULT_TZ = "Asia/Riyadh"
+# Tags of the calls that write. After an outage only reads are made again by themselves: a
+# connection lost during COMMIT leaves a write's fate unknown, so the user decides.
+WRITES = frozenset({"assign", "book", "cancel", "join", "login", "register", "status"})
 
 
 class DeskLoaded(Message):
@@ -84,11 +87,13 @@ class DeskCalls:
     def on_desk_failed(self, message: DeskFailed) -> None:
         message.stop()
         if isinstance(message.error, DatabaseError) and self.app.session is not None:  # type: ignore[attr-defined]
-            # Not the user's mistake and not the screen's business: no handler clears inputs
-            # or closes a dialog; the app shows the banner and this call waits for the server.
-            self._waiting.add(message.tag)
+            # Not the user's mistake: the app shows the banner and looks for the server. A
+            # read waits for it without its handler (which may close the screen); a write's
+            # handler says it was not done and keeps the dialog, so it can be asked again.
             self.app.lost_database()  # type: ignore[attr-defined]
-            return
+            if message.tag not in WRITES:
+                self._waiting.add(message.tag)
+                return
         self._waiting.discard(message.tag)
         handler = getattr(self, f"failed_{message.tag}", None)
         if handler is not None:

@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from deskbook.actions import bindings
-from deskbook.errors import DeskError
+from deskbook.errors import DatabaseError, DeskError
 from deskbook.screens.base import DeskScreen, age
 
 SEARCH_LIMIT = 50
@@ -53,6 +53,7 @@ class SearchScreen(DeskScreen):
         self.open_when_ready = False
         self._timer: Timer | None = None
         self._last_search = 0.0
+        self.search_waiting = False
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True, time_format="%H:%M", icon="")
@@ -124,7 +125,23 @@ class SearchScreen(DeskScreen):
     def on_search_screen_search_failed(self, message: SearchFailed) -> None:
         message.stop()
         self.open_when_ready = False
+        if isinstance(message.error, DatabaseError):
+            self.search_waiting = True
+            if self.shown_query:
+                # The rows below answer an older query: say so rather than let them pass.
+                self.query_one("#search-hint", Static).update(
+                    f"Still showing “{self.shown_query}” — searches again when the database is back"
+                )
+            self.app.lost_database()  # type: ignore[attr-defined]
+            return
         self.notify(str(message.error), severity="error")
+
+    def database_back(self) -> None:
+        # Whatever is in the box now is searched, so results appear without retyping.
+        super().database_back()
+        if self.search_waiting:
+            self.search_waiting = False
+            self._search_now()
 
     def show(self, patients: list[Any], query: str) -> None:
         table = self.table
