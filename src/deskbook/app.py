@@ -28,6 +28,9 @@ if TYPE_CHECKING:
     from deskbook.desk import Desk
 
 
+HANGUP_GRACE_SECONDS = 2.0
+
+
 class DeskApp(App[None]):
     CSS_PATH = "app.tcss"
     TITLE = "deskbook"
@@ -77,7 +80,16 @@ class DeskApp(App[None]):
         self.theme = _theme_for(self.console.color_system)
         # The terminal went away (ssh dropped, window closed): leave, do not spin.
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._terminal_gone)
+
+    def _terminal_gone(self) -> None:
+        # Textual's shutdown writes to the terminal and can wedge on a pty that is gone (seen
+        # under tmux kill-server: the writer queue never drains). Every write is one
+        # transaction, so nothing is lost by not waiting: leave for sure after a grace period.
+        watchdog = threading.Timer(HANGUP_GRACE_SECONDS, os._exit, args=(129,))
+        watchdog.daemon = True
+        watchdog.start()
+        self.exit(return_code=129)
 
     def _open_desk(self) -> None:
         from deskbook.desk import Desk
