@@ -105,7 +105,8 @@ def demo(
 ) -> None:
     """Build the demo clinic (logins admin/admin and frontdesk/frontdesk, for trying only).
 
-    Only into an empty database: one that already holds a clinic is refused.
+    Only into an empty database: one that holds another clinic is refused; run again on
+    the demo clinic, it leaves it as it is.
     """
     from deskbook.db.demo import run_demo_command
 
@@ -124,11 +125,13 @@ def staff_add(
     db: DbOption = None,
 ) -> None:
     """Create a staff login; the password is asked for twice and never echoed."""
-    from deskbook.staff import add_staff
+    from deskbook.staff import add_staff, check_before_password
 
+    url = resolve_url(db)
+    check_before_password(url, username=username, role=role)
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     add_staff(
-        resolve_url(db),
+        url,
         username=username,
         display_name=display_name or username,
         role=role,

@@ -44,6 +44,18 @@ def add_staff(
         engine.dispose()
 
 
+def check_before_password(url: str, *, username: str, role: str) -> None:
+    """What can be refused without the password, so nobody types it twice for nothing:
+    the role, the username's form, and a database that is there and current."""
+    _role(role)
+    _check(username.strip(), "x" * MIN_PASSWORD_LENGTH)
+    engine = make_engine(url, must_exist=True)
+    try:
+        ensure_current(engine)
+    finally:
+        engine.dispose()
+
+
 def create_staff(
     engine: Engine,
     *,

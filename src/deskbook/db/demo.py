@@ -30,6 +30,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table as RichTable
 from sqlalchemy import Connection, Engine, Table, insert, select, text
 
+from deskbook.config import default_database_url
 from deskbook.db import demo_catalog as catalog
 from deskbook.db import models as m
 from deskbook.db.demo_load import rules_set_aside, writer_for
@@ -73,6 +74,10 @@ class DemoRefused(DeskError):
     default_message = "The demo clinic is built only into an empty database."
 
 
+class DemoAlreadyThere(DemoRefused):
+    """The database holds the demo clinic already: nothing to build, and nothing wrong."""
+
+
 @dataclass(frozen=True)
 class DemoSummary:
     tenant_id: str
@@ -110,9 +115,18 @@ def build_demo(
         engine.dispose()
 
 
+def _open_command(where: str) -> str:
+    return "deskbook" if where == safe_url(default_database_url()) else f"deskbook --db {where}"
+
+
 def run_demo_command(url: str, *, patients: int, seed: int) -> None:
     console = Console()
-    summary = build_demo(url, patients=patients, seed=seed, show_progress=True, console=console)
+    try:
+        summary = build_demo(url, patients=patients, seed=seed, show_progress=True, console=console)
+    except DemoAlreadyThere as there:
+        # Running the README's first command twice just opens the clinic that is there.
+        console.print(str(there), soft_wrap=True, highlight=False)
+        return
     console.print(
         f"[bold green]Demo clinic ready[/] in {safe_url(url)} ({summary.seconds:.0f} s): "
         f"{summary.patients:,} patients, {summary.providers:,} providers, "
@@ -125,7 +139,7 @@ def run_demo_command(url: str, *, patients: int, seed: int) -> None:
     for username, password, role, _ in DEMO_LOGINS:
         table.add_row(username, password, role)
     console.print(table)
-    console.print(f"Open it with: deskbook --db {safe_url(url)}")
+    console.print(f"Open it with: {_open_command(safe_url(url))}")
 
 
 def _refuse_if_not_empty(engine: Engine) -> None:
@@ -135,8 +149,8 @@ def _refuse_if_not_empty(engine: Engine) -> None:
         return
     where = safe_url(engine.url)
     if name == catalog.TENANT_NAME:
-        raise DemoRefused(
-            f"{where} already holds the demo clinic; open it with `deskbook --db {where}`, "
+        raise DemoAlreadyThere(
+            f"{where} already holds the demo clinic; open it with `{_open_command(where)}`, "
             "or build a new one into another database with --db."
         )
     raise DemoRefused(
