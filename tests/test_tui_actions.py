@@ -6,6 +6,7 @@ import pytest
 
 from deskbook.actions import ACTIONS, MANGLED_KEYS, check_defaults, parse_keymap
 from deskbook.app import DeskApp
+from deskbook.screens.audit import AuditScreen
 from deskbook.screens.chooser import PackageChooser
 from deskbook.screens.daysheet import DaySheetScreen, ReasonScreen
 from deskbook.screens.group import GroupScreen
@@ -31,6 +32,7 @@ OWNERS = {
     "group": [GroupScreen],
     "day": [DaySheetScreen],
     "reason": [ReasonScreen],
+    "audit": [AuditScreen],
 }
 
 

@@ -48,6 +48,7 @@ ACTIONS: tuple[DeskAction, ...] = (
     _a("app.help", "f1", "help", "Keys"),
     _a("app.search", "f2", "search", "Search"),
     _a("app.day_sheet", "f3", "day_sheet", "Day sheet"),
+    _a("app.audit", "f4", "audit", "Audit log"),
     _a("app.quit", "ctrl+q", "quit", "Quit", priority=True),
     _a("login.submit", "enter", "submit", "Sign in"),
     _a("search.open", "enter", "open", "Open"),
@@ -91,6 +92,7 @@ ACTIONS: tuple[DeskAction, ...] = (
     _a("day.cancel", "x", "cancel_appointment", "Cancel"),
     _a("day.reschedule", "r", "reschedule", "Reschedule"),
     _a("day.back", "escape", "back", "Back"),
+    _a("audit.back", "escape", "back", "Back"),
     _a("reason.save", "enter", "save", "Cancel appt"),
     _a("reason.cancel", "escape", "cancel", "Keep it"),
 )
@@ -108,6 +110,7 @@ SCOPE_TITLES = {
     "confirm": "Confirm",
     "group": "Group sessions",
     "day": "Day sheet",
+    "audit": "Audit log (administrators)",
     "reason": "Cancel reason",
 }
 

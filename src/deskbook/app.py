@@ -160,6 +160,9 @@ class DeskApp(App[None]):
                     back()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "audit":
+            # Only an administrator sees the key at all; the Desk refuses the others anyway.
+            return self.session is not None and self.session.staff.role == "ADMIN"
         return not (action in ("search", "day_sheet") and self.session is None)
 
     def action_help(self) -> None:
@@ -181,6 +184,12 @@ class DeskApp(App[None]):
 
         if not isinstance(self.screen, DaySheetScreen):
             self.push_screen(DaySheetScreen())
+
+    def action_audit(self) -> None:
+        from deskbook.screens.audit import AuditScreen
+
+        if not isinstance(self.screen, AuditScreen):
+            self.push_screen(AuditScreen())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         """The palette offers the registry's actions that the screen allows right now."""

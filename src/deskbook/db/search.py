@@ -106,16 +106,32 @@ def search_patients(
     parsed = _parse(query)
     if limit == 0 or not (parsed.raw and (parsed.name or parsed.phones)):
         return []
-    first, starts = planned_lookups(session.get_bind().dialect.name, tenant_id, query)
+    dialect = session.get_bind().dialect.name
+    first, starts = (
+        _pg_lookups(tenant_id, parsed)
+        if dialect == "postgresql"
+        else planned_lookups(dialect, tenant_id, query)
+    )
     found: dict[uuid.UUID, _Candidate] = {}
 
-    def take(lookups: list[Lookup]) -> None:
+    def take(lookups: list[Lookup] | list[str]) -> None:
         if not lookups:
             return
-        # One round trip for all of them: each keeps its own LIMIT inside its subquery.
-        combined = union_all(*(select(lookup.subquery()) for lookup in lookups))
         connection = session.connection()
-        for row in connection.execute(combined if len(lookups) > 1 else lookups[0]):
+        if isinstance(lookups[0], str):
+            # PostgreSQL: literal SQL, so no statement is built or compiled per search (that
+            # was a third of the client's time); `%` is doubled for the driver's paramstyle.
+            sql = str(lookups[0])
+            if len(lookups) > 1:
+                sql = "SELECT * FROM ({}) AS candidate".format(
+                    " UNION ALL ".join(f"({lookup})" for lookup in lookups)
+                )
+            rows: Any = connection.exec_driver_sql(sql.replace("%", "%%"))
+        else:
+            # One round trip for all of them: each keeps its own LIMIT inside its subquery.
+            combined = union_all(*(select(lookup.subquery()) for lookup in lookups))  # type: ignore[union-attr]
+            rows = connection.execute(combined if len(lookups) > 1 else lookups[0])  # type: ignore[arg-type]
+        for row in rows:
             found.setdefault(row[0], _Candidate(*row))
 
     take(first)
@@ -156,6 +172,65 @@ def planned_lookups(
             first.append(_trigram_lookup(names, words, ""))
             starts.append(_trigram_lookup(names, words, " "))
     return first, starts
+
+
+def _pg_lookups(tenant_id: uuid.UUID, parsed: _Query) -> tuple[list[str], list[str]]:
+    """planned_lookups for PostgreSQL as SQL text: the same look-ups, with every value a
+    literal, so the planner sees the patterns (see _prefix_lookup)."""
+    base = f"SELECT {_KEY_SQL} FROM patient WHERE patient.tenant_id = '{tenant_id}'"
+
+    def prefix(expression: str, value: str) -> str:
+        pattern = _pg_literal(_escape_like(value) + "%")
+        return (
+            f"{base} AND {expression} LIKE {pattern} "
+            f"ORDER BY {expression} USING ~<~ LIMIT {CANDIDATES}"
+        )
+
+    def trigram(words: list[str], lead: str) -> str:
+        terms = [lead + word for word in words]
+        indexed = [term for term in terms if len(term) >= TRIGRAM]
+        checked = [term for term in terms if len(term) < TRIGRAM]
+        if not indexed:
+            indexed, checked = [lead + " ".join(words)], []
+        conditions = [
+            f"patient.name_norm LIKE {_pg_literal('%' + _escape_like(term) + '%')}"
+            for term in indexed
+        ]
+        conditions += [f"strpos(patient.name_norm, {_pg_literal(term)}) > 0" for term in checked]
+        return f"{base} AND {' AND '.join(conditions)} LIMIT {CANDIDATES}"
+
+    idents = ", ".join(_pg_literal(value) for value in parsed.identifiers)
+    if not parsed.has_digit:
+        first = [
+            f"{base} AND patient.mrn IN ({idents})",
+            f"{base} AND patient.national_id IN ({idents})",
+        ]
+    else:
+        first = [
+            prefix(f"patient.{column}", value)
+            for column in ("mrn", "national_id")
+            for value in parsed.identifiers
+        ]
+        first += [prefix("patient.phone_norm", value) for value in parsed.phones]
+    starts: list[str] = []
+    if parsed.name and not parsed.has_digit:
+        if len(parsed.name) < TRIGRAM:
+            if is_arabic(parsed.name):
+                first.append(prefix(ARABIC_SIDE["postgresql"], parsed.name))
+            else:
+                first.append(prefix("patient.name_norm", " " + parsed.name))
+        else:
+            words = parsed.name.split()
+            first.append(trigram(words, ""))
+            starts.append(trigram(words, " "))
+    return first, starts
+
+
+def _pg_literal(value: str) -> str:
+    """A PostgreSQL string constant (standard_conforming_strings, on since 9.1)."""
+    if "\x00" in value:
+        raise ValueError("NUL in a search term")
+    return "'" + value.replace("'", "''") + "'"
 
 
 def _holds(candidate: _Candidate, words: list[str], lead: str) -> bool:
