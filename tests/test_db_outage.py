@@ -351,3 +351,24 @@ def test_connection_lost_in_the_middle_of_a_booking_leaves_nothing(
             checker.dispose()
         # The half-made booking held nothing: the same slot books now.
         assert within_deadline(lambda: d.book(patient, service, provider, slots[0])).id
+
+
+def test_a_read_behind_an_exclusive_lock_is_busy_not_a_freeze(
+    clinic_url: tuple[str, SeedInfo], short_lock_waits: None
+) -> None:
+    url, seed = clinic_url
+    if not url.startswith("postgresql"):
+        pytest.skip("table locks that block readers are PostgreSQL's; SQLite readers use WAL")
+    with Desk.open(url) as desk:
+        d = desk.login(seed.desk_usernames[0], PASSWORD)
+        holder = make_engine(url)
+        try:
+            with holder.connect() as conn:
+                # A migration or an administrator's ALTER holding the patient table.
+                conn.execute(text("LOCK TABLE patient IN ACCESS EXCLUSIVE MODE"))
+                with pytest.raises(Busy):
+                    within_deadline(lambda: d.search_patients("rashid"))
+                conn.rollback()
+        finally:
+            holder.dispose()
+        assert within_deadline(lambda: d.search_patients("rashid")) is not None

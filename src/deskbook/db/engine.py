@@ -125,7 +125,20 @@ def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
         url,
         pool_size=pool_size,
         pool_pre_ping=True,
-        connect_args={"connect_timeout": PG_CONNECT_TIMEOUT_S, "application_name": "deskbook"},
+        connect_args={
+            "connect_timeout": PG_CONNECT_TIMEOUT_S,
+            "application_name": "deskbook",
+            # Reads wait for locks too (a migration, an admin's ALTER): bound every wait, not
+            # only the write transaction's.
+            "options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}",
+            # A server or network that vanishes mid-query without a reset would otherwise hold
+            # a desk for the kernel's ~15 minutes; these make it an error within a minute.
+            "keepalives": 1,
+            "keepalives_idle": 20,
+            "keepalives_interval": 5,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 30_000,
+        },
     )
 
 
@@ -237,6 +250,8 @@ def read_session(engine: Engine) -> Iterator[Session]:
         except DBAPIError as exc:
             if is_connection_error(exc):
                 raise _unreachable(engine, exc) from exc
+            if is_busy_error(exc):
+                raise Busy() from exc
             raise
         finally:
             session.rollback()
