@@ -316,3 +316,19 @@ def test_a_rare_word_start_outranks_many_fragments(
     found = find("ghamd")
     assert len(found) == 50
     assert found[0] == "Zaid Ghamdan"
+
+
+@pytest.mark.parametrize(
+    "typed",
+    ["o'brien", "\\'; DROP TABLE patient; --", "a%b_c\\", "\\\\'", "MRN'1", "05' OR '1'='1"],
+)
+def test_quotes_and_backslashes_are_only_text(
+    add: Add, find: Callable, engine: Engine, typed: str
+) -> None:
+    # PostgreSQL look-ups are sent as SQL text with the typed values as literals: whatever is
+    # typed must stay inside its literal.
+    add("O'Brien Sean")
+    find(typed)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM patient")).scalar() == 1
+    assert find("o'brien") == ["O'Brien Sean"]

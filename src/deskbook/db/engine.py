@@ -130,7 +130,9 @@ def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
             "application_name": "deskbook",
             # Reads wait for locks too (a migration, an admin's ALTER): bound every wait, not
             # only the write transaction's.
-            "options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS}",
+            # A scan of a big table starts where another desk's scan is, unless told not to;
+            # search would then show a different 50 of many matches each time.
+            "options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c synchronize_seqscans=off",
             # A server or network that vanishes mid-query without a reset would otherwise hold
             # a desk for the kernel's ~15 minutes; these make it an error within a minute.
             "keepalives": 1,

@@ -82,8 +82,8 @@ class _Candidate(NamedTuple):
 
 
 # Candidates are ranked on these few columns; only the winners are loaded as whole rows.
-# Plain table columns, not ORM attributes: candidate look-ups run as Core statements, which
-# skips the ORM's per-statement work on the hot path.
+# Plain table columns, not ORM attributes: candidate look-ups run as Core statements (SQLite)
+# or SQL text (PostgreSQL, _pg_lookups), which skips the ORM's per-statement work.
 _PATIENT = Patient.__table__  # type: ignore[attr-defined]
 _KEYS = (
     _PATIENT.c.id,
@@ -159,7 +159,8 @@ def planned_lookups(
     dialect: str, tenant_id: uuid.UUID, query: str
 ) -> tuple[list[Lookup], list[Lookup]]:
     """The index look-ups a query makes: those that always run, and the word-start one that
-    runs when the name-fragment look-up came back full."""
+    runs when the name-fragment look-up came back full. search_patients uses these on
+    SQLite; on PostgreSQL it sends the same look-ups as text (_pg_lookups): keep them alike."""
     parsed = _parse(query)
     names = _Names(dialect, tenant_id)
     first: list[Lookup] = list(_identifier_lookups(names, parsed))
@@ -227,10 +228,11 @@ def _pg_lookups(tenant_id: uuid.UUID, parsed: _Query) -> tuple[list[str], list[s
 
 
 def _pg_literal(value: str) -> str:
-    """A PostgreSQL string constant (standard_conforming_strings, on since 9.1)."""
+    """A PostgreSQL escape-string constant. E'' reads backslashes the same way whatever the
+    server's standard_conforming_strings says, so doubling them and the quotes is complete."""
     if "\x00" in value:
         raise ValueError("NUL in a search term")
-    return "'" + value.replace("'", "''") + "'"
+    return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
 def _holds(candidate: _Candidate, words: list[str], lead: str) -> bool:
