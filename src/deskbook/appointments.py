@@ -28,31 +28,7 @@ def views(session: Session, actor: Actor, *conditions: object) -> list[Appointme
         .where(Appointment.tenant_id == actor.tenant_id, *conditions)
         .order_by(Appointment.start_at, Provider.name_en, Appointment.id)
     ).all()
-    return [
-        AppointmentView(
-            id=a.id,
-            patient_id=p.id,
-            patient_name_en=p.name_en,
-            patient_name_ar=p.name_ar,
-            patient_mrn=p.mrn,
-            clinic_id=c.id,
-            clinic_name_en=c.name_en,
-            service_id=s.id,
-            service_name_en=s.name_en,
-            provider_id=pr.id,
-            provider_name_en=pr.name_en,
-            start=a.start_at.astimezone(actor.tz),
-            end=a.end_at.astimezone(actor.tz),
-            status=str(a.status),
-            kind=str(a.kind),
-            purchase_id=a.purchase_id,
-            session_number=a.session_number,
-            session_total=int(total) if total is not None else None,
-            group_session_id=a.group_session_id,
-            notes=a.notes,
-        )
-        for a, p, c, s, pr, total in rows
-    ]
+    return [_view(actor, a, p, c, s, pr, total) for a, p, c, s, pr, total in rows]
 
 
 def view(session: Session, actor: Actor, appointment_id: uuid.UUID) -> AppointmentView:
@@ -75,6 +51,19 @@ def fresh_view(
         total = session.scalar(
             select(func.sum(PurchaseQuota.quota)).where(PurchaseQuota.purchase_id == a.purchase_id)
         )
+    return _view(actor, a, patient, clinic, service, provider, total)
+
+
+def _view(
+    actor: Actor,
+    a: Appointment,
+    patient: Patient,
+    clinic: Clinic,
+    service: Service,
+    provider: Provider,
+    total: int | None,
+) -> AppointmentView:
+    """One appointment as the screens see it; total is its purchase's sessions, if any."""
     return AppointmentView(
         id=a.id,
         patient_id=patient.id,
