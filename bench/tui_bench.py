@@ -32,7 +32,7 @@ ROUNDS = int(os.environ.get("TUI_BENCH_ROUNDS", "5"))
 CHILD = r"""
 import sys, time
 T0 = float(sys.argv[1]); URL = sys.argv[2]; UNTIL = sys.argv[3]
-from deskbook.app import DeskApp
+from deskbook.tui.app import DeskApp
 
 password = "frontdesk" if UNTIL == "search" else None
 # As run_app does: the database opens in a thread while the login screen is up.
@@ -107,9 +107,9 @@ def startup(url: str) -> None:
 async def keystrokes(url: str) -> None:
     from textual.widgets import Input
 
-    from deskbook.app import DeskApp
     from deskbook.desk import Desk
-    from deskbook.screens.search import SearchScreen
+    from deskbook.tui.app import DeskApp
+    from deskbook.tui.screens.search import SearchScreen
 
     shown: dict[str, float] = {}
     original = SearchScreen.show

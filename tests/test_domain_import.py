@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-UI_MODULES = ("deskbook.app", "deskbook.actions", "deskbook.screens", "deskbook.widgets")
+UI_MODULES = ("deskbook.tui",)
 REQUIRED = (
     "deskbook",
     "deskbook.desk",

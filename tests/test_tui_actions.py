@@ -4,19 +4,19 @@ from __future__ import annotations
 
 import pytest
 
-from deskbook.actions import ACTIONS, MANGLED_KEYS, check_defaults, parse_keymap
-from deskbook.app import DeskApp
-from deskbook.screens.audit import AuditScreen
-from deskbook.screens.chooser import PackageChooser
-from deskbook.screens.daysheet import DaySheetScreen, ReasonScreen
-from deskbook.screens.group import GroupScreen
-from deskbook.screens.login import LoginScreen
-from deskbook.screens.patient import PatientScreen
-from deskbook.screens.pickers import BookingTypeScreen, ConfirmScreen, PickScreen
-from deskbook.screens.register import RegisterScreen
-from deskbook.screens.search import SearchScreen
-from deskbook.screens.slots import SlotScreen
-from deskbook.widgets.slot_grid import SlotGrid
+from deskbook.tui.actions import ACTIONS, MANGLED_KEYS, check_defaults, parse_keymap
+from deskbook.tui.app import DeskApp
+from deskbook.tui.screens.audit import AuditScreen
+from deskbook.tui.screens.chooser import PackageChooser
+from deskbook.tui.screens.daysheet import DaySheetScreen, ReasonScreen
+from deskbook.tui.screens.group import GroupScreen
+from deskbook.tui.screens.login import LoginScreen
+from deskbook.tui.screens.patient import PatientScreen
+from deskbook.tui.screens.pickers import BookingTypeScreen, ConfirmScreen, PickScreen
+from deskbook.tui.screens.register import RegisterScreen
+from deskbook.tui.screens.search import SearchScreen
+from deskbook.tui.screens.slots import SlotScreen
+from deskbook.tui.widgets.slot_grid import SlotGrid
 
 OWNERS = {
     "app": [DeskApp],

@@ -10,9 +10,9 @@ from textual.widgets import Static
 
 import tui_seed
 from deskbook import Desk
-from deskbook.app import DeskApp
 from deskbook.db.engine import make_engine
 from deskbook.staff import create_staff
+from deskbook.tui.app import DeskApp
 from tui_pilot import SIZE, screen_name, settle, texts
 
 ADMIN_PASSWORD = "admin password"

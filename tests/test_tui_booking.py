@@ -11,9 +11,9 @@ import pytest
 
 import tui_seed
 from deskbook.desk import Desk
-from deskbook.screens.search import SearchScreen
-from deskbook.widgets.package_card import CatalogCard, PurchaseCard
-from deskbook.widgets.slot_grid import SlotGrid
+from deskbook.tui.screens.search import SearchScreen
+from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
+from deskbook.tui.widgets.slot_grid import SlotGrid
 from tui_pilot import (
     SIZE,
     Keys,

@@ -9,8 +9,8 @@ import pytest
 
 from deskbook.db.demo import DEMO_LOGINS, DEMO_PATIENT, DEMO_PATIENTS, build_demo
 from deskbook.desk import Desk
-from deskbook.screens.search import SearchScreen
-from deskbook.widgets.package_card import CatalogCard
+from deskbook.tui.screens.search import SearchScreen
+from deskbook.tui.widgets.package_card import CatalogCard
 from tui_pilot import SIZE, Keys, purchase_cards, screen_name, settle, texts
 
 FRONT_DESK = next((u, p) for u, p, role, _ in DEMO_LOGINS if role == "FRONT_DESK")
@@ -30,7 +30,7 @@ def demo(db_url: str) -> Iterator[Desk]:
 
 
 def app_for(desk: Desk) -> Any:
-    from deskbook.app import DeskApp
+    from deskbook.tui.app import DeskApp
 
     return DeskApp(desk, username=FRONT_DESK[0], password=FRONT_DESK[1])
 

@@ -11,10 +11,10 @@ import pytest
 from textual.widgets import DataTable, Input
 
 import tui_seed
-from deskbook.app import DeskApp
 from deskbook.desk import Desk
-from deskbook.screens.search import SearchScreen
-from deskbook.widgets.slot_grid import SlotGrid
+from deskbook.tui.app import DeskApp
+from deskbook.tui.screens.search import SearchScreen
+from deskbook.tui.widgets.slot_grid import SlotGrid
 from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts, type_text
 
 TZ = tui_seed.TZ

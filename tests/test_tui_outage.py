@@ -15,10 +15,10 @@ from sqlalchemy.engine import make_url
 from textual.widgets import Input
 
 import tui_seed
-from deskbook.app import DeskApp
 from deskbook.desk import Desk
-from deskbook.screens.search import SearchScreen
-from deskbook.widgets.db_banner import BANNER_ID, BANNER_TEXT
+from deskbook.tui.app import DeskApp
+from deskbook.tui.screens.search import SearchScreen
+from deskbook.tui.widgets.db_banner import BANNER_ID, BANNER_TEXT
 from tcp_proxy import TcpProxy
 from tui_pilot import SIZE, make_app, notes, screen_name, settle, texts, type_text
 

@@ -7,8 +7,8 @@ from typing import Any
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
 
-from deskbook.app import DeskApp
-from deskbook.widgets.package_card import CatalogCard, PurchaseCard
+from deskbook.tui.app import DeskApp
+from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
 from tui_seed import PASSWORD
 
 SIZE = (80, 24)

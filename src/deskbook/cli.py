@@ -79,7 +79,7 @@ def main_callback(
 
 @one_line_errors
 def _open_tui(db: str | None, user: str | None) -> None:
-    from deskbook.app import run_app
+    from deskbook.tui.app import run_app
 
     run_app(resolve_url(db), username=user)
 

@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
-from deskbook.actions import KEYMAP_ENV, SCOPE_TITLES, describe_keys
+from deskbook.tui.actions import KEYMAP_ENV, SCOPE_TITLES, describe_keys
 
 
 class HelpScreen(ModalScreen[None]):

@@ -12,8 +12,8 @@ from textual.containers import Vertical
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from deskbook.actions import bindings
-from deskbook.screens.base import DeskModal
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskModal
 
 FIRST_AVAILABLE = "first-available"
 MAX_OPTIONS = 200

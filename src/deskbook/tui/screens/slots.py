@@ -16,11 +16,11 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import Footer, Header, Static
 
-from deskbook.actions import bindings
 from deskbook.errors import DeskError, SlotTaken
-from deskbook.screens.base import DeskScreen, when
-from deskbook.screens.pickers import ConfirmScreen
-from deskbook.widgets.slot_grid import SlotGrid
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskScreen, when
+from deskbook.tui.screens.pickers import ConfirmScreen
+from deskbook.tui.widgets.slot_grid import SlotGrid
 
 DAYS_SHOWN = 5
 

@@ -8,10 +8,10 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
-from deskbook.actions import bindings
 from deskbook.errors import DeskError, GroupFull, SlotTaken
-from deskbook.screens.base import DeskScreen, day_label, hm, when
-from deskbook.screens.pickers import ConfirmScreen
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskScreen, day_label, hm, when
+from deskbook.tui.screens.pickers import ConfirmScreen
 
 MAX_ROWS = 100
 

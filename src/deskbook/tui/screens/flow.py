@@ -13,9 +13,9 @@ from collections.abc import Callable
 from typing import Any
 
 from deskbook.errors import DeskError
-from deskbook.screens.base import bilingual
-from deskbook.screens.pickers import FIRST_AVAILABLE, BookingTypeScreen, PickScreen
-from deskbook.screens.slots import Draft, SlotScreen
+from deskbook.tui.screens.base import bilingual
+from deskbook.tui.screens.pickers import FIRST_AVAILABLE, BookingTypeScreen, PickScreen
+from deskbook.tui.screens.slots import Draft, SlotScreen
 
 
 def _label(obj: Any) -> str:
@@ -121,7 +121,7 @@ class BookingFlow:
     # -- the steps ------------------------------------------------------------------------
 
     def pick_package(self) -> None:
-        from deskbook.screens.chooser import PackageChooser
+        from deskbook.tui.screens.chooser import PackageChooser
 
         def chosen(purchase: Any) -> None:
             self.draft.purchase = purchase
@@ -172,6 +172,6 @@ class BookingFlow:
         self.app.push_screen(SlotScreen(self.draft), self.answered)
 
     def pick_group(self) -> None:
-        from deskbook.screens.group import GroupScreen
+        from deskbook.tui.screens.group import GroupScreen
 
         self.app.push_screen(GroupScreen(self.draft.patient), self.answered)

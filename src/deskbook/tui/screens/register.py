@@ -10,9 +10,9 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Input, Label, Static
 
-from deskbook.actions import bindings
 from deskbook.errors import DeskError
-from deskbook.screens.base import DeskModal
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskModal
 
 FIELDS = (
     ("name_en", "Name (English)*", "e.g. Rana Khalil"),

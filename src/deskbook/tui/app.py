@@ -1,6 +1,6 @@
 """The Textual App: signs a receptionist in and holds the staff-scoped Desk session.
 
-Everything the desk does lives in the screens (deskbook.screens); this file only wires the
+Everything the desk does lives in the screens (deskbook.tui.screens); this file only wires the
 keymap, the theme, the global actions and a clean exit when the terminal goes away.
 """
 
@@ -20,9 +20,9 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from deskbook.actions import ACTIONS, actions_of, bindings, key_of, keymap_from_env
 from deskbook.errors import DeskError
-from deskbook.widgets.db_banner import database_answers, show_banner
+from deskbook.tui.actions import ACTIONS, actions_of, bindings, key_of, keymap_from_env
+from deskbook.tui.widgets.db_banner import database_answers, show_banner
 
 if TYPE_CHECKING:
     from deskbook.desk import Desk
@@ -66,7 +66,7 @@ class DeskApp(App[None]):
         self._probe: Worker[bool] | None = None
 
     def on_mount(self) -> None:
-        from deskbook.screens.login import LoginScreen
+        from deskbook.tui.screens.login import LoginScreen
 
         self.push_screen(LoginScreen(self.username, self.password))
         if self.desk is None:
@@ -110,7 +110,7 @@ class DeskApp(App[None]):
         return self.desk.login(username, password)
 
     def signed_in(self, session: Any) -> None:
-        from deskbook.screens.search import SearchScreen
+        from deskbook.tui.screens.search import SearchScreen
 
         self.session = session
         staff = session.staff
@@ -166,13 +166,13 @@ class DeskApp(App[None]):
         return not (action in ("search", "day_sheet") and self.session is None)
 
     def action_help(self) -> None:
-        from deskbook.screens.help import HelpScreen
+        from deskbook.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
             self.push_screen(HelpScreen(getattr(self.screen, "SCOPE", ""), self.keymap))
 
     async def action_search(self) -> None:
-        from deskbook.screens.search import SearchScreen
+        from deskbook.tui.screens.search import SearchScreen
 
         while len(self.screen_stack) > 2 and not isinstance(self.screen, SearchScreen):
             await self.pop_screen()
@@ -180,13 +180,13 @@ class DeskApp(App[None]):
             self.screen.focus_search()
 
     def action_day_sheet(self) -> None:
-        from deskbook.screens.daysheet import DaySheetScreen
+        from deskbook.tui.screens.daysheet import DaySheetScreen
 
         if not isinstance(self.screen, DaySheetScreen):
             self.push_screen(DaySheetScreen())
 
     def action_audit(self) -> None:
-        from deskbook.screens.audit import AuditScreen
+        from deskbook.tui.screens.audit import AuditScreen
 
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())

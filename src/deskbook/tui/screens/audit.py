@@ -8,8 +8,8 @@ from typing import Any
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
-from deskbook.actions import bindings
-from deskbook.screens.base import DeskScreen, when
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskScreen, when
 
 # The newest events; the Desk pages in the database, the table never holds more than this.
 MAX_EVENTS = 200

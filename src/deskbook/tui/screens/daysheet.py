@@ -10,8 +10,8 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from deskbook.actions import bindings
-from deskbook.screens.base import DeskModal, DeskScreen, day_label, hm
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskModal, DeskScreen, day_label, hm
 
 MAX_ROWS = 500
 DONE = ("CANCELLED", "COMPLETED", "NO_SHOW")
@@ -129,7 +129,7 @@ class DaySheetScreen(DeskScreen):
         self.call_desk("move", self._draft_for, a)
 
     def _draft_for(self, a: Any) -> Any:
-        from deskbook.screens.slots import Draft
+        from deskbook.tui.screens.slots import Draft
 
         s = self.session
         patient = s.get_patient(a.patient_id)
@@ -152,7 +152,7 @@ class DaySheetScreen(DeskScreen):
         )
 
     def loaded_move(self, draft: Any) -> None:
-        from deskbook.screens.slots import SlotScreen
+        from deskbook.tui.screens.slots import SlotScreen
 
         def moved(result: Any) -> None:
             if result is not None:

@@ -19,7 +19,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from deskbook.errors import DatabaseError, DeskError
-from deskbook.widgets.db_banner import show_banner
+from deskbook.tui.widgets.db_banner import show_banner
 
 DEFAULT_TZ = "Asia/Riyadh"
 # Tags of the calls that write. After an outage only reads are made again by themselves: a

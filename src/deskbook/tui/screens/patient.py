@@ -1,6 +1,6 @@
 """One patient: who they are, upcoming and past appointments, purchases with progress.
 
-"b" starts the booking flow (deskbook.screens.flow); when it ends the screen reloads, so what
+"b" starts the booking flow (deskbook.tui.screens.flow); when it ends the screen reloads, so what
 is shown is what the database now holds.
 """
 
@@ -13,10 +13,10 @@ from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.widgets import DataTable, Footer, Header, Static
 
-from deskbook.actions import bindings
 from deskbook.errors import DeskError
-from deskbook.screens.base import DeskScreen, age, bilingual
-from deskbook.widgets.package_card import progress_text
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskScreen, age, bilingual
+from deskbook.tui.widgets.package_card import progress_text
 
 LIVE = ("BOOKED", "CONFIRMED", "ARRIVED")
 MAX_ROWS = 50
@@ -128,7 +128,7 @@ class PatientScreen(DeskScreen):
             table.add_row(*appointment_cells(a, self.tz), key=str(a.id))
 
     def action_book(self) -> None:
-        from deskbook.screens.flow import BookingFlow
+        from deskbook.tui.screens.flow import BookingFlow
 
         if self.patient is not None:
             self.flow = BookingFlow(self, self.patient, self.appointments, self._booked)
@@ -148,7 +148,7 @@ class PatientScreen(DeskScreen):
             self.flow.failed(error)
 
     def action_cancel_appointment(self) -> None:
-        from deskbook.screens.daysheet import ReasonScreen
+        from deskbook.tui.screens.daysheet import ReasonScreen
 
         table = self.query_one("#upcoming", DataTable)
         if table.row_count == 0:

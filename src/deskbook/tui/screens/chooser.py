@@ -14,10 +14,10 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Static
 
-from deskbook.actions import bindings
 from deskbook.errors import DeskError
-from deskbook.screens.base import DeskModal
-from deskbook.widgets.package_card import CatalogCard, PurchaseCard
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskModal
+from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
 
 MAX_CARDS = 60
 

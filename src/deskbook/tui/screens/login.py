@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Header, Input, Label, Static
 
-from deskbook.actions import bindings
 from deskbook.errors import DeskError
-from deskbook.screens.base import DeskScreen
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskScreen
 
 
 class LoginScreen(DeskScreen):

@@ -11,7 +11,7 @@ from datetime import date, datetime, tzinfo
 from textual.message import Message
 from textual.widgets import DataTable
 
-from deskbook.actions import bindings
+from deskbook.tui.actions import bindings
 
 MAX_TIMES = 96  # a day in quarter hours: the grid never grows without bound
 NOT_FREE = "  ·  "

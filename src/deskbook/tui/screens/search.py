@@ -20,9 +20,9 @@ from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
-from deskbook.actions import bindings
 from deskbook.errors import DatabaseError, DeskError
-from deskbook.screens.base import DeskScreen, age
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DeskScreen, age
 
 SEARCH_LIMIT = 50
 HINT = "Name (English or Arabic), phone, MRN or national id"
@@ -201,7 +201,7 @@ class SearchScreen(DeskScreen):
         self.open_key(row_key.value)
 
     def open_key(self, key: str | None) -> None:
-        from deskbook.screens.patient import PatientScreen
+        from deskbook.tui.screens.patient import PatientScreen
 
         patient = self.patients.get(key or "")
         if patient is not None:
@@ -233,12 +233,12 @@ class SearchScreen(DeskScreen):
         self.action_new_patient()
 
     def action_new_patient(self) -> None:
-        from deskbook.screens.register import RegisterScreen
+        from deskbook.tui.screens.register import RegisterScreen
 
         self.app.push_screen(RegisterScreen(self.shown_query), self._registered)
 
     def _registered(self, patient: Any) -> None:
-        from deskbook.screens.patient import PatientScreen
+        from deskbook.tui.screens.patient import PatientScreen
 
         if patient is not None:
             self.app.push_screen(PatientScreen(patient.id))
