@@ -60,7 +60,7 @@ def as_id(value: Any, what: str) -> uuid.UUID:
     raise InvalidInput(f"That is not a valid {what} id.")
 
 
-def opt_id(value: Any, what: str) -> uuid.UUID | None:
+def optional_id(value: Any, what: str) -> uuid.UUID | None:
     return None if value is None or value == "" else as_id(value, what)
 
 
@@ -107,7 +107,7 @@ def future_time(moment: Any, what: str = "time") -> datetime:
     return when
 
 
-def a_day(value: Any, what: str = "day") -> date:
+def as_day(value: Any, what: str = "day") -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise InvalidInput(f"The {what} must be a date.")
     if abs((value - date.today()).days) > HORIZON_DAYS * 5:

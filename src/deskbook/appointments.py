@@ -4,35 +4,38 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook.access import Actor
 from deskbook.db.models import Appointment, Clinic, Patient, Provider, PurchaseQuota, Service
 from deskbook.results import AppointmentView
 
 
-def views(session: Session, actor: Actor, *conditions: object) -> list[AppointmentView]:
+def views(
+    session: Session, actor: Actor, *conditions: ColumnElement[bool]
+) -> list[AppointmentView]:
     # Correlated, so only the shown purchases are summed, not every quota of the tenant.
     total = (
-        select(func.sum(PurchaseQuota.quota))
-        .where(PurchaseQuota.purchase_id == Appointment.purchase_id)
+        select(func.sum(col(PurchaseQuota.quota)))
+        .where(col(PurchaseQuota.purchase_id) == Appointment.purchase_id)
         .scalar_subquery()
     )
     rows = session.execute(
         select(Appointment, Patient, Clinic, Service, Provider, total)
-        .join(Patient, Patient.id == Appointment.patient_id)
-        .join(Clinic, Clinic.id == Appointment.clinic_id)
-        .join(Service, Service.id == Appointment.service_id)
-        .join(Provider, Provider.id == Appointment.provider_id)
-        .where(Appointment.tenant_id == actor.tenant_id, *conditions)
-        .order_by(Appointment.start_at, Provider.name_en, Appointment.id)
+        .join(Patient, col(Patient.id) == Appointment.patient_id)
+        .join(Clinic, col(Clinic.id) == Appointment.clinic_id)
+        .join(Service, col(Service.id) == Appointment.service_id)
+        .join(Provider, col(Provider.id) == Appointment.provider_id)
+        .where(col(Appointment.tenant_id) == actor.tenant_id, *conditions)
+        .order_by(col(Appointment.start_at), col(Provider.name_en), col(Appointment.id))
     ).all()
     return [_view(actor, a, p, c, s, pr, total) for a, p, c, s, pr, total in rows]
 
 
 def view(session: Session, actor: Actor, appointment_id: uuid.UUID) -> AppointmentView:
-    return views(session, actor, Appointment.id == appointment_id)[0]
+    return views(session, actor, col(Appointment.id) == appointment_id)[0]
 
 
 def fresh_view(
@@ -49,7 +52,9 @@ def fresh_view(
     total = None
     if a.purchase_id is not None:
         total = session.scalar(
-            select(func.sum(PurchaseQuota.quota)).where(PurchaseQuota.purchase_id == a.purchase_id)
+            select(func.sum(col(PurchaseQuota.quota))).where(
+                col(PurchaseQuota.purchase_id) == a.purchase_id
+            )
         )
     return _view(actor, a, patient, clinic, service, provider, total)
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook.access import Actor, count
 from deskbook.db.models import AuditEvent, Staff
@@ -68,10 +69,10 @@ def log(
 def recent(session: Session, actor: Actor, limit: int) -> list[AuditView]:
     limit = count(limit, "number of events", 1, 1000, default=100)
     rows = session.execute(
-        select(AuditEvent, Staff.username)
-        .outerjoin(Staff, Staff.id == AuditEvent.staff_id)
-        .where(AuditEvent.tenant_id == actor.tenant_id)
-        .order_by(AuditEvent.at.desc(), AuditEvent.id)
+        select(AuditEvent, col(Staff.username))
+        .outerjoin(Staff, col(Staff.id) == AuditEvent.staff_id)
+        .where(col(AuditEvent.tenant_id) == actor.tenant_id)
+        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id))
         .limit(limit)
     ).all()
     return [

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import appointments, audit, schedule
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
@@ -61,15 +62,15 @@ def patient_clash(
     end: datetime,
     skip: uuid.UUID | None = None,
 ) -> bool:
-    stmt = select(Appointment.id).where(
-        Appointment.tenant_id == tenant_id,
-        Appointment.patient_id == patient_id,
-        Appointment.status != S.CANCELLED,
-        Appointment.start_at < end,
-        Appointment.end_at > start,
+    stmt = select(col(Appointment.id)).where(
+        col(Appointment.tenant_id) == tenant_id,
+        col(Appointment.patient_id) == patient_id,
+        col(Appointment.status) != S.CANCELLED,
+        col(Appointment.start_at) < end,
+        col(Appointment.end_at) > start,
     )
     if skip is not None:
-        stmt = stmt.where(Appointment.id != skip)
+        stmt = stmt.where(col(Appointment.id) != skip)
     return session.scalar(stmt.limit(1)) is not None
 
 
@@ -80,8 +81,8 @@ def renumber(session: Session, purchase_id: uuid.UUID) -> None:
     session.flush()
     rows = session.scalars(
         select(Appointment)
-        .where(Appointment.purchase_id == purchase_id, Appointment.status != S.CANCELLED)
-        .order_by(Appointment.start_at, Appointment.created_at, Appointment.id)
+        .where(col(Appointment.purchase_id) == purchase_id, col(Appointment.status) != S.CANCELLED)
+        .order_by(col(Appointment.start_at), col(Appointment.created_at), col(Appointment.id))
     ).all()
     wanted = {a.id: n for n, a in enumerate(rows, start=1)}
     moving = [a for a in rows if a.session_number != wanted[a.id]]
@@ -119,17 +120,18 @@ def _check_purchase(
     if not counting:
         return
     quota = session.scalar(
-        select(PurchaseQuota.quota).where(
-            PurchaseQuota.purchase_id == purchase.id, PurchaseQuota.service_id == service.id
+        select(col(PurchaseQuota.quota)).where(
+            col(PurchaseQuota.purchase_id) == purchase.id,
+            col(PurchaseQuota.service_id) == service.id,
         )
     )
     if quota is None:
         raise InvalidInput(f"This package does not include {service.name_en}.")
     used = session.scalar(
-        select(func.count(Appointment.id)).where(
-            Appointment.purchase_id == purchase.id,
-            Appointment.service_id == service.id,
-            Appointment.status != S.CANCELLED,
+        select(func.count(col(Appointment.id))).where(
+            col(Appointment.purchase_id) == purchase.id,
+            col(Appointment.service_id) == service.id,
+            col(Appointment.status) != S.CANCELLED,
         )
     )
     if (used or 0) >= quota:
@@ -221,8 +223,8 @@ def book(
 
 def _free_number(session: Session, purchase_id: uuid.UUID) -> int:
     top = session.scalar(
-        select(func.max(Appointment.session_number)).where(
-            Appointment.purchase_id == purchase_id, Appointment.status != S.CANCELLED
+        select(func.max(col(Appointment.session_number))).where(
+            col(Appointment.purchase_id) == purchase_id, col(Appointment.status) != S.CANCELLED
         )
     )
     return (top or 0) + 1
@@ -244,8 +246,8 @@ def _check_group(
     if group.start_at <= datetime.now(UTC):
         raise InvalidInput("That group session has already started.")
     taken = session.scalar(
-        select(func.count(Appointment.id)).where(
-            Appointment.group_session_id == group.id, Appointment.status != S.CANCELLED
+        select(func.count(col(Appointment.id))).where(
+            col(Appointment.group_session_id) == group.id, col(Appointment.status) != S.CANCELLED
         )
     )
     if (taken or 0) >= group.capacity:
@@ -289,7 +291,7 @@ def cancel(
     appointment.updated_at = datetime.now(UTC)
     session.flush()
     block = session.scalar(
-        select(ProviderBlock).where(ProviderBlock.appointment_id == appointment.id)
+        select(ProviderBlock).where(col(ProviderBlock.appointment_id) == appointment.id)
     )
     if block is not None:
         session.delete(block)
@@ -335,7 +337,7 @@ def reschedule(
     appointment.provider_id = provider.id
     appointment.updated_at = datetime.now(UTC)
     block = session.scalar(
-        select(ProviderBlock).where(ProviderBlock.appointment_id == appointment.id)
+        select(ProviderBlock).where(col(ProviderBlock.appointment_id) == appointment.id)
     )
     if block is not None:
         block.provider_id, block.start_at, block.end_at = provider.id, new_start, new_end

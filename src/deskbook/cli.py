@@ -7,14 +7,15 @@ import sys
 from collections.abc import Callable
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, NoReturn, ParamSpec, TypeVar
 
 import typer
 
 from deskbook.config import data_dir, database_url
 from deskbook.errors import DeskError
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 app = typer.Typer(
     help="deskbook: front-desk booking for therapy clinics.",
@@ -33,16 +34,16 @@ DbOption = Annotated[
 ]
 
 
-def fail(message: str) -> None:
+def fail(message: str) -> NoReturn:
     typer.secho(message, fg=typer.colors.RED, err=True)
     raise typer.Exit(1)
 
 
-def one_line_errors(func: F) -> F:
+def one_line_errors(func: Callable[P, R]) -> Callable[P, R]:
     """Turn a DeskError (and a Ctrl-C) into one line on stderr."""
 
     @wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return func(*args, **kwargs)
         except DeskError as exc:
@@ -50,7 +51,7 @@ def one_line_errors(func: F) -> F:
         except KeyboardInterrupt:
             fail("Interrupted.")
 
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
 def resolve_url(db: str | None) -> str:

@@ -11,23 +11,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, select
+from sqlalchemy import ColumnElement, Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import appointments, audit, booking, groups, packages, patients, schedule
 from deskbook.access import (
     ADMINS,
     BOOKERS,
     Actor,
-    a_day,
+    as_day,
     as_id,
     future_time,
     get_owned,
-    opt_id,
+    optional_id,
     printable,
     require,
     within_horizon,
@@ -35,7 +36,16 @@ from deskbook.access import (
 from deskbook.config import DEFAULT_TIMEZONE
 from deskbook.db import engine as db
 from deskbook.db.migrate import ensure_current
-from deskbook.db.models import Appointment, PackagePurchase, Provider, Role, Service, Staff, Tenant
+from deskbook.db.models import (
+    Appointment,
+    AppointmentStatus,
+    PackagePurchase,
+    Provider,
+    Role,
+    Service,
+    Staff,
+    Tenant,
+)
 from deskbook.db.search import check_search_support
 from deskbook.errors import (
     Busy,
@@ -123,8 +133,8 @@ class Desk:
         with db.read_session(self.engine) as session:
             row = session.execute(
                 select(Staff, Tenant)
-                .join(Tenant, Tenant.id == Staff.tenant_id)
-                .where(Staff.username == username.strip())
+                .join(Tenant, col(Tenant.id) == Staff.tenant_id)
+                .where(col(Staff.username) == username.strip())
             ).first()
             if row is not None:
                 session.expunge_all()  # keep the loaded values past the read's rollback
@@ -233,8 +243,8 @@ class DeskSession:
 
     def assign_package(self, patient_id: Id, package_id: Id) -> PurchaseView:
         actor = self._booker("assign packages")
-        pid, kid = as_id(patient_id, "patient"), as_id(package_id, "package")
-        return self._write(lambda s: packages.assign(s, actor, pid, kid))
+        pid, package_uuid = as_id(patient_id, "patient"), as_id(package_id, "package")
+        return self._write(lambda s: packages.assign(s, actor, pid, package_uuid))
 
     # -- where and when -------------------------------------------------------------------
 
@@ -246,9 +256,9 @@ class DeskSession:
     ) -> list[ClinicView]:
         actor = self._booker("book")
         ids = (
-            opt_id(package_id, "package"),
-            opt_id(purchase_id, "purchase"),
-            opt_id(service_id, "service"),
+            optional_id(package_id, "package"),
+            optional_id(purchase_id, "purchase"),
+            optional_id(service_id, "service"),
         )
         return self._read(lambda s: schedule.clinics_for(s, actor, *ids))
 
@@ -260,15 +270,15 @@ class DeskSession:
     ) -> list[ServiceView]:
         actor = self._booker("book")
         ids = (
-            opt_id(clinic_id, "clinic"),
-            opt_id(package_id, "package"),
-            opt_id(purchase_id, "purchase"),
+            optional_id(clinic_id, "clinic"),
+            optional_id(package_id, "package"),
+            optional_id(purchase_id, "purchase"),
         )
         return self._read(lambda s: schedule.services_for(s, actor, *ids))
 
     def providers_for(self, clinic_id: Id, service_id: Id | None = None) -> list[ProviderView]:
         actor = self._booker("book")
-        cid, sid = as_id(clinic_id, "clinic"), opt_id(service_id, "service")
+        cid, sid = as_id(clinic_id, "clinic"), optional_id(service_id, "service")
         return self._read(
             lambda s: [
                 schedule.provider_view(p) for p in schedule.providers_for(s, actor, cid, sid)
@@ -281,13 +291,13 @@ class DeskSession:
         """Free start times of the provider for the service on the day, in tenant time."""
         actor = self._booker("book")
         pid, sid = as_id(provider_id, "provider"), as_id(service_id, "service")
-        kid, day = opt_id(purchase_id, "purchase"), a_day(day)
+        purchase_uuid, day = optional_id(purchase_id, "purchase"), as_day(day)
 
         def work(s: Session) -> list[datetime]:
             provider = get_owned(s, Provider, pid, actor, "provider")
             service = get_owned(s, Service, sid, actor, "service")
             schedule.check_delivers(s, provider, service)
-            expiry = self._expiry(s, kid)
+            expiry = self._expiry(s, purchase_uuid)
             return schedule.free_slots(s, actor, provider, service, day, expiry)
 
         return self._read(work)
@@ -298,7 +308,7 @@ class DeskSession:
         """The earliest free slot at the clinic for the service, across its providers."""
         actor = self._booker("book")
         cid, sid = as_id(clinic_id, "clinic"), as_id(service_id, "service")
-        kid, after = opt_id(purchase_id, "purchase"), within_horizon(after, "time")
+        purchase_uuid, after = optional_id(purchase_id, "purchase"), within_horizon(after, "time")
 
         def work(s: Session) -> tuple[ProviderView, datetime] | None:
             service = get_owned(s, Service, sid, actor, "service")
@@ -306,7 +316,7 @@ class DeskSession:
             if service.clinic_id != cid:
                 return None
             found = schedule.first_available(
-                s, actor, providers, service, after, self._expiry(s, kid)
+                s, actor, providers, service, after, self._expiry(s, purchase_uuid)
             )
             return None if found is None else (schedule.provider_view(found[0]), found[1])
 
@@ -337,8 +347,8 @@ class DeskSession:
             as_id(service_id, "service"),
             as_id(provider_id, "provider"),
             future_time(start, "start time"),
-            opt_id(purchase_id, "purchase"),
-            opt_id(group_session_id, "group session"),
+            optional_id(purchase_id, "purchase"),
+            optional_id(group_session_id, "group session"),
             notes,
         )
         return self._write(lambda s: booking.book(s, actor, *args))
@@ -352,7 +362,7 @@ class DeskSession:
         self, appointment_id: Id, new_start: datetime, provider_id: Id | None = None
     ) -> AppointmentView:
         actor = self._booker("reschedule appointments")
-        aid, pid = as_id(appointment_id, "appointment"), opt_id(provider_id, "provider")
+        aid, pid = as_id(appointment_id, "appointment"), optional_id(provider_id, "provider")
         start = future_time(new_start, "new time")
         return self._write(lambda s: booking.reschedule(s, actor, aid, start, pid))
 
@@ -377,7 +387,11 @@ class DeskSession:
     ) -> list[AppointmentView]:
         """The day's live appointments, by time. A provider sees only their own."""
         actor = self._actor
-        cid, pid, day = opt_id(clinic_id, "clinic"), opt_id(provider_id, "provider"), a_day(day)
+        cid, pid, day = (
+            optional_id(clinic_id, "clinic"),
+            optional_id(provider_id, "provider"),
+            as_day(day),
+        )
         if actor.role == Role.PROVIDER:
             if actor.provider_id is None or pid not in (None, actor.provider_id):
                 raise PermissionDenied("A provider sees only their own day sheet.")
@@ -385,15 +399,15 @@ class DeskSession:
         elif actor.role not in BOOKERS:
             raise PermissionDenied()
         start, end = schedule.day_span(actor, day)
-        conditions: list[Any] = [
-            Appointment.start_at >= start,
-            Appointment.start_at < end,
-            Appointment.status != "CANCELLED",
+        conditions: list[ColumnElement[bool]] = [
+            col(Appointment.start_at) >= start,
+            col(Appointment.start_at) < end,
+            col(Appointment.status) != AppointmentStatus.CANCELLED,
         ]
         if cid is not None:
-            conditions.append(Appointment.clinic_id == cid)
+            conditions.append(col(Appointment.clinic_id) == cid)
         if pid is not None:
-            conditions.append(Appointment.provider_id == pid)
+            conditions.append(col(Appointment.provider_id) == pid)
         return self._read(lambda s: appointments.views(s, actor, *conditions))
 
     def appointments_of(self, patient_id: Id) -> list[AppointmentView]:
@@ -403,7 +417,7 @@ class DeskSession:
 
         def work(s: Session) -> list[AppointmentView]:
             patients.get(s, actor, pid)
-            return appointments.views(s, actor, Appointment.patient_id == pid)
+            return appointments.views(s, actor, col(Appointment.patient_id) == pid)
 
         return self._read(work)
 
@@ -411,7 +425,11 @@ class DeskSession:
         self, day: date, clinic_id: Id | None = None, service_id: Id | None = None
     ) -> list[GroupSessionView]:
         actor = self._booker("see group sessions")
-        cid, sid, day = opt_id(clinic_id, "clinic"), opt_id(service_id, "service"), a_day(day)
+        cid, sid, day = (
+            optional_id(clinic_id, "clinic"),
+            optional_id(service_id, "service"),
+            as_day(day),
+        )
         return self._read(lambda s: groups.open_sessions(s, actor, day, cid, sid))
 
     # -- administration -------------------------------------------------------------------

@@ -6,8 +6,9 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import audit, schedule
 from deskbook.access import Actor, get_owned, lock_owned
@@ -25,22 +26,24 @@ from deskbook.results import GroupSessionView
 MAX_CAPACITY = 50
 
 
-def _views(session: Session, actor: Actor, *conditions: object) -> list[GroupSessionView]:
+def _views(
+    session: Session, actor: Actor, *conditions: ColumnElement[bool]
+) -> list[GroupSessionView]:
     # Correlated, so only the listed sessions' seats are counted.
     taken = (
-        select(func.count(Appointment.id))
+        select(func.count(col(Appointment.id)))
         .where(
-            Appointment.group_session_id == GroupSession.id,
-            Appointment.status != AppointmentStatus.CANCELLED,
+            col(Appointment.group_session_id) == GroupSession.id,
+            col(Appointment.status) != AppointmentStatus.CANCELLED,
         )
         .scalar_subquery()
     )
     rows = session.execute(
         select(GroupSession, Service, Provider, taken)
-        .join(Service, Service.id == GroupSession.service_id)
-        .join(Provider, Provider.id == GroupSession.provider_id)
-        .where(GroupSession.tenant_id == actor.tenant_id, *conditions)
-        .order_by(GroupSession.start_at, Service.name_en, GroupSession.id)
+        .join(Service, col(Service.id) == GroupSession.service_id)
+        .join(Provider, col(Provider.id) == GroupSession.provider_id)
+        .where(col(GroupSession.tenant_id) == actor.tenant_id, *conditions)
+        .order_by(col(GroupSession.start_at), col(Service.name_en), col(GroupSession.id))
     ).all()
     return [
         GroupSessionView(
@@ -70,14 +73,14 @@ def open_sessions(
     """The day's group sessions that have not started and still have a seat."""
     start, end = schedule.day_span(actor, day)
     conditions = [
-        GroupSession.cancelled.is_(False),
-        GroupSession.start_at >= max(start, datetime.now(UTC)),
-        GroupSession.start_at < end,
+        col(GroupSession.cancelled).is_(False),
+        col(GroupSession.start_at) >= max(start, datetime.now(UTC)),
+        col(GroupSession.start_at) < end,
     ]
     if clinic_id is not None:
-        conditions.append(GroupSession.clinic_id == clinic_id)
+        conditions.append(col(GroupSession.clinic_id) == clinic_id)
     if service_id is not None:
-        conditions.append(GroupSession.service_id == service_id)
+        conditions.append(col(GroupSession.service_id) == service_id)
     return [g for g in _views(session, actor, *conditions) if g.seats_left > 0]
 
 
@@ -136,4 +139,4 @@ def create(
             "capacity": capacity,
         },
     )
-    return _views(session, actor, GroupSession.id == group.id)[0]
+    return _views(session, actor, col(GroupSession.id) == group.id)[0]

@@ -13,6 +13,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import audit
 from deskbook.access import Actor, get_owned
@@ -52,12 +53,12 @@ def _counts(
     ids = list(purchase_ids)
     if not ids:
         return {}
-    spent = func.sum(case((Appointment.status.in_(SPENT), 1), else_=0))
-    held = func.sum(case((Appointment.status.in_(HELD), 1), else_=0))
+    spent = func.sum(case((col(Appointment.status).in_(SPENT), 1), else_=0))
+    held = func.sum(case((col(Appointment.status).in_(HELD), 1), else_=0))
     rows = session.execute(
-        select(Appointment.purchase_id, Appointment.service_id, spent, held)
-        .where(Appointment.tenant_id == tenant_id, Appointment.purchase_id.in_(ids))
-        .group_by(Appointment.purchase_id, Appointment.service_id)
+        select(col(Appointment.purchase_id), col(Appointment.service_id), spent, held)
+        .where(col(Appointment.tenant_id) == tenant_id, col(Appointment.purchase_id).in_(ids))
+        .group_by(col(Appointment.purchase_id), col(Appointment.service_id))
     ).all()
     return {(p, s): (int(c or 0), int(h or 0)) for p, s, c, h in rows}
 
@@ -71,9 +72,11 @@ def purchase_views(
     quotas: dict[uuid.UUID, list[tuple[PurchaseQuota, Service]]] = defaultdict(list)
     for quota, service in session.execute(
         select(PurchaseQuota, Service)
-        .join(Service, Service.id == PurchaseQuota.service_id)
-        .where(PurchaseQuota.tenant_id == actor.tenant_id, PurchaseQuota.purchase_id.in_(ids))
-        .order_by(Service.name_en)
+        .join(Service, col(Service.id) == PurchaseQuota.service_id)
+        .where(
+            col(PurchaseQuota.tenant_id) == actor.tenant_id, col(PurchaseQuota.purchase_id).in_(ids)
+        )
+        .order_by(col(Service.name_en))
     ).all():
         quotas[quota.purchase_id].append((quota, service))
     counts = _counts(session, actor.tenant_id, ids)
@@ -134,20 +137,20 @@ def purchase_view(session: Session, actor: Actor, purchase: PackagePurchase) -> 
 def catalog(session: Session, actor: Actor, currency: str) -> list[CatalogPackage]:
     packages = session.scalars(
         select(Package)
-        .where(Package.tenant_id == actor.tenant_id, Package.active.is_(True))
-        .order_by(Package.name_en)
+        .where(col(Package.tenant_id) == actor.tenant_id, col(Package.active).is_(True))
+        .order_by(col(Package.name_en))
     ).all()
     lines: dict[uuid.UUID, list[CatalogService]] = defaultdict(list)
     if packages:
         for item, service, clinic in session.execute(
             select(PackageService, Service, Clinic)
-            .join(Service, Service.id == PackageService.service_id)
-            .join(Clinic, Clinic.id == Service.clinic_id)
+            .join(Service, col(Service.id) == PackageService.service_id)
+            .join(Clinic, col(Clinic.id) == Service.clinic_id)
             .where(
-                PackageService.tenant_id == actor.tenant_id,
-                PackageService.package_id.in_([p.id for p in packages]),
+                col(PackageService.tenant_id) == actor.tenant_id,
+                col(PackageService.package_id).in_([p.id for p in packages]),
             )
-            .order_by(Service.name_en)
+            .order_by(col(Service.name_en))
         ).all():
             lines[item.package_id].append(
                 CatalogService(
@@ -181,12 +184,12 @@ def for_patient(
     get_owned(session, Patient, patient_id, actor, "patient")
     rows = session.execute(
         select(PackagePurchase, Package)
-        .join(Package, Package.id == PackagePurchase.package_id)
+        .join(Package, col(Package.id) == PackagePurchase.package_id)
         .where(
-            PackagePurchase.tenant_id == actor.tenant_id,
-            PackagePurchase.patient_id == patient_id,
+            col(PackagePurchase.tenant_id) == actor.tenant_id,
+            col(PackagePurchase.patient_id) == patient_id,
         )
-        .order_by(PackagePurchase.created_at, PackagePurchase.id)
+        .order_by(col(PackagePurchase.created_at), col(PackagePurchase.id))
     ).all()
     assigned = purchase_views(session, actor, [(p, k) for p, k in rows])
     # Usable first, the one that expires soonest on top, so the desk spends it before it lapses.
@@ -204,7 +207,7 @@ def assign(
     if not package.active:
         raise InvalidInput(f"The package “{package.name_en}” is no longer sold.")
     items = session.scalars(
-        select(PackageService).where(PackageService.package_id == package.id)
+        select(PackageService).where(col(PackageService.package_id) == package.id)
     ).all()
     if not items:
         raise NotFound(f"The package “{package.name_en}” has no services.")

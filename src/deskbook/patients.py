@@ -8,6 +8,7 @@ from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import audit
 from deskbook.access import Actor, clean_text, count, get_owned, printable
@@ -105,9 +106,11 @@ def _next_mrn(session: Session, tenant_id: uuid.UUID) -> str:
     # Called with the tenant row locked, so two desks never compute the same number.
     low, high = MRN_PREFIX + "0" * MRN_DIGITS, MRN_PREFIX + "9" * MRN_DIGITS
     last = session.scalar(
-        select(Patient.mrn)
-        .where(Patient.tenant_id == tenant_id, Patient.mrn >= low, Patient.mrn <= high)
-        .order_by(Patient.mrn.desc())
+        select(col(Patient.mrn))
+        .where(
+            col(Patient.tenant_id) == tenant_id, col(Patient.mrn) >= low, col(Patient.mrn) <= high
+        )
+        .order_by(col(Patient.mrn).desc())
         .limit(1)
     )
     number = int(last[len(MRN_PREFIX) :]) + 1 if last and last[1:].isdigit() else 1

@@ -11,12 +11,14 @@ import uuid
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook.access import Actor, get_owned
 from deskbook.db.models import (
     Clinic,
+    Package,
     PackagePurchase,
     PackageService,
     Provider,
@@ -63,27 +65,29 @@ def _service_filter(
     package_id: uuid.UUID | None,
     purchase_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
-) -> list:
-    conditions: list = [Service.tenant_id == actor.tenant_id]
+) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [col(Service.tenant_id) == actor.tenant_id]
     if package_id is not None:
-        from deskbook.db.models import Package
-
         get_owned(session, Package, package_id, actor, "package")
         conditions.append(
-            Service.id.in_(
-                select(PackageService.service_id).where(PackageService.package_id == package_id)
+            col(Service.id).in_(
+                select(col(PackageService.service_id)).where(
+                    col(PackageService.package_id) == package_id
+                )
             )
         )
     if purchase_id is not None:
         get_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
         conditions.append(
-            Service.id.in_(
-                select(PurchaseQuota.service_id).where(PurchaseQuota.purchase_id == purchase_id)
+            col(Service.id).in_(
+                select(col(PurchaseQuota.service_id)).where(
+                    col(PurchaseQuota.purchase_id) == purchase_id
+                )
             )
         )
     if service_id is not None:
         get_owned(session, Service, service_id, actor, "service")
-        conditions.append(Service.id == service_id)
+        conditions.append(col(Service.id) == service_id)
     return conditions
 
 
@@ -94,10 +98,12 @@ def clinics_for(
     purchase_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
 ) -> list[ClinicView]:
-    stmt = select(Clinic).where(Clinic.tenant_id == actor.tenant_id).order_by(Clinic.name_en)
+    stmt = (
+        select(Clinic).where(col(Clinic.tenant_id) == actor.tenant_id).order_by(col(Clinic.name_en))
+    )
     if package_id or purchase_id or service_id:
         conditions = _service_filter(session, actor, package_id, purchase_id, service_id)
-        stmt = stmt.where(Clinic.id.in_(select(Service.clinic_id).where(*conditions)))
+        stmt = stmt.where(col(Clinic.id).in_(select(col(Service.clinic_id)).where(*conditions)))
     return [clinic_view(c) for c in session.scalars(stmt)]
 
 
@@ -111,8 +117,8 @@ def services_for(
     conditions = _service_filter(session, actor, package_id, purchase_id, None)
     if clinic_id is not None:
         get_owned(session, Clinic, clinic_id, actor, "clinic")
-        conditions.append(Service.clinic_id == clinic_id)
-    stmt = select(Service).where(*conditions).order_by(Service.name_en)
+        conditions.append(col(Service.clinic_id) == clinic_id)
+    stmt = select(Service).where(*conditions).order_by(col(Service.name_en))
     return [service_view(s) for s in session.scalars(stmt)]
 
 
@@ -122,19 +128,21 @@ def providers_for(
     get_owned(session, Clinic, clinic_id, actor, "clinic")
     stmt = (
         select(Provider)
-        .join(ProviderClinic, ProviderClinic.provider_id == Provider.id)
+        .join(ProviderClinic, col(ProviderClinic.provider_id) == Provider.id)
         .where(
-            Provider.tenant_id == actor.tenant_id,
-            Provider.active.is_(True),
-            ProviderClinic.clinic_id == clinic_id,
+            col(Provider.tenant_id) == actor.tenant_id,
+            col(Provider.active).is_(True),
+            col(ProviderClinic.clinic_id) == clinic_id,
         )
-        .order_by(Provider.name_en, Provider.id)
+        .order_by(col(Provider.name_en), col(Provider.id))
     )
     if service_id is not None:
         get_owned(session, Service, service_id, actor, "service")
         stmt = stmt.where(
-            Provider.id.in_(
-                select(ProviderService.provider_id).where(ProviderService.service_id == service_id)
+            col(Provider.id).in_(
+                select(col(ProviderService.provider_id)).where(
+                    col(ProviderService.service_id) == service_id
+                )
             )
         )
     return list(session.scalars(stmt))
@@ -143,13 +151,16 @@ def providers_for(
 def check_delivers(session: Session, provider: Provider, service: Service) -> None:
     """The provider works at the service's clinic and delivers the service."""
     delivers = session.scalar(
-        select(ProviderService.provider_id)
+        select(col(ProviderService.provider_id))
         .join(
             ProviderClinic,
-            (ProviderClinic.provider_id == ProviderService.provider_id)
-            & (ProviderClinic.clinic_id == service.clinic_id),
+            (col(ProviderClinic.provider_id) == ProviderService.provider_id)
+            & (col(ProviderClinic.clinic_id) == service.clinic_id),
         )
-        .where(ProviderService.provider_id == provider.id, ProviderService.service_id == service.id)
+        .where(
+            col(ProviderService.provider_id) == provider.id,
+            col(ProviderService.service_id) == service.id,
+        )
     )
     if not provider.active or delivers is None:
         raise InvalidInput(f"{provider.name_en} does not provide {service.name_en}.")
@@ -170,9 +181,10 @@ def _windows(
     for row in session.scalars(
         select(ProviderSchedule)
         .where(
-            ProviderSchedule.provider_id.in_(provider_ids), ProviderSchedule.clinic_id == clinic_id
+            col(ProviderSchedule.provider_id).in_(provider_ids),
+            col(ProviderSchedule.clinic_id) == clinic_id,
         )
-        .order_by(ProviderSchedule.start_time)
+        .order_by(col(ProviderSchedule.start_time))
     ):
         result[row.provider_id][row.weekday].append((row.start_time, row.end_time))
     return result
@@ -186,22 +198,24 @@ def _busy(
 ) -> dict[uuid.UUID, list[Span]]:
     start, end = span
     busy: dict[uuid.UUID, list[Span]] = defaultdict(list)
-    blocks = select(ProviderBlock.provider_id, ProviderBlock.start_at, ProviderBlock.end_at).where(
-        ProviderBlock.provider_id.in_(provider_ids),
-        ProviderBlock.start_at < end,
-        ProviderBlock.end_at > start,
+    blocks = select(
+        col(ProviderBlock.provider_id), col(ProviderBlock.start_at), col(ProviderBlock.end_at)
+    ).where(
+        col(ProviderBlock.provider_id).in_(provider_ids),
+        col(ProviderBlock.start_at) < end,
+        col(ProviderBlock.end_at) > start,
     )
     if skip_appointment is not None:
         blocks = blocks.where(
-            (ProviderBlock.appointment_id.is_(None))
-            | (ProviderBlock.appointment_id != skip_appointment)
+            (col(ProviderBlock.appointment_id).is_(None))
+            | (col(ProviderBlock.appointment_id) != skip_appointment)
         )
     off = select(
-        ProviderTimeOff.provider_id, ProviderTimeOff.start_at, ProviderTimeOff.end_at
+        col(ProviderTimeOff.provider_id), col(ProviderTimeOff.start_at), col(ProviderTimeOff.end_at)
     ).where(
-        ProviderTimeOff.provider_id.in_(provider_ids),
-        ProviderTimeOff.start_at < end,
-        ProviderTimeOff.end_at > start,
+        col(ProviderTimeOff.provider_id).in_(provider_ids),
+        col(ProviderTimeOff.start_at) < end,
+        col(ProviderTimeOff.end_at) > start,
     )
     for stmt in (blocks, off):
         for pid, s, e in session.execute(stmt):
@@ -310,10 +324,10 @@ def check_working(
             f"{local_start:%a %d %b %H:%M}; pick a time from the free slots."
         )
     off = session.scalar(
-        select(ProviderTimeOff.id).where(
-            ProviderTimeOff.provider_id == provider.id,
-            ProviderTimeOff.start_at < end,
-            ProviderTimeOff.end_at > start,
+        select(col(ProviderTimeOff.id)).where(
+            col(ProviderTimeOff.provider_id) == provider.id,
+            col(ProviderTimeOff.start_at) < end,
+            col(ProviderTimeOff.end_at) > start,
         )
     )
     if off is not None:
@@ -327,14 +341,14 @@ def provider_clash(
     end: datetime,
     skip_appointment: uuid.UUID | None = None,
 ) -> bool:
-    stmt = select(ProviderBlock.id).where(
-        ProviderBlock.provider_id == provider_id,
-        ProviderBlock.start_at < end,
-        ProviderBlock.end_at > start,
+    stmt = select(col(ProviderBlock.id)).where(
+        col(ProviderBlock.provider_id) == provider_id,
+        col(ProviderBlock.start_at) < end,
+        col(ProviderBlock.end_at) > start,
     )
     if skip_appointment is not None:
         stmt = stmt.where(
-            (ProviderBlock.appointment_id.is_(None))
-            | (ProviderBlock.appointment_id != skip_appointment)
+            (col(ProviderBlock.appointment_id).is_(None))
+            | (col(ProviderBlock.appointment_id) != skip_appointment)
         )
     return session.scalar(stmt.limit(1)) is not None

@@ -8,6 +8,7 @@ import uuid
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook.db.engine import make_engine, violated_rule, write_session
 from deskbook.db.migrate import ensure_current
@@ -72,7 +73,7 @@ def create_staff(
     try:
         with write_session(engine) as session:
             tenant_id = _tenant_id(session, tenant_name)
-            taken = session.scalar(select(Staff.id).where(Staff.username == username))
+            taken = session.scalar(select(col(Staff.id)).where(col(Staff.username) == username))
             if taken is not None:
                 raise InvalidInput(_taken(username))
             staff = Staff(
@@ -121,7 +122,7 @@ def _tenant_id(session: Session, tenant_name: str | None) -> uuid.UUID:
     if tenant_name and tenant_name.strip():
         name = tenant_name.strip()
         found = session.scalars(
-            select(Tenant.id).where(func.lower(Tenant.name) == name.lower())
+            select(col(Tenant.id)).where(func.lower(col(Tenant.name)) == name.lower())
         ).all()
         if found:
             return found[0]
@@ -136,7 +137,7 @@ def _tenant_id(session: Session, tenant_name: str | None) -> uuid.UUID:
         session.add(tenant)
         session.flush()
         return tenant.id
-    ids = session.scalars(select(Tenant.id).limit(2)).all()
+    ids = session.scalars(select(col(Tenant.id)).limit(2)).all()
     if not ids:
         raise NotFound(
             "The database holds no organisation yet; name it with --tenant to create it "
@@ -152,4 +153,4 @@ def _tenant_id(session: Session, tenant_name: str | None) -> uuid.UUID:
 
 
 def _tenant_names(session: Session) -> list[str]:
-    return list(session.scalars(select(Tenant.name).order_by(Tenant.name).limit(10)))
+    return list(session.scalars(select(col(Tenant.name)).order_by(col(Tenant.name)).limit(10)))

@@ -11,8 +11,10 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, Numeric, UniqueConstraint, text
+from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
+
+from deskbook.config import DEFAULT_TIMEZONE
 
 
 def utcnow() -> datetime:
@@ -21,10 +23,6 @@ def utcnow() -> datetime:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
-
-
-def _money() -> Numeric:
-    return Numeric(12, 2)
 
 
 class Role(StrEnum):
@@ -55,14 +53,10 @@ class AppointmentStatus(StrEnum):
     NO_SHOW = "NO_SHOW"
 
 
-# "Live" is every status but CANCELLED: a no-show still used its slot and its package session.
-LIVE_SQL = "status <> 'CANCELLED'"
-
-
 class Tenant(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     name: str = Field(max_length=200)
-    timezone: str = Field(default="Asia/Riyadh", max_length=64)
+    timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
     currency: str = Field(default="SAR", max_length=3)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -123,7 +117,7 @@ class Service(SQLModel, table=True):
     name_en: str = Field(max_length=200)
     name_ar: str | None = Field(default=None, max_length=200)
     duration_minutes: int
-    price: Decimal = Field(sa_type=_money)  # type: ignore[call-overload]
+    price: Decimal = Field(max_digits=12, decimal_places=2)
     group_capable: bool = Field(default=False)
 
 
@@ -192,7 +186,7 @@ class Package(SQLModel, table=True):
     tenant_id: uuid.UUID = Field(foreign_key="tenant.id", index=True)
     name_en: str = Field(max_length=200)
     name_ar: str | None = Field(default=None, max_length=200)
-    price: Decimal = Field(sa_type=_money)  # type: ignore[call-overload]
+    price: Decimal = Field(max_digits=12, decimal_places=2)
     validity_days: int
     active: bool = Field(default=True)
 
@@ -224,7 +218,7 @@ class PackagePurchase(SQLModel, table=True):
     package_id: uuid.UUID = Field(foreign_key="package.id")
     purchase_date: date
     expiry_date: date
-    price_paid: Decimal = Field(sa_type=_money)  # type: ignore[call-overload]
+    price_paid: Decimal = Field(max_digits=12, decimal_places=2)
     status: str = Field(default=PurchaseStatus.ACTIVE, max_length=16)
     created_by: uuid.UUID | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow)
