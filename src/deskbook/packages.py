@@ -128,12 +128,6 @@ def purchase_views(
     return views
 
 
-def purchase_view(session: Session, actor: Actor, purchase: PackagePurchase) -> PurchaseView:
-    package = session.get(Package, purchase.package_id)
-    assert package is not None
-    return purchase_views(session, actor, [(purchase, package)])[0]
-
-
 def catalog(session: Session, actor: Actor, currency: str) -> list[CatalogPackage]:
     packages = session.scalars(
         select(Package)

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
-from deskbook.config import DEFAULT_TIMEZONE
+from deskbook.config import DEFAULT_CURRENCY, DEFAULT_TIMEZONE
 
 
 def utcnow() -> datetime:
@@ -57,7 +57,7 @@ class Tenant(SQLModel, table=True):
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     name: str = Field(max_length=200)
     timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
-    currency: str = Field(default="SAR", max_length=3)
+    currency: str = Field(default=DEFAULT_CURRENCY, max_length=3)
     created_at: datetime = Field(default_factory=utcnow)
 
 
