@@ -10,7 +10,7 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Protocol, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session
 from deskbook.db.models import Role
 from deskbook.errors import InvalidInput, NotFound, PermissionDenied
 
-T = TypeVar("T")
+
+class Owned(Protocol):
+    """A row that belongs to one tenant."""
+
+    tenant_id: uuid.UUID
+
+
+T = TypeVar("T", bound=Owned)
 
 # How far ahead a desk may book or look: beyond this a date is a typo, not a plan.
 HORIZON_DAYS = 2 * 366
@@ -49,7 +56,7 @@ def require(actor: Actor, roles: frozenset[Role], what: str) -> None:
         raise PermissionDenied(f"Your role ({actor.role.replace('_', ' ').lower()}) cannot {what}.")
 
 
-def as_id(value: Any, what: str) -> uuid.UUID:
+def as_id(value: object, what: str) -> uuid.UUID:
     if isinstance(value, uuid.UUID):
         return value
     if isinstance(value, str):
@@ -60,14 +67,14 @@ def as_id(value: Any, what: str) -> uuid.UUID:
     raise InvalidInput(f"That is not a valid {what} id.")
 
 
-def optional_id(value: Any, what: str) -> uuid.UUID | None:
+def optional_id(value: object, what: str) -> uuid.UUID | None:
     return None if value is None or value == "" else as_id(value, what)
 
 
 def get_owned(session: Session, model: type[T], row_id: uuid.UUID, actor: Actor, what: str) -> T:
     """The row if it exists in the actor's tenant, else NotFound with a sentence."""
     row = session.get(model, row_id)
-    if row is None or getattr(row, "tenant_id", None) != actor.tenant_id:
+    if row is None or row.tenant_id != actor.tenant_id:
         raise NotFound(f"No such {what}.")
     return row
 
@@ -76,12 +83,12 @@ def lock_owned(session: Session, model: type[T], row_id: uuid.UUID, actor: Actor
     """Like get_owned, under a row lock (PostgreSQL; SQLite already holds the write lock),
     re-read so a row another desk just changed is seen as it is now."""
     row = session.get(model, row_id, with_for_update=True, populate_existing=True)
-    if row is None or getattr(row, "tenant_id", None) != actor.tenant_id:
+    if row is None or row.tenant_id != actor.tenant_id:
         raise NotFound(f"No such {what}.")
     return row
 
 
-def aware(moment: Any, what: str = "time") -> datetime:
+def aware(moment: object, what: str = "time") -> datetime:
     if not isinstance(moment, datetime):
         raise InvalidInput(f"The {what} must be a date and time.")
     if moment.tzinfo is None or moment.utcoffset() is None:
@@ -92,14 +99,14 @@ def aware(moment: Any, what: str = "time") -> datetime:
         raise InvalidInput(f"The {what} is out of range.") from None
 
 
-def within_horizon(moment: Any, what: str = "time") -> datetime:
+def within_horizon(moment: object, what: str = "time") -> datetime:
     when = aware(moment, what)
     if when > datetime.now(UTC) + timedelta(days=HORIZON_DAYS):
         raise InvalidInput(f"That {what} is too far ahead; pick one within two years.")
     return when
 
 
-def future_time(moment: Any, what: str = "time") -> datetime:
+def future_time(moment: object, what: str = "time") -> datetime:
     """An aware time that has not passed and is within the booking horizon."""
     when = within_horizon(moment, what)
     if when < datetime.now(UTC):
@@ -107,7 +114,7 @@ def future_time(moment: Any, what: str = "time") -> datetime:
     return when
 
 
-def as_day(value: Any, what: str = "day") -> date:
+def as_day(value: object, what: str = "day") -> date:
     if isinstance(value, datetime) or not isinstance(value, date):
         raise InvalidInput(f"The {what} must be a date.")
     if abs((value - date.today()).days) > HORIZON_DAYS * 5:
@@ -127,7 +134,7 @@ def _bad_char(ch: str, multiline: bool) -> bool:
 
 
 def clean_text(
-    value: Any, what: str, max_len: int, required: bool = False, multiline: bool = False
+    value: object, what: str, max_len: int, required: bool = False, multiline: bool = False
 ) -> str | None:
     """value stripped, or None when empty and optional; InvalidInput when it cannot be stored."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -146,7 +153,7 @@ def clean_text(
     return cleaned
 
 
-def printable(value: Any, max_len: int = 200) -> str | None:
+def printable(value: object, max_len: int = 200) -> str | None:
     """value without characters that cannot be stored or compared, or None when it is not
     text at all (for search queries and usernames, where garbage simply finds nothing)."""
     if not isinstance(value, str) or len(value) > max_len:
@@ -154,7 +161,7 @@ def printable(value: Any, max_len: int = 200) -> str | None:
     return "".join(ch for ch in value if not _bad_char(ch, multiline=False))
 
 
-def count(value: Any, what: str, low: int, high: int, default: int | None = None) -> int:
+def count(value: object, what: str, low: int, high: int, default: int | None = None) -> int:
     """A whole number in low..high (None means default, when there is one)."""
     if value is None and default is not None:
         return default

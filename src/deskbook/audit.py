@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,7 +17,7 @@ from deskbook.db.models import AuditEvent, Staff
 from deskbook.results import AuditView
 
 
-def _plain(value: Any) -> Any:
+def _plain(value: object) -> object:
     if isinstance(value, uuid.UUID | Decimal):
         return str(value)
     if isinstance(value, datetime | date):
@@ -25,7 +25,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _json(data: dict[str, Any] | None) -> str | None:
+def _json(data: Mapping[str, object] | None) -> str | None:
     if data is None:
         return None
     return json.dumps({k: _plain(v) for k, v in data.items()}, ensure_ascii=False, sort_keys=True)
@@ -38,8 +38,8 @@ def record(
     action: str,
     entity: str,
     entity_id: uuid.UUID | None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    before: Mapping[str, object] | None = None,
+    after: Mapping[str, object] | None = None,
 ) -> None:
     session.add(
         AuditEvent(
@@ -60,8 +60,8 @@ def log(
     action: str,
     entity: str,
     entity_id: uuid.UUID | None,
-    before: dict[str, Any] | None = None,
-    after: dict[str, Any] | None = None,
+    before: Mapping[str, object] | None = None,
+    after: Mapping[str, object] | None = None,
 ) -> None:
     record(session, actor.tenant_id, actor.staff_id, action, entity, entity_id, before, after)
 
