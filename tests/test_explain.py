@@ -47,6 +47,8 @@ BIG = ("patient", "appointment", "package_purchase", "purchase_quota", "provider
 PATIENTS = 40000
 APPOINTMENTS = 9000
 DAY = date(2026, 3, 2)  # a Monday
+# A day inside the filled range (60 to 44 days before DAY): about 580 visits.
+BUSY_DAY = DAY - timedelta(days=50)
 _SYLLABLES = ["ka", "ri", "mo", "sa", "lu", "ne", "to", "ba", "fi", "qu", "dre", "zan", "vol"]
 _AR_SYLLABLES = ["كا", "ري", "مو", "سا", "لو", "نـ", "تو", "با", "في", "قو", "در", "زان", "ول"]
 
@@ -405,6 +407,10 @@ HOT_READS = [
     "patient history",
     "free slots",
     "package chooser",
+    "day sheet page of the network",
+    "day sheet page of a clinic",
+    "board of a clinic",
+    "waitlist matches",
 ]
 
 
@@ -424,6 +430,16 @@ def test_hot_reads_of_the_desk_are_index_seeks(
             "patient history": lambda: session.appointments_of(c.patient.id),
             "free slots": lambda: session.free_slots(c.provider, c.service, DAY),
             "package chooser": lambda: session.packages_for_patient(c.patient.id),
+            "day sheet page of the network": lambda: session.day_sheet_page(
+                BUSY_DAY, offset=300, limit=50
+            ),
+            "day sheet page of a clinic": lambda: session.day_sheet_page(
+                BUSY_DAY, clinic_id=c.clinic, offset=100, limit=50
+            ),
+            "board of a clinic": lambda: session.board(BUSY_DAY, c.clinic),
+            "waitlist matches": lambda: session.waitlist_matches(
+                c.provider, datetime.combine(DAY, time(10), tzinfo=UTC)
+            ),
         }
         with captured(desk.engine) as seen:
             reads[read]()
@@ -432,3 +448,29 @@ def test_hot_reads_of_the_desk_are_index_seeks(
     finally:
         desk.close()
     assert not problems, "\n".join(problems)
+
+
+def test_a_network_day_sheet_page_is_a_range_of_the_day_index(
+    clinic: tuple[Engine, Clinic_], explain_url: str
+) -> None:
+    """With no clinic or provider chosen, the page and its total walk one tenant's day in
+    ix_appointment_tenant_start, not every appointment of the tenant."""
+    from deskbook import Desk
+
+    desk = Desk.open(explain_url)
+    try:
+        session = desk.login("frontdesk", "frontdesk")
+        with captured(desk.engine) as seen:
+            page = session.day_sheet_page(BUSY_DAY, offset=300, limit=50)
+        plans = {statement: plan(desk.engine, statement, params) for statement, params in seen}
+    finally:
+        desk.close()
+    assert len(page.rows) == 50 and page.total > 350
+    # The index with a range of start_at after the tenant: a day, or the page's own span.
+    ranged = "(tenant_id=? AND start_at>? AND start_at<?)"
+    if desk.engine.dialect.name == "postgresql":
+        ranged = "Index Cond: ((tenant_id = "
+    lines = {statement: "\n".join(p) for statement, p in plans.items()}
+    on_the_index = [text for text in lines.values() if "ix_appointment_tenant_start" in text]
+    assert len(lines) == 3 and len(on_the_index) >= 2, lines
+    assert all(ranged in text for text in on_the_index), lines

@@ -1,4 +1,10 @@
-"""The audit trail: one event per write, in the same transaction as the write."""
+"""The audit trail: one event per write, in the same transaction as the write.
+
+Every transaction that records an event also raises its tenant's change counter
+(tenant_version) once, just before it commits: screens poll that one row to learn that another
+desk changed something. It is raised last so the counter row is the last lock a write takes
+(no lock cycle with the house order in deskbook.booking) and is held only through the commit.
+"""
 
 from __future__ import annotations
 
@@ -8,13 +14,18 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from deskbook.access import Actor, count
-from deskbook.db.models import AuditEvent, Staff
+from deskbook.db.models import AuditEvent, Staff, TenantVersion
 from deskbook.results import AuditView
+
+# session.info key: the tenants whose counter this transaction raises when it commits.
+_CHANGED = "deskbook_changed_tenants"
 
 
 def _plain(value: object) -> object:
@@ -41,6 +52,7 @@ def record(
     before: Mapping[str, object] | None = None,
     after: Mapping[str, object] | None = None,
 ) -> None:
+    session.info.setdefault(_CHANGED, set()).add(tenant_id)
     session.add(
         AuditEvent(
             tenant_id=tenant_id,
@@ -52,6 +64,36 @@ def record(
             after=_json(after),
         )
     )
+
+
+@event.listens_for(Session, "before_commit")
+def _raise_versions(session: Session) -> None:
+    tenants: set[uuid.UUID] = session.info.pop(_CHANGED, set())
+    if not tenants:
+        return
+    bind = session.get_bind()
+    insert = pg_insert if bind.dialect.name == "postgresql" else sqlite_insert
+    for tenant_id in sorted(tenants, key=str):
+        stmt = insert(TenantVersion).values(tenant_id=tenant_id, version=1)
+        session.execute(
+            stmt.on_conflict_do_update(
+                index_elements=[TenantVersion.tenant_id],
+                set_={"version": TenantVersion.version + 1},
+            )
+        )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_versions(session: Session) -> None:
+    session.info.pop(_CHANGED, None)
+
+
+def version(session: Session, tenant_id: uuid.UUID) -> int:
+    """The tenant's change counter: 0 before its first audited write."""
+    found = session.scalar(
+        select(TenantVersion.version).where(TenantVersion.tenant_id == tenant_id)
+    )
+    return int(found or 0)
 
 
 def log(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, NoReturn, ParamSpec, TypeVar
@@ -25,8 +26,10 @@ app = typer.Typer(
 )
 db_app = typer.Typer(help="Database maintenance.", add_completion=False)
 staff_app = typer.Typer(help="Staff logins.", add_completion=False)
+export_app = typer.Typer(help="Write the day sheet and other lists to files.", add_completion=False)
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
+app.add_typer(export_app, name="export")
 
 DbOption = Annotated[
     str | None,
@@ -123,6 +126,9 @@ def staff_add(
         str, typer.Option("--role", help="ADMIN, FRONT_DESK or PROVIDER.")
     ] = "FRONT_DESK",
     tenant: Annotated[str | None, typer.Option("--tenant", help="Organisation name.")] = None,
+    clinic: Annotated[
+        str | None, typer.Option("--clinic", help="Home clinic (name or id): where the desk opens.")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create a staff login; the password is asked for twice and never echoed."""
@@ -138,8 +144,41 @@ def staff_add(
         role=role,
         password=password,
         tenant_name=tenant,
+        clinic=clinic,
     )
     typer.echo(f"Staff login '{username}' created.")
+
+
+@export_app.command("day")
+@one_line_errors
+def export_day(
+    clinic: Annotated[str, typer.Option("--clinic", help="Clinic name or id.")],
+    day: Annotated[
+        datetime | None,
+        typer.Option("--day", formats=["%Y-%m-%d"], help="YYYY-MM-DD (default: today)."),
+    ] = None,
+    fmt: Annotated[str, typer.Option("--format", help="csv or pdf.")] = "csv",
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: standard output).")
+    ] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Organisation name.")] = None,
+    db: DbOption = None,
+) -> None:
+    """The clinic's day sheet as CSV, or as a PDF with one A4 page per provider."""
+    from deskbook.exports import run_export_command
+
+    data = run_export_command(resolve_url(db), clinic, day.date() if day else None, fmt, tenant)
+    if out is None:
+        if fmt.strip().lower() == "pdf" and sys.stdout.isatty():
+            fail("A PDF does not belong on a terminal; name a file with --out.")
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        fail(f"Cannot write {out}: {exc.strerror}.")
+    typer.echo(f"Wrote {out}.")
 
 
 @app.command("bench")

@@ -9,17 +9,31 @@ with its audit event: when it fails, nothing of it is left.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from datetime import UTC, date, datetime
+from collections.abc import Callable, Iterable
+from datetime import UTC, date, datetime, time
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import ColumnElement, Engine, select
+from sqlalchemy import Engine, select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import appointments, audit, booking, groups, packages, patients, schedule
+from deskbook import (
+    appointments,
+    audit,
+    booking,
+    calls,
+    daysheet,
+    exports,
+    groups,
+    homeclinic,
+    packages,
+    patients,
+    schedule,
+    waitlist,
+)
+from deskbook import board as boards
 from deskbook.access import (
     ADMINS,
     BOOKERS,
@@ -38,10 +52,8 @@ from deskbook.db import engine as db
 from deskbook.db.migrate import ensure_current
 from deskbook.db.models import (
     Appointment,
-    AppointmentStatus,
     PackagePurchase,
     Provider,
-    Role,
     Service,
     Staff,
     Tenant,
@@ -54,7 +66,6 @@ from deskbook.errors import (
     LoginFailed,
     PackageExhausted,
     PatientBusy,
-    PermissionDenied,
     SlotTaken,
 )
 from deskbook.logins import LOCKOUT, MAX_FAILED_LOGINS, count_login, locked_sentence
@@ -62,7 +73,10 @@ from deskbook.passwords import verify_password
 from deskbook.results import (
     AppointmentView,
     AuditView,
+    Board,
+    CallView,
     ClinicView,
+    DaySheetPage,
     GroupSessionView,
     PackageChoice,
     PatientSummary,
@@ -70,6 +84,7 @@ from deskbook.results import (
     PurchaseView,
     ServiceView,
     StaffView,
+    WaitlistView,
 )
 
 __all__ = ["LOCKOUT", "MAX_FAILED_LOGINS", "Desk", "DeskSession"]
@@ -161,6 +176,7 @@ class Desk:
             timezone=tenant.timezone,
             currency=tenant.currency,
             provider_id=staff.provider_id,
+            home_clinic_id=staff.home_clinic_id,
         )
         return DeskSession(self.engine, view)
 
@@ -383,32 +399,22 @@ class DeskSession:
     # -- lists ----------------------------------------------------------------------------
 
     def day_sheet(
-        self, day: date, clinic_id: Id | None = None, provider_id: Id | None = None
+        self,
+        day: date,
+        clinic_id: Id | None = None,
+        provider_id: Id | None = None,
+        status: str | Iterable[str] | None = None,
+        offset: int = 0,
+        limit: int = 200,
     ) -> list[AppointmentView]:
-        """The day's live appointments, by time. A provider sees only their own."""
-        actor = self._actor
-        cid, pid, day = (
-            optional_id(clinic_id, "clinic"),
-            optional_id(provider_id, "provider"),
-            as_day(day),
+        """One page of the day's visits in time order (live ones, or those of the statuses
+        asked for); day_sheet_page also says how many the whole filter has. A provider sees
+        only their own."""
+        return list(
+            self.day_sheet_page(
+                day, clinic_id, provider_id, status, offset, limit, total=False
+            ).rows
         )
-        if actor.role == Role.PROVIDER:
-            if actor.provider_id is None or pid not in (None, actor.provider_id):
-                raise PermissionDenied("A provider sees only their own day sheet.")
-            pid = actor.provider_id
-        elif actor.role not in BOOKERS:
-            raise PermissionDenied()
-        start, end = schedule.day_span(actor, day)
-        conditions: list[ColumnElement[bool]] = [
-            col(Appointment.start_at) >= start,
-            col(Appointment.start_at) < end,
-            col(Appointment.status) != AppointmentStatus.CANCELLED,
-        ]
-        if cid is not None:
-            conditions.append(col(Appointment.clinic_id) == cid)
-        if pid is not None:
-            conditions.append(col(Appointment.provider_id) == pid)
-        return self._read(lambda s: appointments.views(s, actor, *conditions))
 
     def appointments_of(self, patient_id: Id) -> list[AppointmentView]:
         """Every appointment of the patient, cancelled ones too, by start time."""
@@ -446,3 +452,109 @@ class DeskSession:
     def audit_log(self, limit: int = 100) -> list[AuditView]:
         require(self._actor, ADMINS, "read the audit log")
         return self._read(lambda s: audit.recent(s, self._actor, limit))
+
+    # -- the branch's day (issue 13): board, paged day sheet, live refresh, waitlist, calls ----
+
+    def set_home_clinic(self, staff_id_or_username: Id, clinic_id: Id | None) -> None:
+        """ADMIN: the clinic a staff member's desk opens on (None clears it)."""
+        require(self._actor, ADMINS, "set home clinics")
+        actor, cid = self._actor, optional_id(clinic_id, "clinic")
+        who = self._write(lambda s: homeclinic.set_home_clinic(s, actor, staff_id_or_username, cid))
+        if who == self.staff.id:
+            self.staff = homeclinic.with_home(self.staff, cid)
+
+    def board(self, day: date, clinic_id: Id) -> Board:
+        """The clinic's day as providers by time rows (see deskbook.board)."""
+        actor = self._booker("see the board")
+        cid, day = as_id(clinic_id, "clinic"), as_day(day)
+        return self._read(lambda s: boards.board(s, actor, day, cid))
+
+    def day_sheet_page(
+        self,
+        day: date,
+        clinic_id: Id | None = None,
+        provider_id: Id | None = None,
+        status: str | Iterable[str] | None = None,
+        offset: int = 0,
+        limit: int = 200,
+        total: bool = True,
+        find: str | None = None,
+        start_from: datetime | None = None,
+        start_until: datetime | None = None,
+    ) -> DaySheetPage:
+        """A page of the day sheet and the total for the filter. find: the patient's MRN
+        start or words of their names; start_from/start_until narrow the day ("next hour")."""
+        actor = self._actor
+        cid, pid, day = (
+            optional_id(clinic_id, "clinic"),
+            optional_id(provider_id, "provider"),
+            as_day(day),
+        )
+        pid = daysheet.scope(actor, pid)
+        where = daysheet.conditions(
+            actor, day, cid, pid, daysheet.statuses(status), start_from, start_until
+        )
+        return self._read(lambda s: daysheet.page(s, actor, where, offset, limit, find, total))
+
+    def changes_since(self, token: int | None) -> tuple[int, bool]:
+        """(new token, whether anything of the tenant changed since token). One primary-key
+        read: a screen may poll it every second; None always reports a change."""
+        tenant = self._actor.tenant_id
+        now = self._read(lambda s: audit.version(s, tenant))
+        return now, now != token
+
+    def waitlist_add(
+        self,
+        patient_id: Id,
+        service_id: Id,
+        clinic_id: Id | None = None,
+        provider_id: Id | None = None,
+        earliest: time | None = None,
+        latest: time | None = None,
+        weekdays: Iterable[int | str] | None = None,
+        note: str = "",
+    ) -> WaitlistView:
+        """earliest/latest: a local time-of-day window; weekdays: MON..SUN or 0 (Monday)..6."""
+        actor = self._booker("add to the waitlist")
+        pid, sid = as_id(patient_id, "patient"), as_id(service_id, "service")
+        cid, vid = optional_id(clinic_id, "clinic"), optional_id(provider_id, "provider")
+        return self._write(
+            lambda s: waitlist.add(s, actor, pid, sid, cid, vid, earliest, latest, weekdays, note)
+        )
+
+    def waitlist(
+        self, clinic_id: Id | None = None, service_id: Id | None = None
+    ) -> list[WaitlistView]:
+        actor = self._booker("see the waitlist")
+        cid, sid = optional_id(clinic_id, "clinic"), optional_id(service_id, "service")
+        return self._read(lambda s: waitlist.listing(s, actor, cid, sid))
+
+    def waitlist_remove(self, entry_id: Id) -> None:
+        actor = self._booker("change the waitlist")
+        eid = as_id(entry_id, "waitlist entry")
+        self._write(lambda s: waitlist.remove(s, actor, eid))
+
+    def waitlist_matches(self, provider_id: Id, start: datetime) -> list[WaitlistView]:
+        """Who is waiting for the provider's time from start, oldest first: after a cancel,
+        waitlist_matches(cancelled.provider_id, cancelled.start)."""
+        actor = self._booker("see the waitlist")
+        pid, when = as_id(provider_id, "provider"), within_horizon(start, "start time")
+        return self._read(lambda s: waitlist.matches(s, actor, pid, when))
+
+    def to_call(self, day: date, clinic_id: Id | None = None) -> list[CallView]:
+        """The day's BOOKED visits not yet CONFIRMED, with phones (for tomorrow's calls)."""
+        actor = self._booker("see the call list")
+        cid, day = optional_id(clinic_id, "clinic"), as_day(day)
+        return self._read(lambda s: calls.to_call(s, actor, day, cid))
+
+    def confirm(self, appointment_id: Id) -> AppointmentView:
+        """CONFIRMED, after a reminder call."""
+        actor = self._booker("confirm appointments")
+        aid = as_id(appointment_id, "appointment")
+        return self._write(lambda s: calls.confirm(s, actor, aid))
+
+    def export_day(self, day: date, clinic_id: Id, fmt: str = "csv") -> bytes:
+        """The clinic's day sheet as a file: "csv" or "pdf" (one A4 page per provider)."""
+        actor = self._booker("export the day sheet")
+        cid, day = as_id(clinic_id, "clinic"), as_day(day)
+        return self._read(lambda s: exports.export_day(s, actor, day, cid, fmt))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 
@@ -23,6 +23,7 @@ class StaffView:
     timezone: str
     currency: str
     provider_id: uuid.UUID | None
+    home_clinic_id: uuid.UUID | None = None  # the clinic the day sheet and board open on
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,14 @@ class AppointmentView:
     def clinic_name(self) -> str:
         return self.clinic_name_en
 
+    @property
+    def session_label(self) -> str | None:
+        """ "session 3 of 10" for a package visit, else None."""
+        if self.session_number is None:
+            return None
+        total = self.session_total if self.session_total is not None else "?"
+        return f"session {self.session_number} of {total}"
+
 
 @dataclass(frozen=True)
 class GroupSessionView:
@@ -205,3 +214,107 @@ class AuditView:
     entity_id: uuid.UUID | None
     before: str | None  # JSON text
     after: str | None  # JSON text
+
+
+# -- the branch's day (issue 13) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BoardVisit:
+    """An individual appointment on the board."""
+
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_short_name: str  # first and last word of the English name: "Mohammed Al-Harbi"
+    patient_name_en: str
+    patient_name_ar: str | None
+    patient_mrn: str
+    service_id: uuid.UUID
+    service_name_en: str
+    status: str
+    kind: str
+    session_number: int | None
+    session_total: int | None
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class BoardGroup:
+    """A group session on the board: seats taken of capacity."""
+
+    id: uuid.UUID
+    service_id: uuid.UUID
+    service_name_en: str
+    taken: int
+    capacity: int
+    start: datetime
+    end: datetime
+
+
+@dataclass(frozen=True)
+class BoardCell:
+    """One provider at one row of the board. state: FREE, OFF (outside their hours, time off,
+    or held at another clinic), VISIT or GROUP. continues: the visit or group began on an
+    earlier row (the screen draws it as one block)."""
+
+    state: str
+    visit: BoardVisit | None = None
+    group: BoardGroup | None = None
+    continues: bool = False
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    provider_id: uuid.UUID
+    provider_name_en: str
+    provider_name_ar: str | None
+    cells: tuple[BoardCell, ...]  # one per Board.times
+
+
+@dataclass(frozen=True)
+class Board:
+    day: date
+    clinic_id: uuid.UUID
+    clinic_name_en: str
+    clinic_name_ar: str | None
+    step_minutes: int
+    times: tuple[datetime, ...]  # the start of each row, tenant time
+    columns: tuple[BoardColumn, ...]
+
+
+@dataclass(frozen=True)
+class DaySheetPage:
+    """One page of the day sheet, in time order, and how many rows the whole filter has."""
+
+    rows: tuple[AppointmentView, ...]
+    total: int
+    offset: int
+    limit: int
+
+
+@dataclass(frozen=True)
+class WaitlistView:
+    id: uuid.UUID
+    patient_id: uuid.UUID
+    patient_name_en: str
+    patient_name_ar: str | None
+    patient_mrn: str
+    patient_phone: str
+    service_id: uuid.UUID
+    service_name_en: str
+    clinic_id: uuid.UUID
+    provider_id: uuid.UUID | None
+    earliest: time | None  # local time of day
+    latest: time | None
+    weekdays: tuple[int, ...]  # 0 Monday .. 6 Sunday; empty = any day
+    note: str | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CallView:
+    """A visit to confirm by phone."""
+
+    appointment: AppointmentView
+    phone: str

@@ -14,6 +14,7 @@ from deskbook.db.engine import make_engine, violated_rule, write_session
 from deskbook.db.migrate import ensure_current
 from deskbook.db.models import Role, Staff, Tenant
 from deskbook.errors import InvalidInput, NotFound
+from deskbook.homeclinic import find_clinic
 from deskbook.passwords import hash_password
 
 MIN_PASSWORD_LENGTH = 8
@@ -28,8 +29,10 @@ def add_staff(
     role: str,
     password: str,
     tenant_name: str | None = None,
+    clinic: str | None = None,
 ) -> uuid.UUID:
-    """Create a login in the tenant called tenant_name (or the only one) and return its id."""
+    """Create a login in the tenant called tenant_name (or the only one) and return its id.
+    clinic (a name or an id) is the login's home clinic."""
     engine = make_engine(url, must_exist=True)
     try:
         ensure_current(engine)
@@ -40,6 +43,7 @@ def add_staff(
             role=role,
             password=password,
             tenant_name=tenant_name,
+            clinic=clinic,
         )
     finally:
         engine.dispose()
@@ -65,6 +69,7 @@ def create_staff(
     role: str,
     password: str,
     tenant_name: str | None = None,
+    clinic: str | None = None,
 ) -> uuid.UUID:
     username = username.strip()
     checked_role = _role(role)
@@ -76,12 +81,14 @@ def create_staff(
             taken = session.scalar(select(col(Staff.id)).where(col(Staff.username) == username))
             if taken is not None:
                 raise InvalidInput(_taken(username))
+            home = find_clinic(session, tenant_id, clinic).id if clinic is not None else None
             staff = Staff(
                 tenant_id=tenant_id,
                 username=username,
                 display_name=display_name.strip() or username,
                 password_hash=password_hash,
                 role=checked_role,
+                home_clinic_id=home,
             )
             session.add(staff)
             session.flush()

@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from deskbook.config import DEFAULT_CURRENCY, DEFAULT_TIMEZONE
@@ -72,6 +72,8 @@ class Staff(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     role: str = Field(max_length=16)
     provider_id: uuid.UUID | None = Field(default=None, foreign_key="provider.id")
+    # The clinic the desk's day sheet and board open on (migration 0005).
+    home_clinic_id: uuid.UUID | None = Field(default=None, foreign_key="clinic.id")
     active: bool = Field(default=True)
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None)
@@ -282,6 +284,7 @@ class Appointment(SQLModel, table=True):
         Index("ix_appointment_patient_start", "tenant_id", "patient_id", "start_at"),
         Index("ix_appointment_provider_start", "tenant_id", "provider_id", "start_at"),
         Index("ix_appointment_clinic_start", "tenant_id", "clinic_id", "start_at"),
+        Index("ix_appointment_tenant_start", "tenant_id", "start_at"),
         Index("ix_appointment_purchase", "purchase_id", "service_id"),
         Index("ix_appointment_group", "group_session_id"),
     )
@@ -348,6 +351,44 @@ class AuditEvent(SQLModel, table=True):
     entity_id: uuid.UUID | None = Field(default=None)
     before: str | None = Field(default=None)  # JSON text
     after: str | None = Field(default=None)  # JSON text
+
+
+class WaitlistEntry(SQLModel, table=True):
+    """A patient waiting for a service, optionally with one provider, on some weekdays (bit 0 =
+    Monday .. bit 6 = Sunday; 0 = any day) and inside a local time-of-day window."""
+
+    __tablename__ = "waitlist_entry"
+    __table_args__ = (
+        CheckConstraint(
+            "earliest IS NULL OR latest IS NULL OR earliest < latest", name="ck_waitlist_window"
+        ),
+        CheckConstraint("weekdays BETWEEN 0 AND 127", name="ck_waitlist_weekdays"),
+        Index("ix_waitlist_tenant_service", "tenant_id", "service_id", "created_at"),
+        Index("ix_waitlist_patient", "tenant_id", "patient_id"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    patient_id: uuid.UUID = Field(foreign_key="patient.id")
+    service_id: uuid.UUID = Field(foreign_key="service.id")
+    clinic_id: uuid.UUID = Field(foreign_key="clinic.id")
+    provider_id: uuid.UUID | None = Field(default=None, foreign_key="provider.id")
+    earliest: time | None = Field(default=None)
+    latest: time | None = Field(default=None)
+    weekdays: int = Field(default=0)
+    note: str | None = Field(default=None, max_length=500)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class TenantVersion(SQLModel, table=True):
+    """Raised by one in every audited write transaction of the tenant (deskbook.audit), so a
+    screen learns that something changed from one primary-key read."""
+
+    __tablename__ = "tenant_version"
+
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id", primary_key=True)
+    version: int = Field(default=0, sa_type=BigInteger)  # type: ignore[call-overload]
 
 
 metadata = SQLModel.metadata

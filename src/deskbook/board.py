@@ -1,0 +1,339 @@
+"""The board: one clinic's day as providers (columns) by time (rows).
+
+Built from eight small queries whatever the size of the day (clinic, its services, its
+providers, their hours, the day's visits, groups, time off and time held at other clinics),
+then laid out in Python: a full clinic day is a few hundred cells.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from deskbook import schedule
+from deskbook.access import Actor, get_owned
+from deskbook.db.models import (
+    Appointment,
+    AppointmentKind,
+    AppointmentStatus,
+    Clinic,
+    GroupSession,
+    Patient,
+    Provider,
+    ProviderBlock,
+    ProviderClinic,
+    ProviderSchedule,
+    ProviderTimeOff,
+    PurchaseQuota,
+    Service,
+)
+from deskbook.results import (
+    Board,
+    BoardCell,
+    BoardColumn,
+    BoardGroup,
+    BoardVisit,
+)
+
+FREE, OFF, VISIT, GROUP = "FREE", "OFF", "VISIT", "GROUP"
+# No row is finer than this, whatever odd durations a catalog holds; without services or hours
+# the board falls back to half-hour rows.
+MIN_STEP, DEFAULT_STEP = 5, 30
+
+Span = tuple[datetime, datetime]
+
+
+# A family name written apart from its particle ("Al Harbi", "bin Saad") keeps it.
+_PARTICLES = frozenset({"al", "el", "bin", "bint", "ibn", "abu", "abd", "ben", "ال"})
+
+
+def short_name(name_en: str) -> str:
+    """First name and family name: what fits a board cell and still tells two patients apart
+    ("Rashid Saad Al Harbi" -> "Rashid Al Harbi")."""
+    words = name_en.split()
+    if len(words) <= 2:
+        return " ".join(words)
+    last = words[-1:]
+    if len(words) > 3 and words[-2].casefold() in _PARTICLES:
+        last = words[-2:]
+    return " ".join(words[:1] + last)
+
+
+def step_minutes(durations: list[int], window_starts: list[time]) -> int:
+    """The clinic's slot step: the greatest common divisor of its services' durations and of
+    the minute at which each provider's working window opens (counted from midnight).
+    free_slots cuts every service's slots from a window's opening in steps of that service's
+    duration, so every slot the desk can be offered starts on a row of this step (45- and
+    60-minute services from 08:00 give 15-minute rows; all 60-minute ones give hourly rows)."""
+    values = [d for d in durations if d > 0] + [t.hour * 60 + t.minute for t in window_starts]
+    step = 0
+    for value in values:
+        step = math.gcd(step, value)
+    if step == 0 or step == 24 * 60:
+        return DEFAULT_STEP if not durations else max(MIN_STEP, min(durations))
+    return max(MIN_STEP, step)
+
+
+def _visits(
+    session: Session, actor: Actor, clinic_id: uuid.UUID, span: Span
+) -> list[tuple[uuid.UUID, BoardVisit]]:
+    """The day's individual visits at the clinic, as plain columns: building ORM rows for a
+    full clinic day cost more than the query itself."""
+    total = (
+        select(func.sum(PurchaseQuota.quota))
+        .where(PurchaseQuota.purchase_id == Appointment.purchase_id)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(
+            Appointment.id,
+            Appointment.provider_id,
+            Appointment.patient_id,
+            Patient.name_en,
+            Patient.name_ar,
+            Patient.mrn,
+            Appointment.service_id,
+            Service.name_en,
+            Appointment.status,
+            Appointment.kind,
+            Appointment.session_number,
+            total,
+            Appointment.start_at,
+            Appointment.end_at,
+        )
+        .join(Patient, Patient.id == Appointment.patient_id)
+        .join(Service, Service.id == Appointment.service_id)
+        .where(
+            Appointment.tenant_id == actor.tenant_id,
+            Appointment.clinic_id == clinic_id,
+            Appointment.start_at >= span[0],
+            Appointment.start_at < span[1],
+            Appointment.status != AppointmentStatus.CANCELLED,
+            Appointment.kind != AppointmentKind.GROUP,
+        )
+        .order_by(Appointment.start_at, Appointment.id)
+    ).all()
+    return [
+        (
+            r[1],
+            BoardVisit(
+                id=r[0],
+                patient_id=r[2],
+                patient_short_name=short_name(r[3]),
+                patient_name_en=r[3],
+                patient_name_ar=r[4],
+                patient_mrn=r[5],
+                service_id=r[6],
+                service_name_en=r[7],
+                status=str(r[8]),
+                kind=str(r[9]),
+                session_number=r[10],
+                session_total=int(r[11]) if r[11] is not None else None,
+                start=r[12].astimezone(actor.tz),
+                end=r[13].astimezone(actor.tz),
+            ),
+        )
+        for r in rows
+    ]
+
+
+def _groups(
+    session: Session, actor: Actor, clinic_id: uuid.UUID, span: Span
+) -> list[tuple[uuid.UUID, BoardGroup]]:
+    taken = (
+        select(func.count(Appointment.id))
+        .where(
+            Appointment.group_session_id == GroupSession.id,
+            Appointment.status != AppointmentStatus.CANCELLED,
+        )
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(GroupSession, Service.name_en, taken)
+        .join(Service, Service.id == GroupSession.service_id)
+        .where(
+            GroupSession.tenant_id == actor.tenant_id,
+            GroupSession.clinic_id == clinic_id,
+            GroupSession.start_at >= span[0],
+            GroupSession.start_at < span[1],
+            GroupSession.cancelled.is_(False),
+        )
+        .order_by(GroupSession.start_at)
+    ).all()
+    return [
+        (
+            g.provider_id,
+            BoardGroup(
+                id=g.id,
+                service_id=g.service_id,
+                service_name_en=name,
+                taken=int(count or 0),
+                capacity=g.capacity,
+                start=g.start_at.astimezone(actor.tz),
+                end=g.end_at.astimezone(actor.tz),
+            ),
+        )
+        for g, name, count in rows
+    ]
+
+
+def _held(
+    session: Session,
+    provider_ids: list[uuid.UUID],
+    span: Span,
+    shown: set[uuid.UUID],
+) -> dict[uuid.UUID, list[Span]]:
+    """Time off, and time held by visits or groups not on this board (another clinic)."""
+    held: dict[uuid.UUID, list[Span]] = {}
+    if not provider_ids:
+        return held
+    blocks = select(
+        ProviderBlock.provider_id,
+        ProviderBlock.start_at,
+        ProviderBlock.end_at,
+        ProviderBlock.appointment_id,
+        ProviderBlock.group_session_id,
+    ).where(
+        ProviderBlock.provider_id.in_(provider_ids),
+        ProviderBlock.end_at > span[0],
+        ProviderBlock.start_at < span[1],
+    )
+    for pid, start, end, appointment_id, group_id in session.execute(blocks):
+        if (appointment_id or group_id) not in shown:
+            held.setdefault(pid, []).append((start, end))
+    off = select(
+        ProviderTimeOff.provider_id, ProviderTimeOff.start_at, ProviderTimeOff.end_at
+    ).where(
+        ProviderTimeOff.provider_id.in_(provider_ids),
+        ProviderTimeOff.start_at < span[1],
+        ProviderTimeOff.end_at > span[0],
+    )
+    for pid, start, end in session.execute(off):
+        held.setdefault(pid, []).append((start, end))
+    return held
+
+
+def board(session: Session, actor: Actor, day: date, clinic_id: uuid.UUID) -> Board:
+    clinic = get_owned(session, Clinic, clinic_id, actor, "clinic")
+    span = schedule.day_span(actor, day)
+    durations = list(
+        session.scalars(
+            select(Service.duration_minutes).where(
+                Service.tenant_id == actor.tenant_id, Service.clinic_id == clinic_id
+            )
+        )
+    )
+    linked = {
+        p.id: p
+        for p in session.scalars(
+            select(Provider)
+            .join(ProviderClinic, ProviderClinic.provider_id == Provider.id)
+            .where(ProviderClinic.clinic_id == clinic_id, Provider.tenant_id == actor.tenant_id)
+        )
+    }
+    windows: dict[uuid.UUID, list[Span]] = {}
+    window_starts: list[time] = []
+    for row in session.scalars(
+        select(ProviderSchedule).where(
+            ProviderSchedule.tenant_id == actor.tenant_id,
+            ProviderSchedule.clinic_id == clinic_id,
+            ProviderSchedule.weekday == day.weekday(),
+        )
+    ):
+        provider = linked.get(row.provider_id)
+        if provider is None or not provider.active:
+            continue
+        window_starts.append(row.start_time)
+        windows.setdefault(row.provider_id, []).append(
+            (_utc(day, row.start_time, actor), _utc(day, row.end_time, actor))
+        )
+    visits = _visits(session, actor, clinic_id, span)
+    groups = _groups(session, actor, clinic_id, span)
+    wanted = set(windows) | {pid for pid, _ in visits} | {pid for pid, _ in groups}
+    missing = wanted - set(linked)
+    if missing:  # visits of a provider who has since left the clinic still show
+        linked.update(
+            {p.id: p for p in session.scalars(select(Provider).where(Provider.id.in_(missing)))}
+        )
+    providers = sorted((linked[pid] for pid in wanted), key=lambda p: (p.name_en, str(p.id)))
+    shown = {v.id for _, v in visits} | {g.id for _, g in groups}
+    held = _held(session, [p.id for p in providers], span, shown)
+
+    step = timedelta(minutes=step_minutes(durations, window_starts))
+    edges = [s for spans in windows.values() for s in spans]
+    edges += [(v.start, v.end) for _, v in visits] + [(g.start, g.end) for _, g in groups]
+    times = _rows(actor, day, edges, step)
+    placed: dict[uuid.UUID, list[tuple[datetime, datetime, BoardCell]]] = {}
+    for pid, v in visits:
+        placed.setdefault(pid, []).append((v.start, v.end, BoardCell(VISIT, visit=v)))
+    for pid, g in groups:
+        placed.setdefault(pid, []).append((g.start, g.end, BoardCell(GROUP, group=g)))
+    columns = []
+    for p in providers:
+        cells: list[BoardCell | None] = [None] * len(times)
+        for start, end, cell in placed.get(p.id, []):
+            _place(cells, times, step, start, end, cell)
+        mine_windows, mine_held = windows.get(p.id, []), held.get(p.id, [])
+        filled = tuple(
+            cell if cell is not None else _free_or_off(t, t + step, mine_windows, mine_held)
+            for t, cell in zip(times, cells, strict=True)
+        )
+        columns.append(BoardColumn(p.id, p.name_en, p.name_ar, filled))
+    return Board(
+        day=day,
+        clinic_id=clinic.id,
+        clinic_name_en=clinic.name_en,
+        clinic_name_ar=clinic.name_ar,
+        step_minutes=int(step.total_seconds() // 60),
+        times=tuple(times),
+        columns=tuple(columns),
+    )
+
+
+def _utc(day: date, at: time, actor: Actor) -> datetime:
+    return datetime.combine(day, at, tzinfo=actor.tz).astimezone(UTC)
+
+
+def _rows(actor: Actor, day: date, edges: list[Span], step: timedelta) -> list[datetime]:
+    """Row starts from the earliest opening or visit to the latest close, on the step's grid
+    counted from local midnight."""
+    if not edges:
+        return []
+    midnight = datetime.combine(day, time(0), tzinfo=actor.tz)
+    first = min(s for s, _ in edges).astimezone(actor.tz)
+    last = max(e for _, e in edges).astimezone(actor.tz)
+    first_row = max(0, math.floor((first - midnight) / step))
+    last_row = math.ceil((last - midnight) / step)
+    return [midnight + n * step for n in range(first_row, last_row)]
+
+
+def _place(
+    cells: list[BoardCell | None],
+    times: list[datetime],
+    step: timedelta,
+    start: datetime,
+    end: datetime,
+    cell: BoardCell,
+) -> None:
+    """Put a visit or group on every row it overlaps; the row holding its start shows it, the
+    rows after it continue it. A row already taken keeps what it has (an off-grid visit can
+    share a row with the one before it)."""
+    first_row = max(0, math.floor((start.astimezone(times[0].tzinfo) - times[0]) / step))
+    last_row = min(len(times), math.ceil((end.astimezone(times[0].tzinfo) - times[0]) / step))
+    continued = BoardCell(cell.state, cell.visit, cell.group, continues=True)
+    for n in range(first_row, last_row):
+        if cells[n] is None:
+            cells[n] = cell if n == first_row else continued
+
+
+def _free_or_off(
+    start: datetime, end: datetime, windows: list[Span], held: list[Span]
+) -> BoardCell:
+    working = any(ws <= start and end <= we for ws, we in windows)
+    if not working or any(hs < end and start < he for hs, he in held):
+        return BoardCell(OFF)
+    return BoardCell(FREE)
