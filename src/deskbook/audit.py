@@ -77,8 +77,8 @@ def _raise_versions(session: Session) -> None:
         stmt = insert(TenantVersion).values(tenant_id=tenant_id, version=1)
         session.execute(
             stmt.on_conflict_do_update(
-                index_elements=[TenantVersion.tenant_id],
-                set_={"version": TenantVersion.version + 1},
+                index_elements=[col(TenantVersion.tenant_id)],
+                set_={"version": col(TenantVersion.version) + 1},
             )
         )
 
@@ -91,7 +91,7 @@ def _forget_versions(session: Session) -> None:
 def version(session: Session, tenant_id: uuid.UUID) -> int:
     """The tenant's change counter: 0 before its first audited write."""
     found = session.scalar(
-        select(TenantVersion.version).where(TenantVersion.tenant_id == tenant_id)
+        select(col(TenantVersion.version)).where(col(TenantVersion.tenant_id) == tenant_id)
     )
     return int(found or 0)
 

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import schedule
 from deskbook.access import Actor, get_owned
@@ -84,38 +85,38 @@ def _visits(
     """The day's individual visits at the clinic, as plain columns: building ORM rows for a
     full clinic day cost more than the query itself."""
     total = (
-        select(func.sum(PurchaseQuota.quota))
-        .where(PurchaseQuota.purchase_id == Appointment.purchase_id)
+        select(func.sum(col(PurchaseQuota.quota)))
+        .where(col(PurchaseQuota.purchase_id) == col(Appointment.purchase_id))
         .scalar_subquery()
     )
     rows = session.execute(
         select(
-            Appointment.id,
-            Appointment.provider_id,
-            Appointment.patient_id,
-            Patient.name_en,
-            Patient.name_ar,
-            Patient.mrn,
-            Appointment.service_id,
-            Service.name_en,
-            Appointment.status,
-            Appointment.kind,
-            Appointment.session_number,
+            col(Appointment.id),
+            col(Appointment.provider_id),
+            col(Appointment.patient_id),
+            col(Patient.name_en),
+            col(Patient.name_ar),
+            col(Patient.mrn),
+            col(Appointment.service_id),
+            col(Service.name_en),
+            col(Appointment.status),
+            col(Appointment.kind),
+            col(Appointment.session_number),
             total,
-            Appointment.start_at,
-            Appointment.end_at,
+            col(Appointment.start_at),
+            col(Appointment.end_at),
         )
-        .join(Patient, Patient.id == Appointment.patient_id)
-        .join(Service, Service.id == Appointment.service_id)
+        .join(Patient, col(Patient.id) == col(Appointment.patient_id))
+        .join(Service, col(Service.id) == col(Appointment.service_id))
         .where(
-            Appointment.tenant_id == actor.tenant_id,
-            Appointment.clinic_id == clinic_id,
-            Appointment.start_at >= span[0],
-            Appointment.start_at < span[1],
-            Appointment.status != AppointmentStatus.CANCELLED,
-            Appointment.kind != AppointmentKind.GROUP,
+            col(Appointment.tenant_id) == actor.tenant_id,
+            col(Appointment.clinic_id) == clinic_id,
+            col(Appointment.start_at) >= span[0],
+            col(Appointment.start_at) < span[1],
+            col(Appointment.status) != AppointmentStatus.CANCELLED,
+            col(Appointment.kind) != AppointmentKind.GROUP,
         )
-        .order_by(Appointment.start_at, Appointment.id)
+        .order_by(col(Appointment.start_at), col(Appointment.id))
     ).all()
     return [
         (
@@ -145,24 +146,24 @@ def _groups(
     session: Session, actor: Actor, clinic_id: uuid.UUID, span: Span
 ) -> list[tuple[uuid.UUID, BoardGroup]]:
     taken = (
-        select(func.count(Appointment.id))
+        select(func.count(col(Appointment.id)))
         .where(
-            Appointment.group_session_id == GroupSession.id,
-            Appointment.status != AppointmentStatus.CANCELLED,
+            col(Appointment.group_session_id) == col(GroupSession.id),
+            col(Appointment.status) != AppointmentStatus.CANCELLED,
         )
         .scalar_subquery()
     )
     rows = session.execute(
-        select(GroupSession, Service.name_en, taken)
-        .join(Service, Service.id == GroupSession.service_id)
+        select(GroupSession, col(Service.name_en), taken)
+        .join(Service, col(Service.id) == col(GroupSession.service_id))
         .where(
-            GroupSession.tenant_id == actor.tenant_id,
-            GroupSession.clinic_id == clinic_id,
-            GroupSession.start_at >= span[0],
-            GroupSession.start_at < span[1],
-            GroupSession.cancelled.is_(False),
+            col(GroupSession.tenant_id) == actor.tenant_id,
+            col(GroupSession.clinic_id) == clinic_id,
+            col(GroupSession.start_at) >= span[0],
+            col(GroupSession.start_at) < span[1],
+            col(GroupSession.cancelled).is_(False),
         )
-        .order_by(GroupSession.start_at)
+        .order_by(col(GroupSession.start_at))
     ).all()
     return [
         (
@@ -192,25 +193,25 @@ def _held(
     if not provider_ids:
         return held
     blocks = select(
-        ProviderBlock.provider_id,
-        ProviderBlock.start_at,
-        ProviderBlock.end_at,
-        ProviderBlock.appointment_id,
-        ProviderBlock.group_session_id,
+        col(ProviderBlock.provider_id),
+        col(ProviderBlock.start_at),
+        col(ProviderBlock.end_at),
+        col(ProviderBlock.appointment_id),
+        col(ProviderBlock.group_session_id),
     ).where(
-        ProviderBlock.provider_id.in_(provider_ids),
-        ProviderBlock.end_at > span[0],
-        ProviderBlock.start_at < span[1],
+        col(ProviderBlock.provider_id).in_(provider_ids),
+        col(ProviderBlock.end_at) > span[0],
+        col(ProviderBlock.start_at) < span[1],
     )
     for pid, start, end, appointment_id, group_id in session.execute(blocks):
         if (appointment_id or group_id) not in shown:
             held.setdefault(pid, []).append((start, end))
     off = select(
-        ProviderTimeOff.provider_id, ProviderTimeOff.start_at, ProviderTimeOff.end_at
+        col(ProviderTimeOff.provider_id), col(ProviderTimeOff.start_at), col(ProviderTimeOff.end_at)
     ).where(
-        ProviderTimeOff.provider_id.in_(provider_ids),
-        ProviderTimeOff.start_at < span[1],
-        ProviderTimeOff.end_at > span[0],
+        col(ProviderTimeOff.provider_id).in_(provider_ids),
+        col(ProviderTimeOff.start_at) < span[1],
+        col(ProviderTimeOff.end_at) > span[0],
     )
     for pid, start, end in session.execute(off):
         held.setdefault(pid, []).append((start, end))
@@ -222,8 +223,8 @@ def board(session: Session, actor: Actor, day: date, clinic_id: uuid.UUID) -> Bo
     span = schedule.day_span(actor, day)
     durations = list(
         session.scalars(
-            select(Service.duration_minutes).where(
-                Service.tenant_id == actor.tenant_id, Service.clinic_id == clinic_id
+            select(col(Service.duration_minutes)).where(
+                col(Service.tenant_id) == actor.tenant_id, col(Service.clinic_id) == clinic_id
             )
         )
     )
@@ -231,17 +232,20 @@ def board(session: Session, actor: Actor, day: date, clinic_id: uuid.UUID) -> Bo
         p.id: p
         for p in session.scalars(
             select(Provider)
-            .join(ProviderClinic, ProviderClinic.provider_id == Provider.id)
-            .where(ProviderClinic.clinic_id == clinic_id, Provider.tenant_id == actor.tenant_id)
+            .join(ProviderClinic, col(ProviderClinic.provider_id) == col(Provider.id))
+            .where(
+                col(ProviderClinic.clinic_id) == clinic_id,
+                col(Provider.tenant_id) == actor.tenant_id,
+            )
         )
     }
     windows: dict[uuid.UUID, list[Span]] = {}
     window_starts: list[time] = []
     for row in session.scalars(
         select(ProviderSchedule).where(
-            ProviderSchedule.tenant_id == actor.tenant_id,
-            ProviderSchedule.clinic_id == clinic_id,
-            ProviderSchedule.weekday == day.weekday(),
+            col(ProviderSchedule.tenant_id) == actor.tenant_id,
+            col(ProviderSchedule.clinic_id) == clinic_id,
+            col(ProviderSchedule.weekday) == day.weekday(),
         )
     ):
         provider = linked.get(row.provider_id)
@@ -257,7 +261,10 @@ def board(session: Session, actor: Actor, day: date, clinic_id: uuid.UUID) -> Bo
     missing = wanted - set(linked)
     if missing:  # visits of a provider who has since left the clinic still show
         linked.update(
-            {p.id: p for p in session.scalars(select(Provider).where(Provider.id.in_(missing)))}
+            {
+                p.id: p
+                for p in session.scalars(select(Provider).where(col(Provider.id).in_(missing)))
+            }
         )
     providers = sorted((linked[pid] for pid in wanted), key=lambda p: (p.name_en, str(p.id)))
     shown = {v.id for _, v in visits} | {g.id for _, g in groups}

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import appointments, audit, schedule
 from deskbook.access import Actor, lock_owned
@@ -21,17 +22,19 @@ def to_call(
     """The day's BOOKED visits (not yet CONFIRMED), by time, with the patient's phone."""
     start, end = schedule.day_span(actor, day)
     where = [
-        Appointment.start_at >= start,
-        Appointment.start_at < end,
-        Appointment.status == AppointmentStatus.BOOKED,
+        col(Appointment.start_at) >= start,
+        col(Appointment.start_at) < end,
+        col(Appointment.status) == AppointmentStatus.BOOKED,
     ]
     if clinic_id is not None:
-        where.append(Appointment.clinic_id == clinic_id)
+        where.append(col(Appointment.clinic_id) == clinic_id)
     visits = appointments.views(session, actor, *where)
     ids = {v.patient_id for v in visits}
     phones: dict[uuid.UUID, str] = {}
     if ids:
-        rows = session.execute(select(Patient.id, Patient.phone).where(Patient.id.in_(ids)))
+        rows = session.execute(
+            select(col(Patient.id), col(Patient.phone)).where(col(Patient.id).in_(ids))
+        )
         phones = {pid: phone for pid, phone in rows}
     return [CallView(appointment=v, phone=phones[v.patient_id]) for v in visits]
 

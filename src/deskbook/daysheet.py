@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import appointments, schedule
 from deskbook.access import BOOKERS, Actor, aware, count, printable
@@ -68,18 +69,18 @@ def conditions(
     if start_until is not None:
         end = min(end, aware(start_until, "end of the range"))
     found: list[Any] = [
-        Appointment.tenant_id == actor.tenant_id,
-        Appointment.start_at >= start,
-        Appointment.start_at < end,
+        col(Appointment.tenant_id) == actor.tenant_id,
+        col(Appointment.start_at) >= start,
+        col(Appointment.start_at) < end,
     ]
     if status is None:
-        found.append(Appointment.status != AppointmentStatus.CANCELLED)
+        found.append(col(Appointment.status) != AppointmentStatus.CANCELLED)
     else:
-        found.append(Appointment.status.in_(status))
+        found.append(col(Appointment.status).in_(status))
     if clinic_id is not None:
-        found.append(Appointment.clinic_id == clinic_id)
+        found.append(col(Appointment.clinic_id) == clinic_id)
     if provider_id is not None:
-        found.append(Appointment.provider_id == provider_id)
+        found.append(col(Appointment.provider_id) == provider_id)
     return found
 
 
@@ -89,10 +90,10 @@ def _finding(find: str | None) -> list[Any]:
     if not text or not text.strip():
         return []
     words = search_text(text).split()
-    mrn = func.lower(Patient.mrn).startswith(text.strip().lower(), autoescape=True)
+    mrn = func.lower(col(Patient.mrn)).startswith(text.strip().lower(), autoescape=True)
     if not words:
         return [mrn]
-    return [or_(mrn, and_(*[Patient.name_norm.contains(w, autoescape=True) for w in words]))]
+    return [or_(mrn, and_(*[col(Patient.name_norm).contains(w, autoescape=True) for w in words]))]
 
 
 def page(
@@ -107,16 +108,16 @@ def page(
     offset = count(offset, "offset", 0, 10**7, default=0)
     limit = count(limit, "page size", 1, MAX_PAGE, default=200)
     found = _finding(find)
-    ids_stmt = select(Appointment.id, Appointment.start_at).join(
-        Provider, Provider.id == Appointment.provider_id
+    ids_stmt = select(col(Appointment.id), col(Appointment.start_at)).join(
+        Provider, col(Provider.id) == col(Appointment.provider_id)
     )
     total_stmt = select(func.count()).select_from(Appointment)
     if found:
-        ids_stmt = ids_stmt.join(Patient, Patient.id == Appointment.patient_id)
-        total_stmt = total_stmt.join(Patient, Patient.id == Appointment.patient_id)
+        ids_stmt = ids_stmt.join(Patient, col(Patient.id) == col(Appointment.patient_id))
+        total_stmt = total_stmt.join(Patient, col(Patient.id) == col(Appointment.patient_id))
     picked = session.execute(
         ids_stmt.where(*where, *found)
-        .order_by(Appointment.start_at, Provider.name_en, Appointment.id)
+        .order_by(col(Appointment.start_at), col(Provider.name_en), col(Appointment.id))
         .offset(offset)
         .limit(limit)
     ).all()
@@ -128,9 +129,9 @@ def page(
         rows = appointments.views(
             session,
             actor,
-            Appointment.id.in_([pid for pid, _ in picked]),
-            Appointment.start_at >= first,
-            Appointment.start_at <= last,
+            col(Appointment.id).in_([pid for pid, _ in picked]),
+            col(Appointment.start_at) >= first,
+            col(Appointment.start_at) <= last,
         )
     total = len(rows) + offset
     if with_total and (len(rows) == limit or (offset and not rows)):

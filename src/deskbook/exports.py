@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import appointments, schedule
 from deskbook.access import Actor, get_owned
@@ -65,10 +66,10 @@ def visits(
     rows = appointments.views(
         session,
         actor,
-        Appointment.clinic_id == clinic_id,
-        Appointment.start_at >= start,
-        Appointment.start_at < end,
-        Appointment.status != AppointmentStatus.CANCELLED,
+        col(Appointment.clinic_id) == clinic_id,
+        col(Appointment.start_at) >= start,
+        col(Appointment.start_at) < end,
+        col(Appointment.status) != AppointmentStatus.CANCELLED,
     )
     return sorted(rows, key=lambda a: (a.provider_name_en, str(a.provider_id), a.start))
 
@@ -77,7 +78,9 @@ def phones(session: Session, rows: Sequence[AppointmentView]) -> dict[uuid.UUID,
     ids = {a.patient_id for a in rows}
     if not ids:
         return {}
-    found = session.execute(select(Patient.id, Patient.phone).where(Patient.id.in_(ids)))
+    found = session.execute(
+        select(col(Patient.id), col(Patient.phone)).where(col(Patient.id).in_(ids))
+    )
     return {pid: phone for pid, phone in found}
 
 
@@ -219,9 +222,9 @@ def run_export_command(
     try:
         ensure_current(engine)
         with read_session(engine) as session:
-            stmt = select(Tenant).order_by(Tenant.name).limit(2)
+            stmt = select(Tenant).order_by(col(Tenant.name)).limit(2)
             if tenant_name:
-                stmt = stmt.where(func.lower(Tenant.name) == tenant_name.strip().lower())
+                stmt = stmt.where(func.lower(col(Tenant.name)) == tenant_name.strip().lower())
             tenants = list(session.scalars(stmt))
             if len(tenants) != 1:
                 raise InvalidInput(

@@ -7,6 +7,7 @@ import uuid
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import audit
 from deskbook.access import Actor, get_owned
@@ -27,7 +28,7 @@ def find_clinic(session: Session, tenant_id: uuid.UUID, name_or_id: str) -> Clin
         row = None
     if row is not None and row.tenant_id == tenant_id:
         return row
-    clinics = list(session.scalars(select(Clinic).where(Clinic.tenant_id == tenant_id)))
+    clinics = list(session.scalars(select(Clinic).where(col(Clinic.tenant_id) == tenant_id)))
     folded = wanted.casefold()
     for test in (
         lambda c: folded in (c.name_en.casefold(), (c.name_ar or "").casefold()),
@@ -44,18 +45,17 @@ def find_clinic(session: Session, tenant_id: uuid.UUID, name_or_id: str) -> Clin
 
 
 def find_staff(session: Session, actor: Actor, staff_id_or_username: uuid.UUID | str) -> Staff:
-    key = staff_id_or_username
-    if isinstance(key, str):
-        try:
-            key = uuid.UUID(key.strip())
-        except ValueError:
-            key = key.strip()
-    if isinstance(key, uuid.UUID):
-        return get_owned(session, Staff, key, actor, "staff member")
+    if isinstance(staff_id_or_username, uuid.UUID):
+        return get_owned(session, Staff, staff_id_or_username, actor, "staff member")
+    key = staff_id_or_username.strip()
+    try:
+        return get_owned(session, Staff, uuid.UUID(key), actor, "staff member")
+    except ValueError:
+        pass  # not an id: a username
     row = session.scalar(
         select(Staff).where(
-            Staff.tenant_id == actor.tenant_id,
-            or_(Staff.username == key, func.lower(Staff.username) == key.lower()),
+            col(Staff.tenant_id) == actor.tenant_id,
+            or_(col(Staff.username) == key, func.lower(col(Staff.username)) == key.lower()),
         )
     )
     if row is None:

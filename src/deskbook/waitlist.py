@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import audit, schedule
 from deskbook.access import Actor, aware, clean_text, get_owned
@@ -103,10 +104,10 @@ def add(
     mask = weekday_mask(weekdays)
     note = clean_text(note, "note", 500, multiline=True)
     waiting = session.scalar(
-        select(WaitlistEntry.id).where(
-            WaitlistEntry.tenant_id == actor.tenant_id,
-            WaitlistEntry.patient_id == patient.id,
-            WaitlistEntry.service_id == service.id,
+        select(col(WaitlistEntry.id)).where(
+            col(WaitlistEntry.tenant_id) == actor.tenant_id,
+            col(WaitlistEntry.patient_id) == patient.id,
+            col(WaitlistEntry.service_id) == service.id,
         )
     )
     if waiting is not None:
@@ -140,17 +141,17 @@ def listing(
     """Oldest first."""
     stmt = (
         select(WaitlistEntry, Patient, Service)
-        .join(Patient, Patient.id == WaitlistEntry.patient_id)
-        .join(Service, Service.id == WaitlistEntry.service_id)
-        .where(WaitlistEntry.tenant_id == actor.tenant_id)
-        .order_by(WaitlistEntry.created_at, WaitlistEntry.id)
+        .join(Patient, col(Patient.id) == col(WaitlistEntry.patient_id))
+        .join(Service, col(Service.id) == col(WaitlistEntry.service_id))
+        .where(col(WaitlistEntry.tenant_id) == actor.tenant_id)
+        .order_by(col(WaitlistEntry.created_at), col(WaitlistEntry.id))
     )
     if clinic_id is not None:
-        stmt = stmt.where(WaitlistEntry.clinic_id == clinic_id)
+        stmt = stmt.where(col(WaitlistEntry.clinic_id) == clinic_id)
     if service_id is not None:
-        stmt = stmt.where(WaitlistEntry.service_id == service_id)
+        stmt = stmt.where(col(WaitlistEntry.service_id) == service_id)
     if only is not None:
-        stmt = stmt.where(WaitlistEntry.service_id.in_(only))
+        stmt = stmt.where(col(WaitlistEntry.service_id).in_(only))
     return [_view(e, p, s) for e, p, s in session.execute(stmt)]
 
 
@@ -173,13 +174,13 @@ def matches(
     services = list(
         session.scalars(
             select(Service)
-            .join(ProviderService, ProviderService.service_id == Service.id)
+            .join(ProviderService, col(ProviderService.service_id) == col(Service.id))
             .join(
                 ProviderClinic,
-                (ProviderClinic.provider_id == ProviderService.provider_id)
-                & (ProviderClinic.clinic_id == Service.clinic_id),
+                (col(ProviderClinic.provider_id) == col(ProviderService.provider_id))
+                & (col(ProviderClinic.clinic_id) == col(Service.clinic_id)),
             )
-            .where(ProviderService.provider_id == provider.id)
+            .where(col(ProviderService.provider_id) == provider.id)
         )
     )
     fitting = {s.id: s for s in services if _fits(session, actor, provider, s, start)}
@@ -224,12 +225,12 @@ def _busy_patients(
         return set()
     longest = max(s.duration_minutes for s in services.values())
     rows = session.execute(
-        select(Appointment.patient_id).where(
-            Appointment.tenant_id == actor.tenant_id,
-            Appointment.patient_id.in_(patient_ids),
-            Appointment.status != AppointmentStatus.CANCELLED,
-            Appointment.start_at < start + timedelta(minutes=longest),
-            Appointment.end_at > start,
+        select(col(Appointment.patient_id)).where(
+            col(Appointment.tenant_id) == actor.tenant_id,
+            col(Appointment.patient_id).in_(patient_ids),
+            col(Appointment.status) != AppointmentStatus.CANCELLED,
+            col(Appointment.start_at) < start + timedelta(minutes=longest),
+            col(Appointment.end_at) > start,
         )
     )
     return {pid for (pid,) in rows}

@@ -388,7 +388,7 @@ class TenantVersion(SQLModel, table=True):
     __tablename__ = "tenant_version"
 
     tenant_id: uuid.UUID = Field(foreign_key="tenant.id", primary_key=True)
-    version: int = Field(default=0, sa_type=BigInteger)  # type: ignore[call-overload]
+    version: int = Field(default=0, sa_type=BigInteger)
 
 
 metadata = SQLModel.metadata
