@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import appointments, audit, schedule
+from deskbook import appointments, audit, packages, schedule
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
@@ -110,6 +110,12 @@ def _check_purchase(
         raise NotPatientsPackage()
     if purchase.status == PurchaseStatus.CANCELLED:
         raise PackageExhausted("This package was cancelled; it has no sessions to use.")
+    if purchase.status == PurchaseStatus.VOIDED:
+        raise PackageExhausted("This package was voided; it has no sessions to use.")
+    if purchase.status == PurchaseStatus.TRANSFERRED and counting:
+        raise PackageExhausted(
+            "This package's sessions were transferred to another patient; none are left here."
+        )
     expiry = purchase.expiry_date
     if purchase.status == PurchaseStatus.EXPIRED or expiry < actor.today():
         raise PackageExpired(f"This package expired on {expiry.isoformat()}.")
@@ -120,7 +126,7 @@ def _check_purchase(
     if not counting:
         return
     quota = session.scalar(
-        select(col(PurchaseQuota.quota)).where(
+        select(col(PurchaseQuota.quota) - col(PurchaseQuota.moved_out)).where(
             col(PurchaseQuota.purchase_id) == purchase.id,
             col(PurchaseQuota.service_id) == service.id,
         )
@@ -369,5 +375,11 @@ def set_status(
     appointment.status = target
     appointment.updated_at = datetime.now(UTC)
     session.flush()
+    if appointment.purchase_id is not None and target in packages.SPENT:
+        # The last session spent completes the purchase (its status is kept true).
+        purchase = lock_owned(
+            session, PackagePurchase, appointment.purchase_id, actor, "package purchase"
+        )
+        packages.settle_status(session, actor, purchase)
     audit.log(session, actor, action, "appointment", appointment.id, before, _snapshot(appointment))
     return appointments.view(session, actor, appointment.id)

@@ -9,7 +9,7 @@ with its audit event: when it fails, nothing of it is left.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -31,6 +31,7 @@ from deskbook import (
     packages,
     patients,
     schedule,
+    series,
     waitlist,
 )
 from deskbook import board as boards
@@ -82,6 +83,8 @@ from deskbook.results import (
     PatientSummary,
     ProviderView,
     PurchaseView,
+    SeriesPlan,
+    SeriesView,
     ServiceView,
     StaffView,
     WaitlistView,
@@ -558,3 +561,67 @@ class DeskSession:
         actor = self._booker("export the day sheet")
         cid, day = as_id(clinic_id, "clinic"), as_day(day)
         return self._read(lambda s: exports.export_day(s, actor, day, cid, fmt))
+
+    # -- courses of treatment (issue 14): series.py; one locked transaction per write -------
+
+    def plan_series(
+        self,
+        purchase_id: Id,
+        service_id: Id,
+        weekdays: Sequence[str] = ("SUN", "TUE"),
+        at: time = time(16, 0),
+        first_day: date | None = None,
+        count: int | None = None,
+        provider_id: Id | None = None,
+        every_weeks: int = 1,
+    ) -> SeriesPlan:
+        """The purchase's next sessions of the service laid on weekdays at a time (count None:
+        every session it has left), each with its status and same-day alternatives. Writes
+        nothing; first_day None is today."""
+        actor = self._booker("plan courses")
+        kid, sid = as_id(purchase_id, "purchase"), as_id(service_id, "service")
+        pid = opt_id(provider_id, "provider")
+        course = series.course(weekdays, at, a_day(first_day or actor.today()), every_weeks)
+        return self._read(lambda s: series.plan(s, actor, kid, sid, course, count, pid))
+
+    def book_series(
+        self,
+        purchase_id: Id,
+        service_id: Id,
+        visits: Sequence[tuple[Id, datetime]],
+        rule: str | None = None,
+    ) -> SeriesView:
+        """Every visit, all or nothing (SeriesConflict names the one that failed). rule is the
+        plan's RRULE text; without it the series keeps the visits' dates."""
+        actor = self._booker("book courses")
+        kid, sid = as_id(purchase_id, "purchase"), as_id(service_id, "service")
+        return self._write(lambda s: series.book(s, actor, kid, sid, visits, rule))
+
+    def get_series(self, series_id: Id) -> SeriesView:
+        actor = self._booker("see courses")
+        xid = as_id(series_id, "series")
+        return self._read(lambda s: series.view(s, actor, xid))
+
+    def cancel_series(
+        self, series_id: Id, reason: str = "", from_day: date | None = None
+    ) -> SeriesView:
+        """Cancels the course's booked visits still to come (from from_day on, if given)."""
+        actor = self._booker("cancel courses")
+        xid = as_id(series_id, "series")
+        day = a_day(from_day) if from_day is not None else None
+        return self._write(lambda s: series.cancel(s, actor, xid, reason, day))
+
+    def reschedule_series(
+        self,
+        series_id: Id,
+        weekdays: Sequence[str],
+        at: time,
+        from_day: date,
+        provider_id: Id | None = None,
+    ) -> SeriesView:
+        """The course's booked visits from from_day move to the new weekdays and time, as many
+        as there were; provider None keeps the usual one where free, else anyone free."""
+        actor = self._booker("reschedule courses")
+        xid, pid = as_id(series_id, "series"), opt_id(provider_id, "provider")
+        course = series.course(weekdays, at, a_day(from_day), 1)
+        return self._write(lambda s: series.reschedule(s, actor, xid, course, pid))

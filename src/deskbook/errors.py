@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
+
 
 class DeskError(Exception):
     """Base of every error the API raises on purpose; its str() is the sentence to show."""
@@ -72,3 +75,25 @@ class DatabaseError(DeskError):
 
 class SchemaOutOfDate(DatabaseError):
     default_message = "The database needs upgrading: run `deskbook db upgrade`."
+
+
+class SeriesConflict(DeskError):
+    """A visit of a course could not be booked (another desk took the slot since the plan, or
+    it was never free); nothing of the course was written. Names the visit."""
+
+    default_message = "A visit of the course cannot be booked; nothing was booked."
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        index: int = 0,
+        start: datetime | None = None,
+        provider_id: uuid.UUID | None = None,
+        status: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.index = index  # 1-based, in time order among the visits asked for
+        self.start = start
+        self.provider_id = provider_id
+        self.status = status  # PROVIDER_BUSY, PATIENT_BUSY, OFF, AFTER_EXPIRY or PAST

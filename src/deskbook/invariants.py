@@ -70,7 +70,8 @@ SQL_CHECKS: dict[str, str] = {
         SELECT q.purchase_id, q.service_id, q.quota, count(a.id) FROM purchase_quota q
           JOIN appointment a ON a.purchase_id = q.purchase_id AND a.service_id = q.service_id
         WHERE a.{LIVE}
-        GROUP BY q.purchase_id, q.service_id, q.quota HAVING count(a.id) > q.quota""",
+        GROUP BY q.purchase_id, q.service_id, q.quota, q.moved_out
+        HAVING count(a.id) > q.quota - q.moved_out""",
     "package_appointment_without_quota": f"""
         SELECT a.id FROM appointment a
         WHERE a.{LIVE} AND a.purchase_id IS NOT NULL AND NOT EXISTS (
@@ -79,9 +80,21 @@ SQL_CHECKS: dict[str, str] = {
     "appointment_on_other_patients_purchase": """
         SELECT a.id FROM appointment a JOIN package_purchase p ON p.id = a.purchase_id
         WHERE a.patient_id <> p.patient_id""",
-    "live_appointment_on_cancelled_purchase": f"""
+    # A cancelled purchase keeps the visits it spent, never one still to come; a voided one
+    # keeps none.
+    "open_appointment_on_cancelled_purchase": """
         SELECT a.id FROM appointment a JOIN package_purchase p ON p.id = a.purchase_id
-        WHERE a.{LIVE} AND p.status = 'CANCELLED'""",
+        WHERE a.status IN ('BOOKED', 'CONFIRMED', 'ARRIVED') AND p.status = 'CANCELLED'""",
+    "live_appointment_on_voided_purchase": f"""
+        SELECT a.id FROM appointment a JOIN package_purchase p ON p.id = a.purchase_id
+        WHERE a.{LIVE} AND p.status = 'VOIDED'""",
+    "series_visit_off_its_series": """
+        SELECT a.id FROM appointment a JOIN series s ON s.id = a.series_id
+        WHERE a.purchase_id IS NULL OR a.purchase_id <> s.purchase_id
+           OR a.service_id <> s.service_id OR a.tenant_id <> s.tenant_id""",
+    "payment_on_other_tenants_purchase": """
+        SELECT y.id FROM payment y JOIN package_purchase p ON p.id = y.purchase_id
+        WHERE y.tenant_id <> p.tenant_id""",
     "purchase_without_quotas": """
         SELECT p.id FROM package_purchase p
         WHERE NOT EXISTS (SELECT 1 FROM purchase_quota q WHERE q.purchase_id = p.id)""",
@@ -164,7 +177,33 @@ def check_invariants(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             found[name] = [tuple(row) for row in conn.execute(text(sql))]
         found["session_numbers_not_1_to_k_in_start_order"] = _session_number_gaps(conn)
         found["package_appointment_past_expiry"] = _past_expiry(conn)
+        found["purchase_status_untrue"] = _untrue_status(conn)
     return found
+
+
+def _untrue_status(conn: Any) -> list[tuple[Any, ...]]:
+    # The lifecycle: a purchase's stored status is what it is, as far as the last write on it
+    # could know. Only ACTIVE may lag behind the calendar (the expiry day passing writes
+    # nothing; every view and write reads it as EXPIRED from then on).
+    from deskbook.packages import true_status
+
+    rows = conn.execute(
+        text(
+            """SELECT p.id, p.status, p.expiry_date, t.timezone,
+                      (SELECT sum(q.quota - q.moved_out) FROM purchase_quota q
+                        WHERE q.purchase_id = p.id),
+                      (SELECT count(*) FROM appointment a WHERE a.purchase_id = p.id
+                          AND a.status IN ('COMPLETED', 'NO_SHOW'))
+                 FROM package_purchase p JOIN tenant t ON t.id = p.tenant_id"""
+        )
+    )
+    bad = []
+    for purchase_id, stored, expiry, zone, owed, spent in rows:
+        today = datetime.now(ZoneInfo(zone)).date()
+        truth = true_status(stored, _as_date(expiry), int(owed or 0), int(spent or 0), today)
+        if stored != truth and not (stored == "ACTIVE" and truth == "EXPIRED"):
+            bad.append((purchase_id, stored, truth))
+    return bad
 
 
 def violations(found: dict[str, list[tuple[Any, ...]]]) -> dict[str, int]:

@@ -10,6 +10,7 @@ import uuid
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
+from decimal import Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -25,6 +26,7 @@ from deskbook.db.models import (
     PackagePurchase,
     PackageService,
     Patient,
+    Payment,
     PurchaseQuota,
     PurchaseStatus,
     Service,
@@ -36,10 +38,45 @@ SPENT = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
 HELD = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED, AppointmentStatus.ARRIVED)
 
 
+# Statuses no later event changes: what the desk decided, not what the calendar says.
+FINAL = (PurchaseStatus.CANCELLED, PurchaseStatus.VOIDED, PurchaseStatus.TRANSFERRED)
+# Within this many days of its expiry a purchase with sessions left carries a warning.
+WARN_DAYS = 14
+
+
+def true_status(stored: str, expiry: date, owed: int, spent: int, today: date) -> str:
+    """The status a purchase has today: a final one as the desk set it; COMPLETED once every
+    session it still holds was spent; EXPIRED after its expiry day; else ACTIVE."""
+    if stored in FINAL:
+        return stored
+    if owed > 0 and spent >= owed:
+        return PurchaseStatus.COMPLETED
+    if expiry < today:
+        return PurchaseStatus.EXPIRED
+    return PurchaseStatus.ACTIVE
+
+
+def expiry_warning(status: str, expiry: date, remaining: int, today: date) -> str | None:
+    """'expires in 9 days, 4 sessions left — not enough weekly slots before then', or None."""
+    days = (expiry - today).days
+    if status != PurchaseStatus.ACTIVE or remaining <= 0 or days > WARN_DAYS:
+        return None
+    when = {0: "expires today", 1: "expires tomorrow"}.get(days, f"expires in {days} days")
+    text = f"{when}, {remaining} session{'s' if remaining != 1 else ''} left"
+    weekly_slots = days // 7 + 1  # one visit a week, this week included
+    if remaining > weekly_slots:
+        text += " — not enough weekly slots before then"
+    return text
+
+
 def unusable_reason(purchase: PackagePurchase, remaining: int, today: date) -> str | None:
     """Why a purchase cannot be booked against today, or None when it can."""
     if purchase.status == PurchaseStatus.CANCELLED:
         return "cancelled"
+    if purchase.status == PurchaseStatus.VOIDED:
+        return "voided"
+    if purchase.status == PurchaseStatus.TRANSFERRED:
+        return "transferred to another patient"
     if purchase.status == PurchaseStatus.EXPIRED or purchase.expiry_date < today:
         return f"expired on {purchase.expiry_date.isoformat()}"
     if purchase.status == PurchaseStatus.COMPLETED or remaining <= 0:
@@ -80,6 +117,7 @@ def purchase_views(
     ).all():
         quotas[quota.purchase_id].append((quota, service))
     counts = _counts(session, actor.tenant_id, ids)
+    paid = paid_by_purchase(session, actor.tenant_id, ids)
     today = actor.today()
     views = []
     for purchase, package in purchases:
@@ -87,6 +125,8 @@ def purchase_views(
         for quota, service in quotas[purchase.id]:
             completed, scheduled = counts.get((purchase.id, service.id), (0, 0))
             used = completed + scheduled
+            # Sessions a transfer moved out are neither used nor left here.
+            held = quota.quota - quota.moved_out
             services.append(
                 QuotaView(
                     service_id=service.id,
@@ -96,14 +136,18 @@ def purchase_views(
                     completed=completed,
                     scheduled=scheduled,
                     used=used,
-                    remaining=max(0, quota.quota - used),
+                    remaining=max(0, held - used),
                 )
             )
         total = sum(q.quota for q in services)
         completed = sum(q.completed for q in services)
         scheduled = sum(q.scheduled for q in services)
         remaining = sum(q.remaining for q in services)
+        owed = sum(q.quota - q.moved_out for q, _ in quotas[purchase.id])
+        status = true_status(purchase.status, purchase.expiry_date, owed, completed, today)
         reason = unusable_reason(purchase, remaining, today)
+        received = paid.get(purchase.id, Decimal(0))
+        settled = status in FINAL
         views.append(
             PurchaseView(
                 id=purchase.id,
@@ -114,7 +158,7 @@ def purchase_views(
                 purchase_date=purchase.purchase_date,
                 expiry_date=purchase.expiry_date,
                 price_paid=purchase.price_paid,
-                status=str(purchase.status),
+                status=str(status),
                 services=tuple(services),
                 total=total,
                 completed=completed,
@@ -123,9 +167,31 @@ def purchase_views(
                 remaining=remaining,
                 usable=reason is None,
                 reason=reason,
+                price=purchase.price_paid,
+                paid=received,
+                balance=Decimal(0) if settled else max(Decimal(0), purchase.price_paid - received),
+                days_left=max(0, (purchase.expiry_date - today).days),
+                warning=expiry_warning(status, purchase.expiry_date, remaining, today),
             )
         )
     return views
+
+
+def paid_by_purchase(
+    session: Session, tenant_id: uuid.UUID, purchase_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, Decimal]:
+    rows = session.execute(
+        select(col(Payment.purchase_id), func.sum(Payment.amount))
+        .where(col(Payment.tenant_id) == tenant_id, col(Payment.purchase_id).in_(purchase_ids))
+        .group_by(col(Payment.purchase_id))
+    ).all()
+    return {pid: Decimal(total or 0).quantize(Decimal("0.01")) for pid, total in rows}
+
+
+def purchase_view(session: Session, actor: Actor, purchase: PackagePurchase) -> PurchaseView:
+    package = session.get(Package, purchase.package_id)
+    assert package is not None
+    return purchase_views(session, actor, [(purchase, package)])[0]
 
 
 def catalog(session: Session, actor: Actor, currency: str) -> list[CatalogPackage]:
@@ -242,3 +308,26 @@ def assign(
         },
     )
     return purchase_views(session, actor, [(purchase, package)])[0]
+
+
+def settle_status(session: Session, actor: Actor, purchase: PackagePurchase) -> str:
+    """Write the purchase's true status (see true_status) after a change that may move it;
+    the caller holds the purchase's lock or is the only writer of its visits."""
+    session.flush()
+    owed = session.scalar(
+        select(func.sum(PurchaseQuota.quota - PurchaseQuota.moved_out)).where(
+            PurchaseQuota.purchase_id == purchase.id
+        )
+    )
+    spent = session.scalar(
+        select(func.count(Appointment.id)).where(
+            Appointment.purchase_id == purchase.id, Appointment.status.in_(SPENT)
+        )
+    )
+    status = true_status(
+        purchase.status, purchase.expiry_date, int(owed or 0), int(spent or 0), actor.today()
+    )
+    if status != purchase.status:
+        purchase.status = status
+        session.flush()
+    return status

@@ -36,6 +36,14 @@ class PurchaseStatus(StrEnum):
     COMPLETED = "COMPLETED"
     EXPIRED = "EXPIRED"
     CANCELLED = "CANCELLED"
+    VOIDED = "VOIDED"
+    TRANSFERRED = "TRANSFERRED"
+
+
+class PaymentMethod(StrEnum):
+    CASH = "CASH"
+    CARD = "CARD"
+    TRANSFER = "TRANSFER"
 
 
 class AppointmentKind(StrEnum):
@@ -211,7 +219,13 @@ class PackagePurchase(SQLModel, table=True):
     __tablename__ = "package_purchase"
     __table_args__ = (
         CheckConstraint("purchase_date <= expiry_date", name="ck_purchase_dates"),
+        CheckConstraint(
+            "status IN ('ACTIVE', 'COMPLETED', 'EXPIRED', 'CANCELLED', 'VOIDED', 'TRANSFERRED')",
+            name="ck_purchase_status",
+        ),
+        CheckConstraint("refund_due IS NULL OR refund_due >= 0", name="ck_purchase_refund"),
         Index("ix_purchase_patient", "tenant_id", "patient_id"),
+        Index("ix_purchase_tenant_expiry", "tenant_id", "expiry_date"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -224,6 +238,8 @@ class PackagePurchase(SQLModel, table=True):
     status: str = Field(default=PurchaseStatus.ACTIVE, max_length=16)
     created_by: uuid.UUID | None = Field(default=None, foreign_key="staff.id")
     created_at: datetime = Field(default_factory=utcnow)
+    # What cancel_purchase found was owed back: paid beyond the value of the sessions used.
+    refund_due: Decimal | None = Field(default=None, max_digits=12, decimal_places=2)
 
 
 class PurchaseQuota(SQLModel, table=True):
@@ -233,6 +249,7 @@ class PurchaseQuota(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("purchase_id", "service_id", name="uq_purchase_quota"),
         CheckConstraint("quota > 0", name="ck_purchase_quota_positive"),
+        CheckConstraint("moved_out BETWEEN 0 AND quota", name="ck_purchase_quota_moved_out"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -240,6 +257,9 @@ class PurchaseQuota(SQLModel, table=True):
     purchase_id: uuid.UUID = Field(foreign_key="package_purchase.id")
     service_id: uuid.UUID = Field(foreign_key="service.id")
     quota: int
+    # Sessions handed to another patient's purchase by a transfer: the quota stays as sold,
+    # so what this purchase may still book is quota - moved_out.
+    moved_out: int = Field(default=0, sa_column_kwargs={"server_default": text("0")})
 
 
 class GroupSession(SQLModel, table=True):
@@ -287,6 +307,7 @@ class Appointment(SQLModel, table=True):
         Index("ix_appointment_tenant_start", "tenant_id", "start_at"),
         Index("ix_appointment_purchase", "purchase_id", "service_id"),
         Index("ix_appointment_group", "group_session_id"),
+        Index("ix_appointment_series", "series_id"),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
@@ -302,6 +323,7 @@ class Appointment(SQLModel, table=True):
     purchase_id: uuid.UUID | None = Field(default=None, foreign_key="package_purchase.id")
     session_number: int | None = Field(default=None)
     group_session_id: uuid.UUID | None = Field(default=None, foreign_key="group_session.id")
+    series_id: uuid.UUID | None = Field(default=None, foreign_key="series.id")
     booked_by: uuid.UUID | None = Field(default=None, foreign_key="staff.id")
     notes: str | None = Field(default=None, max_length=2000)
     cancel_reason: str | None = Field(default=None, max_length=500)
@@ -336,6 +358,40 @@ class ProviderBlock(SQLModel, table=True):
     group_session_id: uuid.UUID | None = Field(
         default=None, foreign_key="group_session.id", unique=True, ondelete="CASCADE"
     )
+
+
+class Series(SQLModel, table=True):
+    """A course of a purchase's sessions booked in one go; its visits are ordinary
+    appointments that point back here. rule is RFC 5545 text (DTSTART;TZID + RRULE, WKST=SU),
+    or DTSTART + RDATE when the chosen visits follow no weekly rule."""
+
+    __table_args__ = (Index("ix_series_purchase", "purchase_id"),)
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    purchase_id: uuid.UUID = Field(foreign_key="package_purchase.id")
+    service_id: uuid.UUID = Field(foreign_key="service.id")
+    rule: str = Field(max_length=4000)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Payment(SQLModel, table=True):
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="ck_payment_amount"),
+        CheckConstraint("method IN ('CASH', 'CARD', 'TRANSFER')", name="ck_payment_method"),
+        Index("ix_payment_purchase", "purchase_id"),
+        Index("ix_payment_tenant_at", "tenant_id", "created_at"),
+    )
+
+    id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    purchase_id: uuid.UUID = Field(foreign_key="package_purchase.id")
+    amount: Decimal = Field(max_digits=12, decimal_places=2)
+    method: str = Field(max_length=16)
+    reference: str | None = Field(default=None, max_length=100)
+    created_by: uuid.UUID | None = Field(default=None, foreign_key="staff.id")
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class AuditEvent(SQLModel, table=True):
