@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, date, datetime, time
+from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -30,6 +31,8 @@ from deskbook import (
     homeclinic,
     packages,
     patients,
+    payments,
+    purchases,
     schedule,
     series,
     waitlist,
@@ -41,6 +44,7 @@ from deskbook.access import (
     Actor,
     as_day,
     as_id,
+    count,
     future_time,
     get_owned,
     optional_id,
@@ -76,17 +80,21 @@ from deskbook.results import (
     AuditView,
     Board,
     CallView,
+    CancelledPurchase,
     ClinicView,
     DaySheetPage,
+    ExpiringPurchase,
     GroupSessionView,
     PackageChoice,
     PatientSummary,
+    PaymentView,
     ProviderView,
     PurchaseView,
     SeriesPlan,
     SeriesView,
     ServiceView,
     StaffView,
+    TransferredPurchase,
     WaitlistView,
 )
 
@@ -580,8 +588,8 @@ class DeskSession:
         nothing; first_day None is today."""
         actor = self._booker("plan courses")
         kid, sid = as_id(purchase_id, "purchase"), as_id(service_id, "service")
-        pid = opt_id(provider_id, "provider")
-        course = series.course(weekdays, at, a_day(first_day or actor.today()), every_weeks)
+        pid = optional_id(provider_id, "provider")
+        course = series.course(weekdays, at, as_day(first_day or actor.today()), every_weeks)
         return self._read(lambda s: series.plan(s, actor, kid, sid, course, count, pid))
 
     def book_series(
@@ -608,7 +616,7 @@ class DeskSession:
         """Cancels the course's booked visits still to come (from from_day on, if given)."""
         actor = self._booker("cancel courses")
         xid = as_id(series_id, "series")
-        day = a_day(from_day) if from_day is not None else None
+        day = as_day(from_day) if from_day is not None else None
         return self._write(lambda s: series.cancel(s, actor, xid, reason, day))
 
     def reschedule_series(
@@ -622,6 +630,58 @@ class DeskSession:
         """The course's booked visits from from_day move to the new weekdays and time, as many
         as there were; provider None keeps the usual one where free, else anyone free."""
         actor = self._booker("reschedule courses")
-        xid, pid = as_id(series_id, "series"), opt_id(provider_id, "provider")
-        course = series.course(weekdays, at, a_day(from_day), 1)
+        xid, pid = as_id(series_id, "series"), optional_id(provider_id, "provider")
+        course = series.course(weekdays, at, as_day(from_day), 1)
         return self._write(lambda s: series.reschedule(s, actor, xid, course, pid))
+
+    # -- the purchase from sale to last session, and its money (issue 14) ------------------
+
+    def extend_purchase(self, purchase_id: Id, new_expiry: date, reason: str) -> PurchaseView:
+        require(self._actor, ADMINS, "extend packages")
+        actor, kid = self._actor, as_id(purchase_id, "purchase")
+        day = as_day(new_expiry, "new expiry day")
+        return self._write(lambda s: purchases.extend(s, actor, kid, day, reason))
+
+    def transfer_purchase(
+        self, purchase_id: Id, to_patient_id: Id, reason: str
+    ) -> TransferredPurchase:
+        """The unused, unbooked sessions move to a new purchase of the other patient."""
+        require(self._actor, ADMINS, "transfer packages")
+        actor = self._actor
+        kid, pid = as_id(purchase_id, "purchase"), as_id(to_patient_id, "patient")
+        return self._write(lambda s: purchases.transfer(s, actor, kid, pid, reason))
+
+    def cancel_purchase(self, purchase_id: Id, reason: str) -> CancelledPurchase:
+        """Cancels the purchase and its visits still to come; says the refund due."""
+        require(self._actor, ADMINS, "cancel packages")
+        actor, kid, currency = self._actor, as_id(purchase_id, "purchase"), self.staff.currency
+        return self._write(lambda s: purchases.cancel(s, actor, kid, reason, currency))
+
+    def record_payment(
+        self,
+        purchase_id: Id,
+        amount: Decimal | int | str,
+        method: str,
+        reference: str | None = None,
+    ) -> PaymentView:
+        """amount: Decimal (or its text) in the tenant's currency; method CASH, CARD, TRANSFER."""
+        actor = self._booker("take payments")
+        kid, currency = as_id(purchase_id, "purchase"), self.staff.currency
+        return self._write(
+            lambda s: payments.record(s, actor, kid, amount, method, reference, currency)
+        )
+
+    def payments_of(self, purchase_id: Id) -> list[PaymentView]:
+        actor = self._booker("see payments")
+        kid = as_id(purchase_id, "purchase")
+        return self._read(lambda s: payments.of_purchase(s, actor, kid))
+
+    def expiring_purchases(
+        self, within_days: int = 14, clinic_id: Id | None = None
+    ) -> list[ExpiringPurchase]:
+        """Active packages expiring within the days with sessions left, soonest first, each
+        with its warning sentence."""
+        actor = self._booker("see expiring packages")
+        days = count(within_days, "number of days", 0, 366)
+        cid = optional_id(clinic_id, "clinic")
+        return self._read(lambda s: purchases.expiring(s, actor, days, cid))
