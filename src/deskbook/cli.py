@@ -205,6 +205,60 @@ def backup(
     run_backup_command(resolve_url(db), path)
 
 
+# -- deskbook export report (issue 14) ----------------------------------------------------
+
+@export_app.command("report")
+@one_line_errors
+def export_report(
+    kind: Annotated[str, typer.Argument(help="packages, utilization or revenue.")],
+    from_day: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
+    to_day: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (included).")],
+    clinic: Annotated[
+        str | None, typer.Option("--clinic", help="Only this clinic (its name or id).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="Write the CSV here (default: stdout).")
+    ] = None,
+    user: Annotated[
+        str, typer.Option("--user", help="An administrator's login.", envvar="DESKBOOK_USER")
+    ] = "admin",
+    db: DbOption = None,
+) -> None:
+    """A package report as CSV: sales and completion per package, provider utilization, or
+    revenue and balance due per clinic. Asks for the password (or DESKBOOK_PASSWORD)."""
+    import os
+    from datetime import date
+
+    from deskbook.desk import Desk
+    from deskbook.reports import KINDS, write_csv
+
+    if kind not in KINDS:
+        fail(f"There is no “{kind}” report; choose packages, utilization or revenue.")
+    try:
+        first, last = date.fromisoformat(from_day), date.fromisoformat(to_day)
+    except ValueError:
+        fail("Give the days as YYYY-MM-DD, e.g. --from 2026-01-01 --to 2026-03-31.")
+    password = os.environ.get("DESKBOOK_PASSWORD") or typer.prompt("Password", hide_input=True)
+    with Desk.open(resolve_url(db)) as desk:
+        session = desk.login(user, password)
+        clinic_id = None
+        if clinic is not None:
+            wanted = clinic.strip().lower()
+            found = [
+                c.id for c in session.clinics_for() if wanted in (str(c.id), c.name_en.lower())
+            ]
+            if not found:
+                fail(f"No clinic is called “{clinic}”.")
+            clinic_id = found[0]
+        rows = session.report(kind, first, last, clinic_id)
+    if out is None:
+        write_csv(rows, kind, sys.stdout)
+        return
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        n = write_csv(rows, kind, handle)
+    typer.echo(f"{n} rows written to {out}.", err=True)
+
+
 def main() -> None:
     try:
         app()

@@ -33,6 +33,7 @@ from deskbook import (
     patients,
     payments,
     purchases,
+    reports,
     schedule,
     series,
     waitlist,
@@ -86,15 +87,18 @@ from deskbook.results import (
     ExpiringPurchase,
     GroupSessionView,
     PackageChoice,
+    PackageReportRow,
     PatientSummary,
     PaymentView,
     ProviderView,
     PurchaseView,
+    RevenueReportRow,
     SeriesPlan,
     SeriesView,
     ServiceView,
     StaffView,
     TransferredPurchase,
+    UtilizationReportRow,
     WaitlistView,
 )
 
@@ -685,3 +689,38 @@ class DeskSession:
         days = count(within_days, "number of days", 0, 366)
         cid = optional_id(clinic_id, "clinic")
         return self._read(lambda s: purchases.expiring(s, actor, days, cid))
+
+    # -- reports (issue 14): grouped SQL over the period, for administrators ---------------
+
+    def report(
+        self, kind: str, from_day: date, to_day: date, clinic_id: Id | None = None
+    ) -> list[PackageReportRow] | list[UtilizationReportRow] | list[RevenueReportRow]:
+        """kind: packages, utilization or revenue; the period's days, both included."""
+        require(self._actor, ADMINS, "see reports")
+        actor, cid = self._actor, opt_id(clinic_id, "clinic")
+        first, last = reports.check_period(from_day, to_day)
+        return self._read(lambda s: reports.report(s, actor, kind, first, last, cid))
+
+    def package_report(
+        self, from_day: date, to_day: date, clinic_id: Id | None = None
+    ) -> list[PackageReportRow]:
+        require(self._actor, ADMINS, "see reports")
+        actor, cid = self._actor, opt_id(clinic_id, "clinic")
+        first, last = reports.check_period(from_day, to_day)
+        return self._read(lambda s: reports.packages_report(s, actor, first, last, cid))
+
+    def utilization_report(
+        self, from_day: date, to_day: date, clinic_id: Id | None = None
+    ) -> list[UtilizationReportRow]:
+        require(self._actor, ADMINS, "see reports")
+        actor, cid = self._actor, opt_id(clinic_id, "clinic")
+        first, last = reports.check_period(from_day, to_day)
+        return self._read(lambda s: reports.utilization_report(s, actor, first, last, cid))
+
+    def revenue_report(
+        self, from_day: date, to_day: date, clinic_id: Id | None = None
+    ) -> list[RevenueReportRow]:
+        require(self._actor, ADMINS, "see reports")
+        actor, cid = self._actor, opt_id(clinic_id, "clinic")
+        first, last = reports.check_period(from_day, to_day)
+        return self._read(lambda s: reports.revenue_report(s, actor, first, last, cid))

@@ -1,0 +1,364 @@
+"""Package analytics for administrators, each one grouped SQL over the period: the database
+adds up the visits, Python only names the few result rows.
+
+- packages: per package sold in the period, sales, completion, sessions used and lapsed.
+- utilization: per provider and clinic, booked minutes over scheduled minutes.
+- revenue: per clinic, sales, money received, balance still due and refunds due. A package
+  that spans clinics is shared between them by its sessions (quota) in each.
+"""
+
+from __future__ import annotations
+
+import csv
+import uuid
+from collections import Counter
+from dataclasses import fields
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from typing import IO, Any
+
+from sqlalchemy import and_, case, func, literal, select, union_all
+from sqlalchemy.orm import Session
+
+from deskbook.access import Actor, get_owned
+from deskbook.db.models import (
+    Appointment,
+    Clinic,
+    GroupSession,
+    Package,
+    PackagePurchase,
+    PackageService,
+    Payment,
+    Provider,
+    ProviderSchedule,
+    PurchaseQuota,
+    Service,
+)
+from deskbook.errors import InvalidInput
+from deskbook.results import PackageReportRow, RevenueReportRow, UtilizationReportRow
+from deskbook.schedule import day_span
+
+KINDS = ("packages", "utilization", "revenue")
+CENT = Decimal("0.01")
+_SPENT = ("COMPLETED", "NO_SHOW")
+_FINAL = ("CANCELLED", "VOIDED", "TRANSFERRED")
+# A year of data is what the reports are for; the bound keeps a typo from reading forever.
+MAX_DAYS = 3 * 366
+
+
+def check_period(start: Any, end: Any) -> tuple[date, date]:
+    from deskbook.access import a_day
+
+    first, last = a_day(start, "first day"), a_day(end, "last day")
+    if last < first:
+        raise InvalidInput("The period ends before it starts; swap the two days.")
+    if (last - first).days > MAX_DAYS:
+        raise InvalidInput("A report covers at most three years.")
+    return first, last
+
+
+def _money(value: Any) -> Decimal:
+    # SQLite hands back floats for NUMERIC arithmetic; str() keeps what it printed.
+    return Decimal(str(value or 0)).quantize(CENT, ROUND_HALF_UP)
+
+
+def _rate(part: int, whole: int) -> Decimal:
+    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else Decimal(0)
+
+
+def _minutes(session: Session, start: Any, end: Any) -> Any:
+    """end - start in minutes, as SQL on either engine, for timestamps and for times of day
+    (SQLite reads a bare time as a moment of 2000-01-01)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.extract("epoch", end - start) / 60
+    return (func.julianday(end) - func.julianday(start)) * 1440
+
+
+def _clinic_packages(clinic_id: uuid.UUID) -> Any:
+    return (
+        select(PackageService.package_id)
+        .join(Service, Service.id == PackageService.service_id)
+        .where(Service.clinic_id == clinic_id)
+    )
+
+
+def packages_report(
+    session: Session, actor: Actor, first: date, last: date, clinic_id: uuid.UUID | None
+) -> list[PackageReportRow]:
+    sold = [
+        PackagePurchase.tenant_id == actor.tenant_id,
+        PackagePurchase.purchase_date >= first,
+        PackagePurchase.purchase_date <= last,
+    ]
+    if clinic_id is not None:
+        get_owned(session, Clinic, clinic_id, actor, "clinic")
+        sold.append(PackagePurchase.package_id.in_(_clinic_packages(clinic_id)))
+    quotas = (
+        select(
+            PurchaseQuota.purchase_id.label("purchase_id"),
+            func.sum(PurchaseQuota.quota).label("total"),
+            func.sum(PurchaseQuota.quota - PurchaseQuota.moved_out).label("held"),
+        )
+        .join(PackagePurchase, PackagePurchase.id == PurchaseQuota.purchase_id)
+        .where(*sold)
+        .group_by(PurchaseQuota.purchase_id)
+        .subquery()
+    )
+    spent = (
+        select(Appointment.purchase_id.label("purchase_id"), func.count().label("spent"))
+        .join(PackagePurchase, PackagePurchase.id == Appointment.purchase_id)
+        .where(*sold, Appointment.status.in_(_SPENT))
+        .group_by(Appointment.purchase_id)
+        .subquery()
+    )
+    used = func.coalesce(spent.c.spent, 0)
+    lapsed = and_(
+        PackagePurchase.expiry_date < actor.today(), PackagePurchase.status.not_in(_FINAL)
+    )
+    rows = session.execute(
+        select(
+            Package.id,
+            Package.name_en,
+            func.count(PackagePurchase.id),
+            func.sum(PackagePurchase.price_paid),
+            func.sum(case((PackagePurchase.status == "COMPLETED", 1), else_=0)),
+            func.sum(func.coalesce(quotas.c.total, 0)),
+            func.sum(used),
+            func.sum(case((lapsed, func.coalesce(quotas.c.held, 0) - used), else_=0)),
+            func.sum(case((PackagePurchase.status == "CANCELLED", 1), else_=0)),
+            func.sum(case((PackagePurchase.status == "TRANSFERRED", 1), else_=0)),
+        )
+        .join(Package, Package.id == PackagePurchase.package_id)
+        .outerjoin(quotas, quotas.c.purchase_id == PackagePurchase.id)
+        .outerjoin(spent, spent.c.purchase_id == PackagePurchase.id)
+        .where(*sold)
+        .group_by(Package.id, Package.name_en)
+        .order_by(Package.name_en)
+    ).all()
+    return [
+        PackageReportRow(
+            package_id=pid,
+            package=name,
+            sold=int(n),
+            sales=_money(sales),
+            completed=int(done or 0),
+            completion_rate=_rate(int(done or 0), int(n)),
+            sessions=int(total or 0),
+            sessions_used=int(used_n or 0),
+            sessions_expired_unused=max(0, int(expired or 0)),
+            cancelled=int(cancelled or 0),
+            transferred=int(transferred or 0),
+        )
+        for pid, name, n, sales, done, total, used_n, expired, cancelled, transferred in rows
+    ]
+
+
+def utilization_report(
+    session: Session, actor: Actor, first: date, last: date, clinic_id: uuid.UUID | None
+) -> list[UtilizationReportRow]:
+    start, end = day_span(actor, first)[0], day_span(actor, last)[1]
+    # How many of each weekday the period holds: seven numbers, so the schedule rows are
+    # weighed in SQL rather than walked day by day.
+    days = Counter((first + timedelta(days=n)).weekday() for n in range((last - first).days + 1))
+    weight = case(*((ProviderSchedule.weekday == wd, days[wd]) for wd in range(7)), else_=0)
+    window = _minutes(session, ProviderSchedule.start_time, ProviderSchedule.end_time)
+    scheduled = (
+        select(
+            ProviderSchedule.provider_id.label("provider_id"),
+            ProviderSchedule.clinic_id.label("clinic_id"),
+            func.sum(window * weight).label("minutes"),
+            literal(0).label("booked"),
+        )
+        .where(ProviderSchedule.tenant_id == actor.tenant_id)
+        .group_by(ProviderSchedule.provider_id, ProviderSchedule.clinic_id)
+    )
+    visits = (
+        select(
+            Appointment.provider_id,
+            Appointment.clinic_id,
+            literal(0),
+            func.sum(_minutes(session, Appointment.start_at, Appointment.end_at)),
+        )
+        .where(
+            Appointment.tenant_id == actor.tenant_id,
+            Appointment.start_at >= start,
+            Appointment.start_at < end,
+            Appointment.status != "CANCELLED",
+            Appointment.kind != "GROUP",
+        )
+        .group_by(Appointment.provider_id, Appointment.clinic_id)
+    )
+    groups = (
+        select(
+            GroupSession.provider_id,
+            GroupSession.clinic_id,
+            literal(0),
+            func.sum(_minutes(session, GroupSession.start_at, GroupSession.end_at)),
+        )
+        .where(
+            GroupSession.tenant_id == actor.tenant_id,
+            GroupSession.start_at >= start,
+            GroupSession.start_at < end,
+            GroupSession.cancelled.is_(False),
+        )
+        .group_by(GroupSession.provider_id, GroupSession.clinic_id)
+    )
+    both = union_all(scheduled, visits, groups).subquery()
+    stmt = (
+        select(
+            Provider.id,
+            Provider.name_en,
+            Clinic.id,
+            Clinic.name_en,
+            func.sum(both.c.minutes),
+            func.sum(both.c.booked),
+        )
+        .join(Provider, Provider.id == both.c.provider_id)
+        .join(Clinic, Clinic.id == both.c.clinic_id)
+        .group_by(Provider.id, Provider.name_en, Clinic.id, Clinic.name_en)
+        .order_by(Clinic.name_en, Provider.name_en)
+    )
+    if clinic_id is not None:
+        get_owned(session, Clinic, clinic_id, actor, "clinic")
+        stmt = stmt.where(Clinic.id == clinic_id)
+    out = []
+    for pid, provider, cid, clinic, planned, booked in session.execute(stmt):
+        planned_n, booked_n = int(round(planned or 0)), int(round(booked or 0))
+        out.append(
+            UtilizationReportRow(
+                provider_id=pid,
+                provider=provider,
+                clinic_id=cid,
+                clinic=clinic,
+                scheduled_minutes=planned_n,
+                booked_minutes=booked_n,
+                utilization=_rate(booked_n, planned_n),
+            )
+        )
+    return out
+
+
+def revenue_report(
+    session: Session, actor: Actor, first: date, last: date, clinic_id: uuid.UUID | None
+) -> list[RevenueReportRow]:
+    start, end = day_span(actor, first)[0], day_span(actor, last)[1]
+    # Each purchase's share per clinic: its sessions there over all its sessions.
+    per_clinic = (
+        select(
+            PurchaseQuota.purchase_id.label("purchase_id"),
+            Service.clinic_id.label("clinic_id"),
+            func.sum(PurchaseQuota.quota).label("sessions"),
+        )
+        .join(Service, Service.id == PurchaseQuota.service_id)
+        .where(PurchaseQuota.tenant_id == actor.tenant_id)
+        .group_by(PurchaseQuota.purchase_id, Service.clinic_id)
+        .subquery()
+    )
+    per_purchase = (
+        select(
+            PurchaseQuota.purchase_id.label("purchase_id"),
+            func.sum(PurchaseQuota.quota).label("sessions"),
+        )
+        .where(PurchaseQuota.tenant_id == actor.tenant_id)
+        .group_by(PurchaseQuota.purchase_id)
+        .subquery()
+    )
+    share = per_clinic.c.sessions * 1.0 / per_purchase.c.sessions
+    paid = (
+        select(Payment.purchase_id.label("purchase_id"), func.sum(Payment.amount).label("paid"))
+        .where(Payment.tenant_id == actor.tenant_id)
+        .group_by(Payment.purchase_id)
+        .subquery()
+    )
+    live = PackagePurchase.status.not_in(_FINAL)
+    owed = case((live, PackagePurchase.price_paid - func.coalesce(paid.c.paid, 0)), else_=0)
+    sales = session.execute(
+        select(
+            per_clinic.c.clinic_id,
+            func.count(PackagePurchase.id),
+            func.sum(PackagePurchase.price_paid * share),
+            func.sum(owed * share),
+            func.sum(func.coalesce(PackagePurchase.refund_due, 0) * share),
+        )
+        .join(per_clinic, per_clinic.c.purchase_id == PackagePurchase.id)
+        .join(per_purchase, per_purchase.c.purchase_id == PackagePurchase.id)
+        .outerjoin(paid, paid.c.purchase_id == PackagePurchase.id)
+        .where(
+            PackagePurchase.tenant_id == actor.tenant_id,
+            PackagePurchase.purchase_date >= first,
+            PackagePurchase.purchase_date <= last,
+        )
+        .group_by(per_clinic.c.clinic_id)
+    ).all()
+    received = dict(
+        session.execute(
+            select(per_clinic.c.clinic_id, func.sum(Payment.amount * share))
+            .join(per_clinic, per_clinic.c.purchase_id == Payment.purchase_id)
+            .join(per_purchase, per_purchase.c.purchase_id == Payment.purchase_id)
+            .where(
+                Payment.tenant_id == actor.tenant_id,
+                Payment.created_at >= start,
+                Payment.created_at < end,
+            )
+            .group_by(per_clinic.c.clinic_id)
+        ).all()
+    )
+    clinics = {
+        c.id: c.name_en
+        for c in session.scalars(select(Clinic).where(Clinic.tenant_id == actor.tenant_id))
+    }
+    if clinic_id is not None:
+        get_owned(session, Clinic, clinic_id, actor, "clinic")
+    by_clinic = {cid: (n, s, b, r) for cid, n, s, b, r in sales}
+    return [
+        RevenueReportRow(
+            clinic_id=cid,
+            clinic=name,
+            sold=int(by_clinic.get(cid, (0,))[0] or 0),
+            sales=_money(by_clinic.get(cid, (0, 0))[1]),
+            received=_money(received.get(cid)),
+            balance_due=_money(by_clinic.get(cid, (0, 0, 0))[2]),
+            refunds_due=_money(by_clinic.get(cid, (0, 0, 0, 0))[3]),
+        )
+        for cid, name in sorted(clinics.items(), key=lambda item: item[1])
+        if clinic_id in (None, cid) and (cid in by_clinic or cid in received)
+    ]
+
+
+def report(
+    session: Session,
+    actor: Actor,
+    kind: str,
+    first: date,
+    last: date,
+    clinic_id: uuid.UUID | None,
+) -> list[PackageReportRow] | list[UtilizationReportRow] | list[RevenueReportRow]:
+    if kind == "packages":
+        return packages_report(session, actor, first, last, clinic_id)
+    if kind == "utilization":
+        return utilization_report(session, actor, first, last, clinic_id)
+    if kind == "revenue":
+        return revenue_report(session, actor, first, last, clinic_id)
+    raise InvalidInput(f"There is no “{kind}” report; choose packages, utilization or revenue.")
+
+
+def write_csv(rows: list[Any], kind: str, out: IO[str]) -> int:
+    """The rows as CSV with a header of their field names (written even when there are no
+    rows); returns how many rows were written."""
+    names = [f.name for f in fields(_ROW_TYPES[kind])]
+    writer = csv.writer(out)
+    writer.writerow(names)
+    for row in rows:
+        writer.writerow([_cell(getattr(row, name)) for name in names])
+    return len(rows)
+
+
+_ROW_TYPES: dict[str, type] = {
+    "packages": PackageReportRow,
+    "utilization": UtilizationReportRow,
+    "revenue": RevenueReportRow,
+}
+
+
+def _cell(value: Any) -> str:
+    return "" if value is None else str(value)
