@@ -58,14 +58,20 @@ def test_status_is_true_after_every_operation(world: World) -> None:
     purchase = d.assign_package(patient, world.aba20)
     clean(world)
     assert (purchase.status, purchase.price, purchase.paid, purchase.balance) == (
-        "ACTIVE", Decimal("2500.00"), Decimal("0.00"), Decimal("2500.00"))  # fmt: skip
+        "ACTIVE",
+        Decimal("2500.00"),
+        Decimal("0.00"),
+        Decimal("2500.00"),
+    )
     assert purchase.days_left == 90 and purchase.warning is None
     set_purchase(world, purchase.id, status="ACTIVE")
     day = future_day()
     visits = [
-        d.book(patient, world.aba, world.chadi, at(day + timedelta(days=n), 9), purchase_id=purchase.id)
+        d.book(
+            patient, world.aba, world.chadi, at(day + timedelta(days=n), 9), purchase_id=purchase.id
+        )
         for n in range(20)
-    ]  # fmt: skip
+    ]
     clean(world)
     for visit in visits[:-1]:
         d.complete(visit.id)
@@ -77,38 +83,79 @@ def test_status_is_true_after_every_operation(world: World) -> None:
     d.record_payment(purchase.id, "2500", "CARD", "POS 7781")
     clean(world)
     sibling = world.patient()
-    unchanged(world, [
-        (InvalidInput, "nothing to extend", lambda: admin.extend_purchase(
-            purchase.id, today() + timedelta(days=200), "asked")),
-        (InvalidInput, "nothing to cancel", lambda: admin.cancel_purchase(purchase.id, "asked")),
-        (InvalidInput, "no sessions to transfer", lambda: admin.transfer_purchase(
-            purchase.id, sibling, "sibling")),
-    ])  # fmt: skip
+    unchanged(
+        world,
+        [
+            (
+                InvalidInput,
+                "nothing to extend",
+                lambda: admin.extend_purchase(purchase.id, today() + timedelta(days=200), "asked"),
+            ),
+            (
+                InvalidInput,
+                "nothing to cancel",
+                lambda: admin.cancel_purchase(purchase.id, "asked"),
+            ),
+            (
+                InvalidInput,
+                "no sessions to transfer",
+                lambda: admin.transfer_purchase(purchase.id, sibling, "sibling"),
+            ),
+        ],
+    )
 
 
 def test_extend(world: World) -> None:
     d, admin = world.login(), world.login("admin")
     patient = world.patient()
     lapsed = d.assign_package(patient, world.slp10).id
-    set_purchase(world, lapsed, purchase_date=today() - timedelta(days=100),
-                 expiry_date=today() - timedelta(days=10))  # fmt: skip
+    set_purchase(
+        world,
+        lapsed,
+        purchase_date=today() - timedelta(days=100),
+        expiry_date=today() - timedelta(days=10),
+    )
     assert card(world, patient, lapsed).status == "EXPIRED"  # type: ignore[attr-defined]
     clean(world)
-    unchanged(world, [
-        (PermissionDenied, "cannot extend", lambda: d.extend_purchase(
-            lapsed, today() + timedelta(days=30), "asked")),
-        (InvalidInput, "already passed", lambda: admin.extend_purchase(
-            lapsed, today() - timedelta(days=1), "asked")),
-        (InvalidInput, "reason is required", lambda: admin.extend_purchase(
-            lapsed, today() + timedelta(days=30), " ")),
-        (InvalidInput, "too far ahead", lambda: admin.extend_purchase(
-            lapsed, today() + timedelta(days=900), "asked")),
-        (PackageExpired, "expired", lambda: d.book(
-            patient, world.slp, world.amal, at(future_day(), 9), purchase_id=lapsed)),
-    ])  # fmt: skip
+    unchanged(
+        world,
+        [
+            (
+                PermissionDenied,
+                "cannot extend",
+                lambda: d.extend_purchase(lapsed, today() + timedelta(days=30), "asked"),
+            ),
+            (
+                InvalidInput,
+                "already passed",
+                lambda: admin.extend_purchase(lapsed, today() - timedelta(days=1), "asked"),
+            ),
+            (
+                InvalidInput,
+                "reason is required",
+                lambda: admin.extend_purchase(lapsed, today() + timedelta(days=30), " "),
+            ),
+            (
+                InvalidInput,
+                "too far ahead",
+                lambda: admin.extend_purchase(lapsed, today() + timedelta(days=900), "asked"),
+            ),
+            (
+                PackageExpired,
+                "expired",
+                lambda: d.book(
+                    patient, world.slp, world.amal, at(future_day(), 9), purchase_id=lapsed
+                ),
+            ),
+        ],
+    )
     back = admin.extend_purchase(lapsed, today() + timedelta(days=30), "hospital stay")
     assert (back.status, back.usable, back.expiry_date, back.days_left) == (
-        "ACTIVE", True, today() + timedelta(days=30), 30)  # fmt: skip
+        "ACTIVE",
+        True,
+        today() + timedelta(days=30),
+        30,
+    )
     clean(world)
     d.book(patient, world.slp, world.amal, at(future_day(), 9), purchase_id=lapsed)
     with pytest.raises(InvalidInput, match="already runs to"):
@@ -130,21 +177,39 @@ def test_transfer_moves_the_unused_unbooked_sessions(world: World) -> None:
         stranger = other.patient()
     finally:
         other.desk.close()
-    unchanged(world, [
-        (InvalidInput, "already belongs to that patient", lambda: admin.transfer_purchase(
-            purchase.id, giver, "mistake")),
-        (NotFound, "No such patient", lambda: admin.transfer_purchase(
-            purchase.id, stranger, "other tenant")),
-        (PermissionDenied, "cannot transfer", lambda: d.transfer_purchase(
-            purchase.id, sibling, "family")),
-    ])  # fmt: skip
+    unchanged(
+        world,
+        [
+            (
+                InvalidInput,
+                "already belongs to that patient",
+                lambda: admin.transfer_purchase(purchase.id, giver, "mistake"),
+            ),
+            (
+                NotFound,
+                "No such patient",
+                lambda: admin.transfer_purchase(purchase.id, stranger, "other tenant"),
+            ),
+            (
+                PermissionDenied,
+                "cannot transfer",
+                lambda: d.transfer_purchase(purchase.id, sibling, "family"),
+            ),
+        ],
+    )
     moved = admin.transfer_purchase(purchase.id, sibling, "family decision")
     assert moved.sessions_moved == 8
     assert (moved.original.status, moved.original.remaining, moved.original.used) == (
-        "TRANSFERRED", 0, 2)  # fmt: skip
+        "TRANSFERRED",
+        0,
+        2,
+    )
     assert (moved.new.patient_id, moved.new.total, moved.new.remaining) == (sibling, 8, 8)
     assert (moved.new.expiry_date, moved.new.price, moved.new.balance) == (
-        purchase.expiry_date, Decimal("0.00"), Decimal("0.00"))  # fmt: skip
+        purchase.expiry_date,
+        Decimal("0.00"),
+        Decimal("0.00"),
+    )
     assert moved.original.balance == Decimal("0.00")  # its debt stays in payments, not here
     clean(world)
     # The booked visit stays with the giver; the new sessions are the sibling's to book.
@@ -155,12 +220,17 @@ def test_transfer_moves_the_unused_unbooked_sessions(world: World) -> None:
     d.cancel(kept.id, "moved on")  # its session stays with the old purchase, not bookable
     after = card(world, giver, purchase.id)
     assert (after.status, after.usable, after.reason) == (  # type: ignore[attr-defined]
-        "TRANSFERRED", False, "transferred to another patient")  # fmt: skip
+        "TRANSFERRED",
+        False,
+        "transferred to another patient",
+    )
     clean(world)
     events = {e.action: json.loads(e.after or "{}") for e in admin.audit_log(20)}
     link = events["transfer_purchase"]
     assert (link["from_purchase_id"], link["to_purchase_id"]) == (
-        str(purchase.id), str(moved.new.id))  # fmt: skip
+        str(purchase.id),
+        str(moved.new.id),
+    )
     given = next(e for e in admin.audit_log(20) if e.entity_id == moved.new.id)
     assert json.loads(given.after or "{}")["from_purchase_id"] == str(purchase.id)
 
@@ -171,34 +241,54 @@ def test_cancel_purchase_cancels_future_visits_and_says_the_refund(world: World)
     purchase = d.assign_package(patient, world.slp10).id
     day = future_day()
     visits = [
-        d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase) for h in (9, 10, 11, 12)
-    ]  # fmt: skip
+        d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase)
+        for h in (9, 10, 11, 12)
+    ]
     d.complete(visits[0].id)
     d.no_show(visits[1].id)
     d.record_payment(purchase, Decimal("2500"), "CASH")
     arrived = d.check_in(visits[2].id)
-    unchanged(world, [
-        (PermissionDenied, "cannot cancel packages", lambda: d.cancel_purchase(purchase, "x")),
-        (InvalidInput, "is still open; mark it", lambda: admin.cancel_purchase(purchase, "x")),
-    ])  # fmt: skip
+    unchanged(
+        world,
+        [
+            (PermissionDenied, "cannot cancel packages", lambda: d.cancel_purchase(purchase, "x")),
+            (InvalidInput, "is still open; mark it", lambda: admin.cancel_purchase(purchase, "x")),
+        ],
+    )
     d.complete(arrived.id)
     done = admin.cancel_purchase(purchase, "moving abroad")
     # 3 of 10 sessions used (2,500 / 10 each); the 4th, still to come, is cancelled.
     assert (done.cancelled_visits, done.paid, done.refund_due, done.currency) == (
-        1, Decimal("2500.00"), Decimal("1750.00"), "SAR")  # fmt: skip
+        1,
+        Decimal("2500.00"),
+        Decimal("1750.00"),
+        "SAR",
+    )
     assert (done.purchase.status, done.purchase.balance, done.purchase.usable) == (
-        "CANCELLED", Decimal("0.00"), False)  # fmt: skip
+        "CANCELLED",
+        Decimal("0.00"),
+        False,
+    )
     statuses = [a.status for a in sorted(d.appointments_of(patient), key=lambda a: a.start)]
     assert statuses == ["COMPLETED", "NO_SHOW", "COMPLETED", "CANCELLED"]
     assert at(day, 12) in d.free_slots(world.amal, world.slp, day)
     clean(world)
-    unchanged(world, [
-        (InvalidInput, "was cancelled; it cannot be cancelled", lambda: admin.cancel_purchase(
-            purchase, "again")),
-        (InvalidInput, "takes no payments", lambda: d.record_payment(purchase, "10", "CASH")),
-        (PackageExhausted, "cancelled", lambda: d.book(
-            patient, world.slp, world.amal, at(day, 15), purchase_id=purchase)),
-    ])  # fmt: skip
+    unchanged(
+        world,
+        [
+            (
+                InvalidInput,
+                "was cancelled; it cannot be cancelled",
+                lambda: admin.cancel_purchase(purchase, "again"),
+            ),
+            (InvalidInput, "takes no payments", lambda: d.record_payment(purchase, "10", "CASH")),
+            (
+                PackageExhausted,
+                "cancelled",
+                lambda: d.book(patient, world.slp, world.amal, at(day, 15), purchase_id=purchase),
+            ),
+        ],
+    )
     # Paid less than what was used: nothing back.
     second = d.assign_package(patient, world.slp10).id
     for h in (13, 14):
@@ -215,33 +305,66 @@ def test_payments(world: World) -> None:
     first = d.record_payment(purchase, Decimal("1000"), "cash")
     provider = world.login("provider")
     assert (first.amount, first.method, first.paid, first.balance) == (
-        Decimal("1000.00"), "CASH", Decimal("1000.00"), Decimal("1500.00"))  # fmt: skip
-    unchanged(world, [
-        (InvalidInput, "more than SAR 0", lambda: d.record_payment(purchase, "0", "CASH")),
-        (InvalidInput, "more than SAR 0", lambda: d.record_payment(purchase, Decimal("-5"), "CASH")),
-        (InvalidInput, "like 250.50", lambda: d.record_payment(purchase, "lots", "CASH")),
-        (InvalidInput, "like 250.50", lambda: d.record_payment(purchase, 10.5, "CASH")),
-        (InvalidInput, "like 250.50", lambda: d.record_payment(purchase, "NaN", "CASH")),
-        (InvalidInput, "more than two decimals", lambda: d.record_payment(purchase, "10.005", "CASH")),
-        (InvalidInput, "CASH, CARD or TRANSFER", lambda: d.record_payment(purchase, "10", "BITCOIN")),
-        (InvalidInput, r"SAR 1,600.00 is more than the SAR 1,500.00 still owed",
-         lambda: d.record_payment(purchase, "1600", "CARD")),
-        (PermissionDenied, "cannot take payments", lambda: provider.record_payment(
-            purchase, "10", "CASH")),
-    ])  # fmt: skip
+        Decimal("1000.00"),
+        "CASH",
+        Decimal("1000.00"),
+        Decimal("1500.00"),
+    )
+    unchanged(
+        world,
+        [
+            (InvalidInput, "more than SAR 0", lambda: d.record_payment(purchase, "0", "CASH")),
+            (
+                InvalidInput,
+                "more than SAR 0",
+                lambda: d.record_payment(purchase, Decimal("-5"), "CASH"),
+            ),
+            (InvalidInput, "like 250.50", lambda: d.record_payment(purchase, "lots", "CASH")),
+            (InvalidInput, "like 250.50", lambda: d.record_payment(purchase, 10.5, "CASH")),
+            (InvalidInput, "like 250.50", lambda: d.record_payment(purchase, "NaN", "CASH")),
+            (
+                InvalidInput,
+                "more than two decimals",
+                lambda: d.record_payment(purchase, "10.005", "CASH"),
+            ),
+            (
+                InvalidInput,
+                "CASH, CARD or TRANSFER",
+                lambda: d.record_payment(purchase, "10", "BITCOIN"),
+            ),
+            (
+                InvalidInput,
+                r"SAR 1,600.00 is more than the SAR 1,500.00 still owed",
+                lambda: d.record_payment(purchase, "1600", "CARD"),
+            ),
+            (
+                PermissionDenied,
+                "cannot take payments",
+                lambda: provider.record_payment(purchase, "10", "CASH"),
+            ),
+        ],
+    )
     d.record_payment(purchase, "1,500.00", "CARD", "POS 42")
     [c] = d.packages_for_patient(patient).assigned
     assert (c.price, c.paid, c.balance) == (Decimal("2500.00"), Decimal("2500.00"), Decimal("0"))
     assert [(p.amount, p.reference) for p in d.payments_of(purchase)] == [
-        (Decimal("1000.00"), None), (Decimal("1500.00"), "POS 42")]  # fmt: skip
+        (Decimal("1000.00"), None),
+        (Decimal("1500.00"), "POS 42"),
+    ]
     with pytest.raises(InvalidInput, match="paid in full"):
         d.record_payment(purchase, "1", "CASH")
     voided = d.assign_package(patient, world.slp10).id
     set_purchase(world, voided, status="VOIDED")  # void_purchase is another change's
-    unchanged(world, [
-        (InvalidInput, "was voided; it takes no payments", lambda: d.record_payment(
-            voided, "100", "CASH")),
-    ])  # fmt: skip
+    unchanged(
+        world,
+        [
+            (
+                InvalidInput,
+                "was voided; it takes no payments",
+                lambda: d.record_payment(voided, "100", "CASH"),
+            ),
+        ],
+    )
     clean(world)
 
 
@@ -249,19 +372,32 @@ def test_expiring_packages_warn_the_desk(world: World) -> None:
     d = world.login()
     soon, later, done = world.patient("Soon"), world.patient("Later"), world.patient("Done")
     tight = d.assign_package(soon, world.slp10).id
-    set_purchase(world, tight, purchase_date=today() - timedelta(days=81),
-                 expiry_date=today() + timedelta(days=9))  # fmt: skip
+    set_purchase(
+        world,
+        tight,
+        purchase_date=today() - timedelta(days=81),
+        expiry_date=today() + timedelta(days=9),
+    )
     day = future_day(1)
     for h in range(9, 15):  # 6 of 10 booked: 4 left
         d.book(soon, world.slp, world.amal, at(day, h), purchase_id=tight)
     loose = d.assign_package(later, world.aba20).id
-    set_purchase(world, loose, purchase_date=today() - timedelta(days=80),
-                 expiry_date=today() + timedelta(days=13))  # fmt: skip
+    set_purchase(
+        world,
+        loose,
+        purchase_date=today() - timedelta(days=80),
+        expiry_date=today() + timedelta(days=13),
+    )
     d.assign_package(done, world.slp10)  # 90 days left: no warning
     found = d.expiring_purchases()
     assert [(e.patient_name_en, e.days_left, e.remaining) for e in found] == [
-        ("Soon", 9, 4), ("Later", 13, 20)]  # fmt: skip
-    assert found[0].warning == "expires in 9 days, 4 sessions left — not enough weekly slots before then"  # fmt: skip
+        ("Soon", 9, 4),
+        ("Later", 13, 20),
+    ]
+    assert (
+        found[0].warning
+        == "expires in 9 days, 4 sessions left — not enough weekly slots before then"
+    )
     [c] = d.packages_for_patient(soon).assigned
     assert c.warning == found[0].warning and c.days_left == 9
     assert [e.patient_name_en for e in d.expiring_purchases(clinic_id=world.aba_clinic)] == [

@@ -68,14 +68,22 @@ def test_the_three_reports(world: World) -> None:
 
     revenue = {r.clinic: r for r in admin.revenue_report(first, last)}
     speech, aba_clinic = revenue["Speech Clinic"], revenue["ABA Clinic"]
-    assert (speech.sold, speech.sales, speech.received) == (2, Decimal("5000.00"), Decimal("2500.00"))  # fmt: skip
+    assert (speech.sold, speech.sales, speech.received) == (
+        2,
+        Decimal("5000.00"),
+        Decimal("2500.00"),
+    )
     # The lapsed package was never paid: its price is still due; the cancelled one owes none.
     assert (speech.balance_due, speech.refunds_due) == (Decimal("2500.00"), Decimal("2000.00"))
     assert (aba_clinic.received, aba_clinic.balance_due) == (Decimal("1000.50"), Decimal("1499.50"))
 
     usage = {(r.provider, r.clinic): r for r in admin.utilization_report(day, day)}  # type: ignore[arg-type]
     amal, chadi = usage[("Amal", "Speech Clinic")], usage[("Chadi", "ABA Clinic")]
-    assert (amal.scheduled_minutes, amal.booked_minutes, amal.utilization) == (600, 120, Decimal("0.2"))  # fmt: skip
+    assert (amal.scheduled_minutes, amal.booked_minutes, amal.utilization) == (
+        600,
+        120,
+        Decimal("0.2"),
+    )
     assert (chadi.booked_minutes, chadi.utilization) == (180, Decimal("0.3"))
     week = {r.provider: r for r in admin.utilization_report(day, day + timedelta(days=6))}  # type: ignore[operator]
     assert week["Badr"].scheduled_minutes == 7 * 600 and week["Badr"].booked_minutes == 0
@@ -101,13 +109,26 @@ def test_export_report_as_csv(
     monkeypatch.setenv("DESKBOOK_PASSWORD", PASSWORD)
     runner = CliRunner()
     out = tmp_path / "packages.csv"
-    args = ["export", "report", "packages", "--from", (today() - timedelta(days=120)).isoformat(),
-            "--to", today().isoformat(), "--user", f"{world.prefix}admin", "--db", world.url]  # fmt: skip
+    args = [
+        "export",
+        "report",
+        "packages",
+        "--from",
+        (today() - timedelta(days=120)).isoformat(),
+        "--to",
+        today().isoformat(),
+        "--user",
+        f"{world.prefix}admin",
+        "--db",
+        world.url,
+    ]
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [(r["package"], r["sold"], r["sales"]) for r in rows] == [
-        ("10 SLP Sessions", "2", "5000.00"), ("20 ABA Therapy Package", "1", "2500.00")]  # fmt: skip
+        ("10 SLP Sessions", "2", "5000.00"),
+        ("20 ABA Therapy Package", "1", "2500.00"),
+    ]
     revenue = runner.invoke(app, [*args[:2], "revenue", *args[3:], "--clinic", "aba clinic"])
     assert revenue.exit_code == 0, revenue.output
     [row] = list(csv.DictReader(io.StringIO(revenue.stdout)))

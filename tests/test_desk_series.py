@@ -164,7 +164,11 @@ def test_bad_plans_get_a_sentence(world: World) -> None:
     refused(InvalidInput, "no SLP Session on Fridays", weekdays=("SUN", "FRI"))
     refused(InvalidInput, "16:10 is not a start time.*pick 16:00 or 17:00", at=time(16, 10))
     refused(InvalidInput, "17:30 is not a start time", at=time(17, 30))
-    refused(PackageExpired, "course must start on or before", first_day=purchase.expiry_date + timedelta(days=1))  # fmt: skip
+    refused(
+        PackageExpired,
+        "course must start on or before",
+        first_day=purchase.expiry_date + timedelta(days=1),
+    )
     refused(InvalidInput, "already passed", first_day=first - timedelta(weeks=3))
     refused(InvalidInput, "not a weekday", weekdays=("SUN", "XYZ"))
     refused(InvalidInput, "at least one weekday", weekdays=())
@@ -217,7 +221,7 @@ def test_a_slot_taken_meanwhile_books_nothing_and_names_the_visit(world: World) 
     third = plan.occurrences[2]
     other_desk.book(world.patient(), world.slp, world.amal, third.start)
     before = table_counts(world.desk.engine)
-    with pytest.raises(SeriesConflict, match="Session 3 of the course .* with Amal") as caught:
+    with pytest.raises(SeriesConflict, match=r"Session 3 of the course .* with Amal") as caught:
         d.book_series(purchase, world.slp, plan.choices, rule=plan.rule)
     assert (caught.value.index, caught.value.start, caught.value.status) == (
         3,
@@ -244,12 +248,15 @@ def test_bad_bookings_of_a_course_write_nothing(world: World) -> None:
     cases: list[tuple[type[DeskError], str, object]] = [
         (InvalidInput, "at least one visit", []),
         (InvalidInput, "overlap", [(world.amal, at(day, 9)), (world.badr, at(day, 9, 30))]),
-        (PackageExhausted, "10 SLP Session sessions left; 11", [
-            (world.amal, at(day + timedelta(days=n), 9)) for n in range(11)]),
+        (
+            PackageExhausted,
+            "10 SLP Session sessions left; 11",
+            [(world.amal, at(day + timedelta(days=n), 9)) for n in range(11)],
+        ),
         (SeriesConflict, "does not work then", [(world.amal, at(day, 7))]),
         (InvalidInput, "does not provide", [(world.chadi, at(day, 9))]),
         (InvalidInput, "already passed", [(world.amal, at(day - timedelta(weeks=2), 9))]),
-    ]  # fmt: skip
+    ]
     for error, match, visits in cases:
         with pytest.raises(error, match=match):
             d.book_series(purchase, world.slp, visits)  # type: ignore[arg-type]
@@ -265,15 +272,22 @@ def test_cancel_the_rest_of_a_course(world: World) -> None:
     first = next_day(SUNDAY)
     plan = d.plan_series(purchase, world.slp, ("SUN", "TUE"), FOUR_PM, first, 6, world.amal)
     series = d.book_series(purchase, world.slp, plan.choices, rule=plan.rule)
-    single = d.book(patient, world.slp, world.badr, at(first + timedelta(days=3), 9), purchase_id=purchase)  # fmt: skip
+    single = d.book(
+        patient, world.slp, world.badr, at(first + timedelta(days=3), 9), purchase_id=purchase
+    )
     kept = d.cancel_series(series.id, "family travelling", from_day=first + timedelta(days=7))
-    assert [a.start for a in kept.appointments] == [at(first, 16), at(first + timedelta(days=2), 16)]  # fmt: skip
+    assert [a.start for a in kept.appointments] == [
+        at(first, 16),
+        at(first + timedelta(days=2), 16),
+    ]
     assert kept.cancelled == 4
     assert numbers(world, patient) == [1, 2, 3]
     assert {a.id: a.session_number for a in d.appointments_of(patient)}[single.id] == 3
     [card] = d.packages_for_patient(patient).assigned
     assert card.remaining == 7
-    assert at(first + timedelta(days=7), 16) in d.free_slots(world.amal, world.slp, first + timedelta(days=7))  # fmt: skip
+    assert at(first + timedelta(days=7), 16) in d.free_slots(
+        world.amal, world.slp, first + timedelta(days=7)
+    )
     gone = d.cancel_series(series.id, "stopped")
     assert (gone.appointments, gone.cancelled) == ((), 6)
     before = table_counts(world.desk.engine)
@@ -353,10 +367,12 @@ def test_sixteen_desks_booking_courses_on_one_purchase(world: World) -> None:
     purchase = d.assign_package(patient, world.slp10).id
     base = next_day(SUNDAY)
     courses = [
-        [(world.amal if i % 2 else world.badr, at(base + timedelta(days=k), 8 + i % 10))
-         for k in range(i // 10, i // 10 + 3)]
+        [
+            (world.amal if i % 2 else world.badr, at(base + timedelta(days=k), 8 + i % 10))
+            for k in range(i // 10, i // 10 + 3)
+        ]
         for i in range(WRITERS)
-    ]  # fmt: skip
+    ]
     outcomes = race(
         [d] * WRITERS, lambda i, desk: desk.book_series(purchase, world.slp, courses[i])
     )

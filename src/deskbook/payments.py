@@ -21,7 +21,7 @@ CENT = Decimal("0.01")
 
 def amount_of(value: Any, currency: str) -> Decimal:
     """A positive amount with at most two decimals, from a Decimal, an int or text."""
-    if isinstance(value, bool) or isinstance(value, float):
+    if isinstance(value, bool | float):
         # A float cannot hold 0.1 exactly; money comes as text or Decimal.
         raise InvalidInput("Give the amount as a number with up to two decimals, like 250.50.")
     try:
@@ -88,10 +88,19 @@ def record(
     packages.settle_status(session, actor, purchase)
     paid = view.paid + value
     audit.log(
-        session, actor, "record_payment", "payment", payment.id,
-        after={"purchase_id": purchase.id, "amount": value, "method": code, "reference": ref,
-               "paid": paid},
-    )  # fmt: skip
+        session,
+        actor,
+        "record_payment",
+        "payment",
+        payment.id,
+        after={
+            "purchase_id": purchase.id,
+            "amount": value,
+            "method": code,
+            "reference": ref,
+            "paid": paid,
+        },
+    )
     return PaymentView(
         id=payment.id,
         purchase_id=purchase.id,

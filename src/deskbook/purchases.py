@@ -142,15 +142,28 @@ def transfer(
     sessions = sum(moving.values())
     link = {"from_purchase_id": purchase.id, "to_purchase_id": new.id, "sessions": sessions}
     audit.log(
-        session, actor, "transfer_purchase", "package_purchase", purchase.id,
+        session,
+        actor,
+        "transfer_purchase",
+        "package_purchase",
+        purchase.id,
         {"status": status, "patient_id": purchase.patient_id},
         {**link, "status": purchase.status, "to_patient_id": target.id, "reason": why},
-    )  # fmt: skip
+    )
     audit.log(
-        session, actor, "assign_package", "package_purchase", new.id,
-        after={**link, "patient_id": target.id, "package_id": new.package_id,
-               "expiry_date": new.expiry_date, "price_paid": new.price_paid},
-    )  # fmt: skip
+        session,
+        actor,
+        "assign_package",
+        "package_purchase",
+        new.id,
+        after={
+            **link,
+            "patient_id": target.id,
+            "package_id": new.package_id,
+            "expiry_date": new.expiry_date,
+            "price_paid": new.price_paid,
+        },
+    )
     return TransferredPurchase(
         original=packages.purchase_view(session, actor, purchase),
         new=packages.purchase_view(session, actor, new),
@@ -205,9 +218,14 @@ def cancel(
         appointment.cancel_reason = why
         appointment.updated_at = now
         audit.log(
-            session, actor, "cancel", "appointment", appointment.id,
-            {"status": "BOOKED"}, {"status": "CANCELLED", "reason": why},
-        )  # fmt: skip
+            session,
+            actor,
+            "cancel",
+            "appointment",
+            appointment.id,
+            {"status": "BOOKED"},
+            {"status": "CANCELLED", "reason": why},
+        )
     session.flush()
     ids = [a.id for a in visits]
     for block in session.scalars(
@@ -223,10 +241,21 @@ def cancel(
     purchase.refund_due = refund
     session.flush()
     audit.log(
-        session, actor, "cancel_purchase", "package_purchase", purchase.id, before,
-        {"status": purchase.status, "visits_cancelled": len(visits), "unused": unused,
-         "paid": view.paid, "refund_due": refund, "reason": why},
-    )  # fmt: skip
+        session,
+        actor,
+        "cancel_purchase",
+        "package_purchase",
+        purchase.id,
+        before,
+        {
+            "status": purchase.status,
+            "visits_cancelled": len(visits),
+            "unused": unused,
+            "paid": view.paid,
+            "refund_due": refund,
+            "reason": why,
+        },
+    )
     return CancelledPurchase(
         purchase=packages.purchase_view(session, actor, purchase),
         cancelled_visits=len(visits),

@@ -223,7 +223,7 @@ def utilization_report(
         stmt = stmt.where(Clinic.id == clinic_id)
     out = []
     for pid, provider, cid, clinic, planned, booked in session.execute(stmt):
-        planned_n, booked_n = int(round(planned or 0)), int(round(booked or 0))
+        planned_n, booked_n = round(planned or 0), round(booked or 0)
         out.append(
             UtilizationReportRow(
                 provider_id=pid,

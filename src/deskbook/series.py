@@ -8,6 +8,7 @@ whole or not at all, whatever other desks do meanwhile.
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections import Counter
 from dataclasses import dataclass
@@ -261,7 +262,7 @@ def _visits(visits: Any) -> list[tuple[uuid.UUID, datetime]]:
 
 
 def _check_apart(visits: list[tuple[uuid.UUID, datetime]], minutes: timedelta) -> None:
-    for (_, a), (_, b) in zip(visits, visits[1:], strict=False):
+    for (_, a), (_, b) in itertools.pairwise(visits):
         if b < a + minutes:
             raise InvalidInput(
                 f"Two visits of the course overlap ({a:%a %d %b %H:%M}); keep one of them."
@@ -298,9 +299,14 @@ def book(
     _lock_providers(session, actor, set(providers))
     days = (actor.local_day(visits[0][1]), actor.local_day(visits[-1][1]))
     calendar = Calendar(
-        session, actor, service, list(providers.values()), purchase.patient_id, days,
+        session,
+        actor,
+        service,
+        list(providers.values()),
+        purchase.patient_id,
+        days,
         purchase.expiry_date,
-    )  # fmt: skip
+    )
     series = Series(
         tenant_id=actor.tenant_id,
         purchase_id=purchase.id,
@@ -398,9 +404,13 @@ def cancel(
     _cancel_visits(session, actor, visits, reason)
     renumber(session, purchase.id)
     audit.log(
-        session, actor, "cancel_series", "series", series.id,
+        session,
+        actor,
+        "cancel_series",
+        "series",
+        series.id,
         after={"cancelled": len(visits), "from_day": from_day, "reason": reason},
-    )  # fmt: skip
+    )
     return view(session, actor, series.id)
 
 
@@ -432,9 +442,14 @@ def reschedule(
     series.rule = new_plan.rule
     session.flush()
     audit.log(
-        session, actor, "reschedule_series", "series", series.id, before,
+        session,
+        actor,
+        "reschedule_series",
+        "series",
+        series.id,
+        before,
         {"rule": series.rule, "visits": [s.isoformat() for _, s in moved]},
-    )  # fmt: skip
+    )
     return view(session, actor, series.id)
 
 

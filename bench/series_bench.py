@@ -1,0 +1,134 @@
+"""Courses of treatment benchmark: median and p95 of plan_series and book_series for courses
+of 20 sessions, and the three reports over the whole demo, through the public Desk API.
+
+    python bench/series_bench.py                                  # both engines, 1,000,000
+    python bench/series_bench.py --url sqlite:////tmp/s.db --patients 20000 --runs 15
+
+An empty database is filled with `deskbook.db.demo` first; a filled one is reused. Each run
+sells a fresh package to a demo patient and plans (then books) its sessions across the
+clinic's providers, so runs never collide. Not a test: numbers go to docs/benchmarks.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from datetime import time as clock
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, text
+
+from deskbook import Desk
+from deskbook.db.demo import build_demo
+from deskbook.db.engine import make_engine, read_session
+from deskbook.db.models import Package, PackageService, Patient
+from deskbook.desk import DeskSession
+
+DEFAULT_URLS = [
+    "sqlite:////tmp/deskbook-bench/demo1m.db",
+    "postgresql+psycopg://postgres@127.0.0.1:5432/deskbook_bench_series",
+]
+
+
+def ms(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))]
+    return statistics.median(ordered) * 1000, p95 * 1000
+
+
+def timed(call: Callable[[], object]) -> tuple[object, float]:
+    started = time.perf_counter()
+    result = call()
+    return result, time.perf_counter() - started
+
+
+def ensure(url: str, patients: int) -> None:
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as s:
+            s.execute(text("SELECT count(*) FROM series"))
+        filled = True
+    except Exception:
+        filled = False
+    finally:
+        engine.dispose()
+    if not filled:
+        print(f"building the {patients:,}-patient demo in {url} ...", flush=True)
+        build_demo(url, patients=patients)
+
+
+def course_package(desk: Desk) -> tuple[uuid.UUID, uuid.UUID]:
+    """An active package with the most sessions of one service (the course to plan)."""
+    with read_session(desk.engine) as s:
+        row = s.execute(
+            select(Package.id, PackageService.service_id)
+            .join(PackageService, PackageService.package_id == Package.id)
+            .where(Package.active.is_(True))
+            .order_by(PackageService.sessions.desc(), Package.id)
+            .limit(1)
+        ).one()
+    return row[0], row[1]
+
+
+def patients(desk: Desk, n: int) -> list[uuid.UUID]:
+    with read_session(desk.engine) as s:
+        return list(s.scalars(select(Patient.id).order_by(Patient.mrn).limit(n)))
+
+
+def run(url: str, demo_patients: int, runs: int) -> None:
+    ensure(url, demo_patients)
+    with Desk.open(url) as desk:
+        admin: DeskSession = desk.login("admin", "admin")
+        zone = ZoneInfo(admin.staff.timezone)
+        package, service = course_package(desk)
+        plan_times: list[float] = []
+        book_times: list[float] = []
+        sizes: list[int] = []
+        first: date = datetime.now(zone).date() + timedelta(days=1)
+        for i, patient in enumerate(patients(desk, runs)):
+            purchase = admin.assign_package(patient, package).id
+            hour = clock(8 + i % 9)
+            plan, seconds = timed(
+                lambda p=purchase, h=hour: admin.plan_series(
+                    p, service, ("SUN", "MON", "TUE", "WED", "THU"), h, first, 20
+                )
+            )
+            plan_times.append(seconds)
+            choices = plan.choices  # type: ignore[attr-defined]
+            sizes.append(len(choices))
+            rule = plan.rule  # type: ignore[attr-defined]
+            _, seconds = timed(
+                lambda p=purchase, c=choices, r=rule: admin.book_series(p, service, c, r)
+            )
+            book_times.append(seconds)
+        p50, p95 = ms(plan_times)
+        b50, b95 = ms(book_times)
+        print(f"{url}")
+        print(f"  plan_series of 20   p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({runs} runs)")
+        print(
+            f"  book_series         p50 {b50:7.1f} ms   p95 {b95:7.1f} ms   "
+            f"(visits booked per run: min {min(sizes)}, median {statistics.median(sizes)})"
+        )
+        today = datetime.now(zone).date()
+        start = today - timedelta(days=365)
+        for kind in ("packages", "utilization", "revenue"):
+            rows, seconds = timed(lambda k=kind: admin.report(k, start, today))
+            print(f"  report {kind:<12} {seconds * 1000:9.1f} ms   ({len(rows)} rows, a year)")  # type: ignore[arg-type]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", action="append", help="database URL (repeatable)")
+    parser.add_argument("--patients", type=int, default=1_000_000, help="demo size to build")
+    parser.add_argument("--runs", type=int, default=20, help="courses planned and booked")
+    args = parser.parse_args()
+    for url in args.url or DEFAULT_URLS:
+        run(url, args.patients, args.runs)
+
+
+if __name__ == "__main__":
+    main()
