@@ -697,7 +697,7 @@ class DeskSession:
     ) -> list[PackageReportRow] | list[UtilizationReportRow] | list[RevenueReportRow]:
         """kind: packages, utilization or revenue; the period's days, both included."""
         require(self._actor, ADMINS, "see reports")
-        actor, cid = self._actor, opt_id(clinic_id, "clinic")
+        actor, cid = self._actor, optional_id(clinic_id, "clinic")
         first, last = reports.check_period(from_day, to_day)
         return self._read(lambda s: reports.report(s, actor, kind, first, last, cid))
 
@@ -705,7 +705,7 @@ class DeskSession:
         self, from_day: date, to_day: date, clinic_id: Id | None = None
     ) -> list[PackageReportRow]:
         require(self._actor, ADMINS, "see reports")
-        actor, cid = self._actor, opt_id(clinic_id, "clinic")
+        actor, cid = self._actor, optional_id(clinic_id, "clinic")
         first, last = reports.check_period(from_day, to_day)
         return self._read(lambda s: reports.packages_report(s, actor, first, last, cid))
 
@@ -713,7 +713,7 @@ class DeskSession:
         self, from_day: date, to_day: date, clinic_id: Id | None = None
     ) -> list[UtilizationReportRow]:
         require(self._actor, ADMINS, "see reports")
-        actor, cid = self._actor, opt_id(clinic_id, "clinic")
+        actor, cid = self._actor, optional_id(clinic_id, "clinic")
         first, last = reports.check_period(from_day, to_day)
         return self._read(lambda s: reports.utilization_report(s, actor, first, last, cid))
 
@@ -721,6 +721,6 @@ class DeskSession:
         self, from_day: date, to_day: date, clinic_id: Id | None = None
     ) -> list[RevenueReportRow]:
         require(self._actor, ADMINS, "see reports")
-        actor, cid = self._actor, opt_id(clinic_id, "clinic")
+        actor, cid = self._actor, optional_id(clinic_id, "clinic")
         first, last = reports.check_period(from_day, to_day)
         return self._read(lambda s: reports.revenue_report(s, actor, first, last, cid))

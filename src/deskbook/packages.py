@@ -315,13 +315,13 @@ def settle_status(session: Session, actor: Actor, purchase: PackagePurchase) -> 
     the caller holds the purchase's lock or is the only writer of its visits."""
     session.flush()
     owed = session.scalar(
-        select(func.sum(PurchaseQuota.quota - PurchaseQuota.moved_out)).where(
-            PurchaseQuota.purchase_id == purchase.id
+        select(func.sum(col(PurchaseQuota.quota) - col(PurchaseQuota.moved_out))).where(
+            col(PurchaseQuota.purchase_id) == purchase.id
         )
     )
     spent = session.scalar(
-        select(func.count(Appointment.id)).where(
-            Appointment.purchase_id == purchase.id, Appointment.status.in_(SPENT)
+        select(func.count(col(Appointment.id))).where(
+            col(Appointment.purchase_id) == purchase.id, col(Appointment.status).in_(SPENT)
         )
     )
     status = true_status(

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import audit, packages
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
@@ -120,8 +121,8 @@ def of_purchase(session: Session, actor: Actor, purchase_id: uuid.UUID) -> list[
     views = []
     for p in session.scalars(
         select(Payment)
-        .where(Payment.tenant_id == actor.tenant_id, Payment.purchase_id == purchase.id)
-        .order_by(Payment.created_at, Payment.id)
+        .where(col(Payment.tenant_id) == actor.tenant_id, col(Payment.purchase_id) == purchase.id)
+        .order_by(col(Payment.created_at), col(Payment.id))
     ):
         paid += p.amount
         views.append(

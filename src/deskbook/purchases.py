@@ -15,6 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import audit, packages
 from deskbook.access import HORIZON_DAYS, Actor, clean_text, get_owned, lock_owned
@@ -124,7 +125,7 @@ def transfer(
     session.add(new)
     session.flush()
     for quota in session.scalars(
-        select(PurchaseQuota).where(PurchaseQuota.purchase_id == purchase.id)
+        select(PurchaseQuota).where(col(PurchaseQuota.purchase_id) == purchase.id)
     ):
         n = moving.get(quota.service_id, 0)
         if n:
@@ -193,8 +194,8 @@ def cancel(
     visits = list(
         session.scalars(
             select(Appointment)
-            .where(Appointment.purchase_id == seen.id, Appointment.status.in_(OPEN))
-            .order_by(Appointment.start_at)
+            .where(col(Appointment.purchase_id) == seen.id, col(Appointment.status).in_(OPEN))
+            .order_by(col(Appointment.start_at))
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -229,7 +230,7 @@ def cancel(
     session.flush()
     ids = [a.id for a in visits]
     for block in session.scalars(
-        select(ProviderBlock).where(ProviderBlock.appointment_id.in_(ids))
+        select(ProviderBlock).where(col(ProviderBlock.appointment_id).in_(ids))
     ):
         session.delete(block)
     renumber(session, purchase.id)
@@ -276,24 +277,24 @@ def expiring(
     today = actor.today()
     stmt = (
         select(PackagePurchase, Package, Patient)
-        .join(Package, Package.id == PackagePurchase.package_id)
-        .join(Patient, Patient.id == PackagePurchase.patient_id)
+        .join(Package, col(Package.id) == col(PackagePurchase.package_id))
+        .join(Patient, col(Patient.id) == col(PackagePurchase.patient_id))
         .where(
-            PackagePurchase.tenant_id == actor.tenant_id,
-            PackagePurchase.status == PurchaseStatus.ACTIVE,
-            PackagePurchase.expiry_date >= today,
-            PackagePurchase.expiry_date <= today + timedelta(days=within_days),
+            col(PackagePurchase.tenant_id) == actor.tenant_id,
+            col(PackagePurchase.status) == PurchaseStatus.ACTIVE,
+            col(PackagePurchase.expiry_date) >= today,
+            col(PackagePurchase.expiry_date) <= today + timedelta(days=within_days),
         )
-        .order_by(PackagePurchase.expiry_date, PackagePurchase.id)
+        .order_by(col(PackagePurchase.expiry_date), col(PackagePurchase.id))
         .limit(limit)
     )
     if clinic_id is not None:
         get_owned(session, Clinic, clinic_id, actor, "clinic")
         stmt = stmt.where(
-            PackagePurchase.id.in_(
-                select(PurchaseQuota.purchase_id)
-                .join(Service, Service.id == PurchaseQuota.service_id)
-                .where(Service.clinic_id == clinic_id)
+            col(PackagePurchase.id).in_(
+                select(col(PurchaseQuota.purchase_id))
+                .join(Service, col(Service.id) == col(PurchaseQuota.service_id))
+                .where(col(Service.clinic_id) == clinic_id)
             )
         )
     rows = session.execute(stmt).all()

@@ -19,6 +19,7 @@ from typing import IO, Any
 
 from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook.access import Actor, get_owned
 from deskbook.db.models import (
@@ -47,9 +48,9 @@ MAX_DAYS = 3 * 366
 
 
 def check_period(start: Any, end: Any) -> tuple[date, date]:
-    from deskbook.access import a_day
+    from deskbook.access import as_day
 
-    first, last = a_day(start, "first day"), a_day(end, "last day")
+    first, last = as_day(start, "first day"), as_day(end, "last day")
     if last < first:
         raise InvalidInput("The period ends before it starts; swap the two days.")
     if (last - first).days > MAX_DAYS:
@@ -76,9 +77,9 @@ def _minutes(session: Session, start: Any, end: Any) -> Any:
 
 def _clinic_packages(clinic_id: uuid.UUID) -> Any:
     return (
-        select(PackageService.package_id)
-        .join(Service, Service.id == PackageService.service_id)
-        .where(Service.clinic_id == clinic_id)
+        select(col(PackageService.package_id))
+        .join(Service, col(Service.id) == col(PackageService.service_id))
+        .where(col(Service.clinic_id) == clinic_id)
     )
 
 
@@ -86,54 +87,54 @@ def packages_report(
     session: Session, actor: Actor, first: date, last: date, clinic_id: uuid.UUID | None
 ) -> list[PackageReportRow]:
     sold = [
-        PackagePurchase.tenant_id == actor.tenant_id,
-        PackagePurchase.purchase_date >= first,
-        PackagePurchase.purchase_date <= last,
+        col(PackagePurchase.tenant_id) == actor.tenant_id,
+        col(PackagePurchase.purchase_date) >= first,
+        col(PackagePurchase.purchase_date) <= last,
     ]
     if clinic_id is not None:
         get_owned(session, Clinic, clinic_id, actor, "clinic")
-        sold.append(PackagePurchase.package_id.in_(_clinic_packages(clinic_id)))
+        sold.append(col(PackagePurchase.package_id).in_(_clinic_packages(clinic_id)))
     quotas = (
         select(
-            PurchaseQuota.purchase_id.label("purchase_id"),
-            func.sum(PurchaseQuota.quota).label("total"),
-            func.sum(PurchaseQuota.quota - PurchaseQuota.moved_out).label("held"),
+            col(PurchaseQuota.purchase_id).label("purchase_id"),
+            func.sum(col(PurchaseQuota.quota)).label("total"),
+            func.sum(col(PurchaseQuota.quota) - col(PurchaseQuota.moved_out)).label("held"),
         )
-        .join(PackagePurchase, PackagePurchase.id == PurchaseQuota.purchase_id)
+        .join(PackagePurchase, col(PackagePurchase.id) == col(PurchaseQuota.purchase_id))
         .where(*sold)
-        .group_by(PurchaseQuota.purchase_id)
+        .group_by(col(PurchaseQuota.purchase_id))
         .subquery()
     )
     spent = (
-        select(Appointment.purchase_id.label("purchase_id"), func.count().label("spent"))
-        .join(PackagePurchase, PackagePurchase.id == Appointment.purchase_id)
-        .where(*sold, Appointment.status.in_(_SPENT))
-        .group_by(Appointment.purchase_id)
+        select(col(Appointment.purchase_id).label("purchase_id"), func.count().label("spent"))
+        .join(PackagePurchase, col(PackagePurchase.id) == col(Appointment.purchase_id))
+        .where(*sold, col(Appointment.status).in_(_SPENT))
+        .group_by(col(Appointment.purchase_id))
         .subquery()
     )
     used = func.coalesce(spent.c.spent, 0)
     lapsed = and_(
-        PackagePurchase.expiry_date < actor.today(), PackagePurchase.status.not_in(_FINAL)
+        col(PackagePurchase.expiry_date) < actor.today(), col(PackagePurchase.status).not_in(_FINAL)
     )
     rows = session.execute(
         select(
-            Package.id,
-            Package.name_en,
-            func.count(PackagePurchase.id),
-            func.sum(PackagePurchase.price_paid),
-            func.sum(case((PackagePurchase.status == "COMPLETED", 1), else_=0)),
+            col(Package.id),
+            col(Package.name_en),
+            func.count(col(PackagePurchase.id)),
+            func.sum(col(PackagePurchase.price_paid)),
+            func.sum(case((col(PackagePurchase.status) == "COMPLETED", 1), else_=0)),
             func.sum(func.coalesce(quotas.c.total, 0)),
             func.sum(used),
             func.sum(case((lapsed, func.coalesce(quotas.c.held, 0) - used), else_=0)),
-            func.sum(case((PackagePurchase.status == "CANCELLED", 1), else_=0)),
-            func.sum(case((PackagePurchase.status == "TRANSFERRED", 1), else_=0)),
+            func.sum(case((col(PackagePurchase.status) == "CANCELLED", 1), else_=0)),
+            func.sum(case((col(PackagePurchase.status) == "TRANSFERRED", 1), else_=0)),
         )
-        .join(Package, Package.id == PackagePurchase.package_id)
-        .outerjoin(quotas, quotas.c.purchase_id == PackagePurchase.id)
-        .outerjoin(spent, spent.c.purchase_id == PackagePurchase.id)
+        .join(Package, col(Package.id) == col(PackagePurchase.package_id))
+        .outerjoin(quotas, quotas.c.purchase_id == col(PackagePurchase.id))
+        .outerjoin(spent, spent.c.purchase_id == col(PackagePurchase.id))
         .where(*sold)
-        .group_by(Package.id, Package.name_en)
-        .order_by(Package.name_en)
+        .group_by(col(Package.id), col(Package.name_en))
+        .order_by(col(Package.name_en))
     ).all()
     return [
         PackageReportRow(
@@ -160,67 +161,67 @@ def utilization_report(
     # How many of each weekday the period holds: seven numbers, so the schedule rows are
     # weighed in SQL rather than walked day by day.
     days = Counter((first + timedelta(days=n)).weekday() for n in range((last - first).days + 1))
-    weight = case(*((ProviderSchedule.weekday == wd, days[wd]) for wd in range(7)), else_=0)
-    window = _minutes(session, ProviderSchedule.start_time, ProviderSchedule.end_time)
+    weight = case(*((col(ProviderSchedule.weekday) == wd, days[wd]) for wd in range(7)), else_=0)
+    window = _minutes(session, col(ProviderSchedule.start_time), col(ProviderSchedule.end_time))
     scheduled = (
         select(
-            ProviderSchedule.provider_id.label("provider_id"),
-            ProviderSchedule.clinic_id.label("clinic_id"),
+            col(ProviderSchedule.provider_id).label("provider_id"),
+            col(ProviderSchedule.clinic_id).label("clinic_id"),
             func.sum(window * weight).label("minutes"),
             literal(0).label("booked"),
         )
-        .where(ProviderSchedule.tenant_id == actor.tenant_id)
-        .group_by(ProviderSchedule.provider_id, ProviderSchedule.clinic_id)
+        .where(col(ProviderSchedule.tenant_id) == actor.tenant_id)
+        .group_by(col(ProviderSchedule.provider_id), col(ProviderSchedule.clinic_id))
     )
     visits = (
         select(
-            Appointment.provider_id,
-            Appointment.clinic_id,
+            col(Appointment.provider_id),
+            col(Appointment.clinic_id),
             literal(0),
-            func.sum(_minutes(session, Appointment.start_at, Appointment.end_at)),
+            func.sum(_minutes(session, col(Appointment.start_at), col(Appointment.end_at))),
         )
         .where(
-            Appointment.tenant_id == actor.tenant_id,
-            Appointment.start_at >= start,
-            Appointment.start_at < end,
-            Appointment.status != "CANCELLED",
-            Appointment.kind != "GROUP",
+            col(Appointment.tenant_id) == actor.tenant_id,
+            col(Appointment.start_at) >= start,
+            col(Appointment.start_at) < end,
+            col(Appointment.status) != "CANCELLED",
+            col(Appointment.kind) != "GROUP",
         )
-        .group_by(Appointment.provider_id, Appointment.clinic_id)
+        .group_by(col(Appointment.provider_id), col(Appointment.clinic_id))
     )
     groups = (
         select(
-            GroupSession.provider_id,
-            GroupSession.clinic_id,
+            col(GroupSession.provider_id),
+            col(GroupSession.clinic_id),
             literal(0),
-            func.sum(_minutes(session, GroupSession.start_at, GroupSession.end_at)),
+            func.sum(_minutes(session, col(GroupSession.start_at), col(GroupSession.end_at))),
         )
         .where(
-            GroupSession.tenant_id == actor.tenant_id,
-            GroupSession.start_at >= start,
-            GroupSession.start_at < end,
-            GroupSession.cancelled.is_(False),
+            col(GroupSession.tenant_id) == actor.tenant_id,
+            col(GroupSession.start_at) >= start,
+            col(GroupSession.start_at) < end,
+            col(GroupSession.cancelled).is_(False),
         )
-        .group_by(GroupSession.provider_id, GroupSession.clinic_id)
+        .group_by(col(GroupSession.provider_id), col(GroupSession.clinic_id))
     )
     both = union_all(scheduled, visits, groups).subquery()
     stmt = (
         select(
-            Provider.id,
-            Provider.name_en,
-            Clinic.id,
-            Clinic.name_en,
+            col(Provider.id),
+            col(Provider.name_en),
+            col(Clinic.id),
+            col(Clinic.name_en),
             func.sum(both.c.minutes),
             func.sum(both.c.booked),
         )
-        .join(Provider, Provider.id == both.c.provider_id)
-        .join(Clinic, Clinic.id == both.c.clinic_id)
-        .group_by(Provider.id, Provider.name_en, Clinic.id, Clinic.name_en)
-        .order_by(Clinic.name_en, Provider.name_en)
+        .join(Provider, col(Provider.id) == both.c.provider_id)
+        .join(Clinic, col(Clinic.id) == both.c.clinic_id)
+        .group_by(col(Provider.id), col(Provider.name_en), col(Clinic.id), col(Clinic.name_en))
+        .order_by(col(Clinic.name_en), col(Provider.name_en))
     )
     if clinic_id is not None:
         get_owned(session, Clinic, clinic_id, actor, "clinic")
-        stmt = stmt.where(Clinic.id == clinic_id)
+        stmt = stmt.where(col(Clinic.id) == clinic_id)
     out = []
     for pid, provider, cid, clinic, planned, booked in session.execute(stmt):
         planned_n, booked_n = round(planned or 0), round(booked or 0)
@@ -245,67 +246,70 @@ def revenue_report(
     # Each purchase's share per clinic: its sessions there over all its sessions.
     per_clinic = (
         select(
-            PurchaseQuota.purchase_id.label("purchase_id"),
-            Service.clinic_id.label("clinic_id"),
-            func.sum(PurchaseQuota.quota).label("sessions"),
+            col(PurchaseQuota.purchase_id).label("purchase_id"),
+            col(Service.clinic_id).label("clinic_id"),
+            func.sum(col(PurchaseQuota.quota)).label("sessions"),
         )
-        .join(Service, Service.id == PurchaseQuota.service_id)
-        .where(PurchaseQuota.tenant_id == actor.tenant_id)
-        .group_by(PurchaseQuota.purchase_id, Service.clinic_id)
+        .join(Service, col(Service.id) == col(PurchaseQuota.service_id))
+        .where(col(PurchaseQuota.tenant_id) == actor.tenant_id)
+        .group_by(col(PurchaseQuota.purchase_id), col(Service.clinic_id))
         .subquery()
     )
     per_purchase = (
         select(
-            PurchaseQuota.purchase_id.label("purchase_id"),
-            func.sum(PurchaseQuota.quota).label("sessions"),
+            col(PurchaseQuota.purchase_id).label("purchase_id"),
+            func.sum(col(PurchaseQuota.quota)).label("sessions"),
         )
-        .where(PurchaseQuota.tenant_id == actor.tenant_id)
-        .group_by(PurchaseQuota.purchase_id)
+        .where(col(PurchaseQuota.tenant_id) == actor.tenant_id)
+        .group_by(col(PurchaseQuota.purchase_id))
         .subquery()
     )
     share = per_clinic.c.sessions * 1.0 / per_purchase.c.sessions
     paid = (
-        select(Payment.purchase_id.label("purchase_id"), func.sum(Payment.amount).label("paid"))
-        .where(Payment.tenant_id == actor.tenant_id)
-        .group_by(Payment.purchase_id)
+        select(
+            col(Payment.purchase_id).label("purchase_id"),
+            func.sum(col(Payment.amount)).label("paid"),
+        )
+        .where(col(Payment.tenant_id) == actor.tenant_id)
+        .group_by(col(Payment.purchase_id))
         .subquery()
     )
-    live = PackagePurchase.status.not_in(_FINAL)
-    owed = case((live, PackagePurchase.price_paid - func.coalesce(paid.c.paid, 0)), else_=0)
+    live = col(PackagePurchase.status).not_in(_FINAL)
+    owed = case((live, col(PackagePurchase.price_paid) - func.coalesce(paid.c.paid, 0)), else_=0)
     sales = session.execute(
         select(
             per_clinic.c.clinic_id,
-            func.count(PackagePurchase.id),
-            func.sum(PackagePurchase.price_paid * share),
+            func.count(col(PackagePurchase.id)),
+            func.sum(col(PackagePurchase.price_paid) * share),
             func.sum(owed * share),
-            func.sum(func.coalesce(PackagePurchase.refund_due, 0) * share),
+            func.sum(func.coalesce(col(PackagePurchase.refund_due), 0) * share),
         )
-        .join(per_clinic, per_clinic.c.purchase_id == PackagePurchase.id)
-        .join(per_purchase, per_purchase.c.purchase_id == PackagePurchase.id)
-        .outerjoin(paid, paid.c.purchase_id == PackagePurchase.id)
+        .join(per_clinic, per_clinic.c.purchase_id == col(PackagePurchase.id))
+        .join(per_purchase, per_purchase.c.purchase_id == col(PackagePurchase.id))
+        .outerjoin(paid, paid.c.purchase_id == col(PackagePurchase.id))
         .where(
-            PackagePurchase.tenant_id == actor.tenant_id,
-            PackagePurchase.purchase_date >= first,
-            PackagePurchase.purchase_date <= last,
+            col(PackagePurchase.tenant_id) == actor.tenant_id,
+            col(PackagePurchase.purchase_date) >= first,
+            col(PackagePurchase.purchase_date) <= last,
         )
         .group_by(per_clinic.c.clinic_id)
     ).all()
-    received = dict(
+    received: dict[uuid.UUID, object] = dict(
         session.execute(
-            select(per_clinic.c.clinic_id, func.sum(Payment.amount * share))
-            .join(per_clinic, per_clinic.c.purchase_id == Payment.purchase_id)
-            .join(per_purchase, per_purchase.c.purchase_id == Payment.purchase_id)
+            select(per_clinic.c.clinic_id, func.sum(col(Payment.amount) * share))
+            .join(per_clinic, per_clinic.c.purchase_id == col(Payment.purchase_id))
+            .join(per_purchase, per_purchase.c.purchase_id == col(Payment.purchase_id))
             .where(
-                Payment.tenant_id == actor.tenant_id,
-                Payment.created_at >= start,
-                Payment.created_at < end,
+                col(Payment.tenant_id) == actor.tenant_id,
+                col(Payment.created_at) >= start,
+                col(Payment.created_at) < end,
             )
             .group_by(per_clinic.c.clinic_id)
         ).all()
     )
     clinics = {
         c.id: c.name_en
-        for c in session.scalars(select(Clinic).where(Clinic.tenant_id == actor.tenant_id))
+        for c in session.scalars(select(Clinic).where(col(Clinic.tenant_id) == actor.tenant_id))
     }
     if clinic_id is not None:
         get_owned(session, Clinic, clinic_id, actor, "clinic")

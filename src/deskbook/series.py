@@ -18,6 +18,7 @@ from typing import Any
 from dateutil.rrule import rrulestr
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import appointments, audit, packages, schedule
 from deskbook.access import Actor, as_id, clean_text, future_time, get_owned, lock_owned
@@ -354,11 +355,11 @@ def _lock_series(
         session.scalars(
             select(Appointment)
             .where(
-                Appointment.series_id == series.id,
-                Appointment.status.in_(NOT_STARTED),
-                Appointment.start_at >= not_before,
+                col(Appointment.series_id) == series.id,
+                col(Appointment.status).in_(NOT_STARTED),
+                col(Appointment.start_at) >= not_before,
             )
-            .order_by(Appointment.start_at)
+            .order_by(col(Appointment.start_at))
             .with_for_update()
             .execution_options(populate_existing=True)
         )
@@ -383,7 +384,7 @@ def _cancel_visits(
     session.flush()
     ids = [a.id for a in visits]
     for block in session.scalars(
-        select(ProviderBlock).where(ProviderBlock.appointment_id.in_(ids))
+        select(ProviderBlock).where(col(ProviderBlock.appointment_id).in_(ids))
     ):
         session.delete(block)
     session.flush()
@@ -458,13 +459,13 @@ def view(session: Session, actor: Actor, series_id: uuid.UUID) -> SeriesView:
     live = appointments.views(
         session,
         actor,
-        Appointment.series_id == series.id,
-        Appointment.status != AppointmentStatus.CANCELLED,
+        col(Appointment.series_id) == series.id,
+        col(Appointment.status) != AppointmentStatus.CANCELLED,
     )
     cancelled = session.scalar(
-        select(func.count(Appointment.id)).where(
-            Appointment.series_id == series.id,
-            Appointment.status == AppointmentStatus.CANCELLED,
+        select(func.count(col(Appointment.id))).where(
+            col(Appointment.series_id) == series.id,
+            col(Appointment.status) == AppointmentStatus.CANCELLED,
         )
     )
     return SeriesView(

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 from dateutil.rrule import WEEKLY, rrule, weekday
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook.access import Actor
 from deskbook.db.models import (
@@ -119,17 +120,18 @@ def sessions_left(session: Session, purchase: PackagePurchase, service: Service)
     """The sessions of the service this purchase may still book (quota, less what a transfer
     moved out, less its live visits)."""
     quota = session.execute(
-        select(PurchaseQuota.quota, PurchaseQuota.moved_out).where(
-            PurchaseQuota.purchase_id == purchase.id, PurchaseQuota.service_id == service.id
+        select(col(PurchaseQuota.quota), col(PurchaseQuota.moved_out)).where(
+            col(PurchaseQuota.purchase_id) == purchase.id,
+            col(PurchaseQuota.service_id) == service.id,
         )
     ).first()
     if quota is None:
         raise InvalidInput(f"This package does not include {service.name_en}.")
     live = session.scalar(
-        select(func.count(Appointment.id)).where(
-            Appointment.purchase_id == purchase.id,
-            Appointment.service_id == service.id,
-            Appointment.status != AppointmentStatus.CANCELLED,
+        select(func.count(col(Appointment.id))).where(
+            col(Appointment.purchase_id) == purchase.id,
+            col(Appointment.service_id) == service.id,
+            col(Appointment.status) != AppointmentStatus.CANCELLED,
         )
     )
     return max(0, quota[0] - quota[1] - (live or 0))
@@ -182,32 +184,36 @@ class Calendar:
         self.blocks = self._by_day(
             session.execute(
                 select(
-                    ProviderBlock.provider_id, ProviderBlock.start_at, ProviderBlock.end_at
+                    col(ProviderBlock.provider_id),
+                    col(ProviderBlock.start_at),
+                    col(ProviderBlock.end_at),
                 ).where(
-                    ProviderBlock.provider_id.in_(ids),
-                    ProviderBlock.start_at < span[1],
-                    ProviderBlock.end_at > span[0],
+                    col(ProviderBlock.provider_id).in_(ids),
+                    col(ProviderBlock.start_at) < span[1],
+                    col(ProviderBlock.end_at) > span[0],
                 )
             ).all()
         )
         self.time_off = self._by_day(
             session.execute(
                 select(
-                    ProviderTimeOff.provider_id, ProviderTimeOff.start_at, ProviderTimeOff.end_at
+                    col(ProviderTimeOff.provider_id),
+                    col(ProviderTimeOff.start_at),
+                    col(ProviderTimeOff.end_at),
                 ).where(
-                    ProviderTimeOff.provider_id.in_(ids),
-                    ProviderTimeOff.start_at < span[1],
-                    ProviderTimeOff.end_at > span[0],
+                    col(ProviderTimeOff.provider_id).in_(ids),
+                    col(ProviderTimeOff.start_at) < span[1],
+                    col(ProviderTimeOff.end_at) > span[0],
                 )
             ).all()
         )
         rows = session.execute(
-            select(Appointment.start_at, Appointment.end_at).where(
-                Appointment.tenant_id == actor.tenant_id,
-                Appointment.patient_id == patient_id,
-                Appointment.status != AppointmentStatus.CANCELLED,
-                Appointment.start_at < span[1],
-                Appointment.end_at > span[0],
+            select(col(Appointment.start_at), col(Appointment.end_at)).where(
+                col(Appointment.tenant_id) == actor.tenant_id,
+                col(Appointment.patient_id) == patient_id,
+                col(Appointment.status) != AppointmentStatus.CANCELLED,
+                col(Appointment.start_at) < span[1],
+                col(Appointment.end_at) > span[0],
             )
         ).all()
         self.patient = self._by_day([(patient_id, s, e) for s, e in rows])
@@ -367,10 +373,9 @@ def choose_providers(
         p.id: sum(calendar.status(p.id, s) == FREE for s in starts) for p in calendar.providers
     }
     order = {p.id: n for n, p in enumerate(calendar.providers)}
-    if free_count.get(prefer):
+    main = max(free_count, key=lambda pid: (free_count[pid], -order[pid]))
+    if prefer is not None and free_count.get(prefer):
         main = prefer
-    else:
-        main = max(free_count, key=lambda pid: (free_count[pid], -order[pid]))
     chosen = []
     for s in starts:
         pid = main

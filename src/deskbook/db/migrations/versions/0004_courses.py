@@ -20,7 +20,7 @@ is also instant on the 3-million-visit demo, where a rebuild copies every row.
 from __future__ import annotations
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0004"
