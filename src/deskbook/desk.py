@@ -36,6 +36,7 @@ from deskbook import (
     reports,
     schedule,
     series,
+    series_changes,
     waitlist,
 )
 from deskbook import board as boards
@@ -621,7 +622,7 @@ class DeskSession:
         actor = self._booker("cancel courses")
         xid = as_id(series_id, "series")
         day = as_day(from_day) if from_day is not None else None
-        return self._write(lambda s: series.cancel(s, actor, xid, reason, day))
+        return self._write(lambda s: series_changes.cancel(s, actor, xid, reason, day))
 
     def reschedule_series(
         self,
@@ -636,7 +637,7 @@ class DeskSession:
         actor = self._booker("reschedule courses")
         xid, pid = as_id(series_id, "series"), optional_id(provider_id, "provider")
         course = series.course(weekdays, at, as_day(from_day), 1)
-        return self._write(lambda s: series.reschedule(s, actor, xid, course, pid))
+        return self._write(lambda s: series_changes.reschedule(s, actor, xid, course, pid))
 
     # -- the purchase from sale to last session, and its money (issue 14) ------------------
 

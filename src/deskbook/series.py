@@ -10,9 +10,8 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from dateutil.rrule import rrulestr
@@ -22,7 +21,7 @@ from sqlmodel import col
 
 from deskbook import appointments, audit, packages, schedule
 from deskbook.access import Actor, as_id, clean_text, future_time, get_owned, lock_owned
-from deskbook.booking import NOT_STARTED, _free_number, _snapshot, renumber
+from deskbook.booking import _free_number, _snapshot, renumber
 from deskbook.db.models import (
     Appointment,
     AppointmentKind,
@@ -100,7 +99,7 @@ def _usable(actor: Actor, purchase: PackagePurchase) -> None:
         raise PackageExhausted("This package is completed; it has no sessions left.")
 
 
-def _candidates(
+def givers(
     session: Session, actor: Actor, service: Service, provider_id: uuid.UUID | None
 ) -> list[Provider]:
     """Who may give the course: the chosen provider, or everyone giving the service there."""
@@ -111,7 +110,7 @@ def _candidates(
     return [provider]
 
 
-def _lay_plan(
+def lay_plan(
     session: Session,
     actor: Actor,
     purchase: PackagePurchase,
@@ -131,7 +130,7 @@ def _lay_plan(
         )
     n = check_count(count, sessions_left(session, purchase, service), service)
     everyone = schedule.providers_for(session, actor, service.clinic_id, service.id)
-    _candidates(session, actor, service, provider_id)
+    givers(session, actor, service, provider_id)
     local = lay(shape.weekdays, shape.at, shape.first_day, n, shape.every_weeks)
     starts = [datetime.combine(s.date(), s.time(), tzinfo=actor.tz) for s in local]
     days = (starts[0].date(), starts[-1].date())
@@ -174,7 +173,7 @@ def plan(
 ) -> SeriesPlan:
     purchase = get_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
     service = get_owned(session, Service, service_id, actor, "service")
-    return _lay_plan(session, actor, purchase, service, shape, count, provider_id)[0]
+    return lay_plan(session, actor, purchase, service, shape, count, provider_id)[0]
 
 
 def _conflict(index: int, visit: PlannedVisit, names: dict[uuid.UUID, str]) -> SeriesConflict:
@@ -190,7 +189,7 @@ def _conflict(index: int, visit: PlannedVisit, names: dict[uuid.UUID, str]) -> S
     )
 
 
-def _lock_providers(
+def lock_providers(
     session: Session, actor: Actor, provider_ids: set[uuid.UUID]
 ) -> dict[uuid.UUID, Provider]:
     return {
@@ -199,7 +198,7 @@ def _lock_providers(
     }
 
 
-def _write_visits(
+def write_visits(
     session: Session,
     actor: Actor,
     series: Series,
@@ -297,7 +296,7 @@ def book(
             f"This package has {left} {service.name_en} session{'s' if left != 1 else ''} "
             f"left; {len(visits)} visits are more than that."
         )
-    _lock_providers(session, actor, set(providers))
+    lock_providers(session, actor, set(providers))
     days = (actor.local_day(visits[0][1]), actor.local_day(visits[-1][1]))
     calendar = Calendar(
         session,
@@ -318,7 +317,7 @@ def book(
     session.add(series)
     session.flush()
     names = {pid: p.name_en for pid, p in providers.items()}
-    _write_visits(session, actor, series, purchase, service, calendar, visits, names)
+    write_visits(session, actor, series, purchase, service, calendar, visits, names)
     audit.log(
         session,
         actor,
@@ -338,120 +337,6 @@ def _check_rule(rule: Any) -> str | None:
         except (ValueError, TypeError):
             raise InvalidInput("The course's rule is not RFC 5545 text (DTSTART, RRULE).") from None
     return text
-
-
-def _lock_series(
-    session: Session, actor: Actor, series_id: uuid.UUID, from_day: date | None
-) -> tuple[Series, PackagePurchase, Service, list[Appointment]]:
-    """The house order: patient, the visits being changed, purchase (then the caller takes
-    the providers). The visits are the course's booked ones still to come from from_day."""
-    series = get_owned(session, Series, series_id, actor, "series")
-    seen = get_owned(session, PackagePurchase, series.purchase_id, actor, "package purchase")
-    lock_owned(session, Patient, seen.patient_id, actor, "patient")
-    not_before = datetime.now(UTC)
-    if from_day is not None:
-        not_before = max(not_before, schedule.day_span(actor, from_day)[0])
-    visits = list(
-        session.scalars(
-            select(Appointment)
-            .where(
-                col(Appointment.series_id) == series.id,
-                col(Appointment.status).in_(NOT_STARTED),
-                col(Appointment.start_at) >= not_before,
-            )
-            .order_by(col(Appointment.start_at))
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
-    )
-    purchase = lock_owned(session, PackagePurchase, seen.id, actor, "package purchase")
-    series = lock_owned(session, Series, series_id, actor, "series")
-    service = get_owned(session, Service, series.service_id, actor, "service")
-    return series, purchase, service, visits
-
-
-def _cancel_visits(
-    session: Session, actor: Actor, visits: list[Appointment], reason: str | None
-) -> None:
-    now = datetime.now(UTC)
-    for appointment in visits:
-        before = _snapshot(appointment)
-        appointment.status = AppointmentStatus.CANCELLED
-        appointment.cancel_reason = reason
-        appointment.updated_at = now
-        after = {**_snapshot(appointment), "reason": reason}
-        audit.log(session, actor, "cancel", "appointment", appointment.id, before, after)
-    session.flush()
-    ids = [a.id for a in visits]
-    for block in session.scalars(
-        select(ProviderBlock).where(col(ProviderBlock.appointment_id).in_(ids))
-    ):
-        session.delete(block)
-    session.flush()
-
-
-def cancel(
-    session: Session,
-    actor: Actor,
-    series_id: uuid.UUID,
-    reason: str | None,
-    from_day: date | None,
-) -> SeriesView:
-    reason = clean_text(reason, "reason", 500, multiline=True)
-    series, purchase, _service, visits = _lock_series(session, actor, series_id, from_day)
-    _lock_providers(session, actor, {a.provider_id for a in visits})
-    if not visits:
-        raise InvalidInput("This course has no booked visits left to cancel from that day.")
-    _cancel_visits(session, actor, visits, reason)
-    renumber(session, purchase.id)
-    audit.log(
-        session,
-        actor,
-        "cancel_series",
-        "series",
-        series.id,
-        after={"cancelled": len(visits), "from_day": from_day, "reason": reason},
-    )
-    return view(session, actor, series.id)
-
-
-def reschedule(
-    session: Session,
-    actor: Actor,
-    series_id: uuid.UUID,
-    shape: Course,
-    provider_id: uuid.UUID | None,
-) -> SeriesView:
-    """The course's booked visits from shape.first_day move to the new days and time: as many
-    as were there, judged and written in the same transaction, or none at all."""
-    series, purchase, service, visits = _lock_series(session, actor, series_id, shape.first_day)
-    candidates = _candidates(session, actor, service, provider_id)
-    everyone = schedule.providers_for(session, actor, service.clinic_id, service.id)
-    _lock_providers(session, actor, {a.provider_id for a in visits} | {p.id for p in candidates})
-    if not visits:
-        raise InvalidInput("This course has no booked visits left to move from that day.")
-    usual = Counter(a.provider_id for a in visits).most_common(1)[0][0]
-    before = {"rule": series.rule, "visits": [a.start_at.isoformat() for a in visits]}
-    _cancel_visits(session, actor, visits, "Course rescheduled")
-    renumber(session, purchase.id)
-    new_plan, calendar = _lay_plan(
-        session, actor, purchase, service, shape, len(visits), provider_id, prefer=usual
-    )
-    names = {p.id: p.name_en for p in everyone}
-    moved = [(o.provider_id, o.start.astimezone(UTC)) for o in new_plan.occurrences]
-    _write_visits(session, actor, series, purchase, service, calendar, moved, names)
-    series.rule = new_plan.rule
-    session.flush()
-    audit.log(
-        session,
-        actor,
-        "reschedule_series",
-        "series",
-        series.id,
-        before,
-        {"rule": series.rule, "visits": [s.isoformat() for _, s in moved]},
-    )
-    return view(session, actor, series.id)
 
 
 def view(session: Session, actor: Actor, series_id: uuid.UUID) -> SeriesView:
