@@ -207,6 +207,7 @@ def backup(
 
 # -- deskbook export report (issue 14) ----------------------------------------------------
 
+
 @export_app.command("report")
 @one_line_errors
 def export_report(
