@@ -19,7 +19,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from deskbook.db.engine import SQLITE_BUSY_TIMEOUT_MS, parse_url, sqlite_path
+from deskbook.db.engine import SQLITE_BUSY_TIMEOUT_MS, parse_url, pg_servers, sqlite_path
 from deskbook.errors import DatabaseError, DeskError, InvalidInput
 
 # Counted in the confirmation so the user sees at a glance that the copy holds their data.
@@ -50,10 +50,15 @@ def run_backup_command(url: str, path: Path) -> None:
 def pg_dump_advice(url: URL, path: Path) -> str:
     """One line: the pg_dump command for this database; the password stays out of it."""
     parts = ["pg_dump", "-Fc"]
-    if url.host:
-        parts += ["-h", url.host]
-    if url.port:
-        parts += ["-p", str(url.port)]
+    if url.query.get("host"):
+        # A multi-host URL: libpq takes the lists (pg_dump reads a standby as well as a primary).
+        hosts, ports = zip(*(server.rsplit(":", 1) for server in pg_servers(url)), strict=True)
+        parts += ["-h", ",".join(hosts), "-p", ",".join(ports)]
+    else:
+        if url.host:
+            parts += ["-h", url.host]
+        if url.port:
+            parts += ["-p", str(url.port)]
     if url.username:
         parts += ["-U", url.username]
     parts += ["-d", url.database or "postgres", "-f", str(path)]

@@ -51,7 +51,10 @@ _WRITE = "deskbook_write"
 def safe_url(url: str | URL) -> str:
     """The URL as it may be shown: never with its password."""
     try:
-        return make_url(url).render_as_string(hide_password=True)
+        shown = make_url(url).render_as_string(hide_password=True)
+        # A multi-host URL's ?host=a:5432 (or host=a,b) is rendered URL-encoded; show it as
+        # it was written.
+        return shown.replace("%3A", ":").replace("%2C", ",")
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
         return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
 
@@ -121,6 +124,16 @@ def _sqlite_engine(url: URL, *, must_exist: bool) -> Engine:
 
 
 def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
+    try:
+        return _create_postgres_engine(url, pool_size=pool_size)
+    except ArgumentError as exc:  # a multi-host URL whose hosts and ports do not pair up
+        raise DatabaseError(
+            f"'{safe_url(url)}' is not a usable PostgreSQL URL ({exc}); list the servers as "
+            "?host=a:5432&host=b:5432."
+        ) from None
+
+
+def _create_postgres_engine(url: URL, *, pool_size: int) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
@@ -153,16 +166,70 @@ def check_reachable(engine: Engine) -> None:
         raise DatabaseError(describe_connect_error(engine, exc)) from None
 
 
+def pg_servers(url: URL) -> list[str]:
+    """The servers a PostgreSQL URL names, as host:port, in the order libpq tries them: one, or
+    several in a multi-host URL (`?host=a:5432&host=b:5432`, or `?host=a,b&port=5432,5433`)."""
+    hosts = url.query.get("host")
+    if not hosts:
+        return [f"{url.host or 'localhost'}:{url.port or 5432}"]
+    tokens = hosts.split(",") if isinstance(hosts, str) else list(hosts)
+    ports = url.query.get("port") or ""
+    port_list = ports.split(",") if isinstance(ports, str) else list(ports)
+    if len(port_list) == 1:  # libpq: one port applies to every host
+        port_list = port_list * len(tokens)
+    servers = []
+    for index, token in enumerate(tokens):
+        host, _, port = token.partition(":")
+        if not port and index < len(port_list):
+            port = port_list[index]
+        servers.append(f"{host or 'localhost'}:{port or url.port or 5432}")
+    return servers
+
+
+def wants_primary(url: URL) -> bool:
+    """A multi-host URL that asks libpq for the writable server (a primary, not a standby)."""
+    return url.query.get("target_session_attrs") in ("read-write", "primary")
+
+
+# psycopg lists each host it tried on a line of its own after the first.
+_ATTEMPT = re.compile(r"^- host: '([^']*)', port: '([^']*)'.*?: connection failed: (.*)$")
+_LIBPQ_PREFIX = re.compile(r'^connection to server at "[^"]*"(?:[^,]*)?, port \d+ failed: ')
+
+
+def _attempts(message: str) -> list[str]:
+    """'host:port: why' for each host of a failed multi-host connect, from psycopg's message."""
+    tried = []
+    for line in message.splitlines():
+        found = _ATTEMPT.match(line)
+        if found:
+            host, port, why = found.groups()
+            why = _LIBPQ_PREFIX.sub("", why).replace("FATAL:  ", "").strip()
+            tried.append(f"{host}:{port or 5432}: {why}")
+    return tried
+
+
 def describe_connect_error(engine: Engine, exc: DBAPIError) -> str:
+    """One line for a database that cannot be reached, never the password."""
     where = safe_url(engine.url)
     if engine.dialect.name == "sqlite":
         return f"Cannot open the SQLite database {where}: {exc.orig}."
-    detail = str(exc.orig).strip().splitlines()[0] if exc.orig else "no answer"
-    host = engine.url.host or "localhost"
-    port = engine.url.port or 5432
+    message = str(exc.orig).strip() if exc.orig else ""
+    detail = message.splitlines()[0] if message else "no answer"
+    servers = pg_servers(engine.url)
+    if len(servers) > 1:
+        tried = "; ".join(_attempts(message)) or detail
+        if wants_primary(engine.url):
+            return (
+                f"Cannot reach a writable PostgreSQL server at {' or '.join(servers)} "
+                f"({tried}); is the primary running, or has a standby been promoted?"
+            )
+        return (
+            f"Cannot reach any PostgreSQL server at {' or '.join(servers)} ({tried}); "
+            "is one of them running?"
+        )
     if "does not exist" in detail:
-        return f"PostgreSQL at {host}:{port} answered: {detail}."
-    return f"Cannot reach the PostgreSQL server at {host}:{port} ({detail}); is it running?"
+        return f"PostgreSQL at {servers[0]} answered: {detail}."
+    return f"Cannot reach the PostgreSQL server at {servers[0]} ({detail}); is it running?"
 
 
 def is_busy_error(exc: BaseException) -> bool:
