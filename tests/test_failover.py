@@ -23,9 +23,11 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 
 from conftest import REQUIRE_PG
 from deskbook.backup import pg_dump_advice
+from deskbook.db import engine as engine_module
 from deskbook.db.engine import make_engine, parse_url, pg_servers, safe_url
 from deskbook.db.migrate import upgrade
 from deskbook.desk import Desk, DeskSession
@@ -33,6 +35,8 @@ from deskbook.errors import DatabaseError, DeskError
 from deskbook.invariants import check_invariants, violations
 from factory import PASSWORD, World, at, build, future_day
 from pg_cluster import Cluster, free_port, why_not_available
+from tcp_proxy import TcpProxy
+from test_db_outage import within_deadline
 
 MULTI = (
     "postgresql+psycopg://clinic:Hunter2-secret@/deskbook"
@@ -91,6 +95,32 @@ def test_no_writable_server_is_one_line_naming_every_server() -> None:
         f"Cannot reach a writable PostgreSQL server at 127.0.0.1:{ports[0]} or 127.0.0.1:{ports[1]}"
     )
     assert message.count("Connection refused") == 2
+
+
+def test_a_silent_first_server_costs_the_connect_timeout_then_the_next_one_serves(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The primary's machine gone without a trace (no reset, no refusal): libpq waits
+    connect_timeout on it, per server, then uses the next; without the timeout a desk would
+    wait for the kernel's minutes."""
+    served = make_url(db_url)
+    if served.get_backend_name() != "postgresql":
+        pytest.skip("several servers in one URL is a PostgreSQL matter")
+    monkeypatch.setattr(engine_module, "PG_CONNECT_TIMEOUT_S", 2)  # libpq's least
+    with TcpProxy(served.host or "127.0.0.1", served.port or 5432) as dead_link:
+        dead_link.silent()
+        url = (
+            f"postgresql+psycopg://{served.username}@/{served.database}"
+            f"?host=127.0.0.1:{dead_link.port}&host={served.host}:{served.port or 5432}"
+            "&target_session_attrs=read-write"
+        )
+        desk = within_deadline(lambda: Desk.open(url))
+        try:
+            with desk.engine.connect() as conn:
+                port = conn.execute(text("SELECT inet_server_port()")).scalar()
+            assert port == (served.port or 5432)
+        finally:
+            desk.close()
 
 
 # --- the primary dies -------------------------------------------------------------------------
