@@ -146,18 +146,18 @@ GENEROUS_S = 30.0  # a bound on recovery that only a hang would break (the targe
 
 @dataclass
 class DeskLog:
-    """What one desk was told. acked: book() returned; unknown: it raised DatabaseError, so
-    the desk cannot know whether the booking landed."""
+    """What one desk was told. acknowledged: book() returned; unknown: it raised DatabaseError,
+    so the desk cannot know whether the booking landed."""
 
-    acked: dict[datetime, uuid.UUID] = field(default_factory=dict)
-    acked_at: dict[datetime, float] = field(default_factory=dict)
+    acknowledged: dict[datetime, uuid.UUID] = field(default_factory=dict)
+    acknowledged_at: dict[datetime, float] = field(default_factory=dict)
     unknown: list[datetime] = field(default_factory=list)
     unknown_began: list[float] = field(default_factory=list)
     refused: list[DeskError] = field(default_factory=list)
     bugs: list[BaseException] = field(default_factory=list)
 
-    def first_ack_after(self, moment: float) -> float | None:
-        return min((t for t in self.acked_at.values() if t >= moment), default=None)
+    def first_acknowledged_after(self, moment: float) -> float | None:
+        return min((t for t in self.acknowledged_at.values() if t >= moment), default=None)
 
 
 def _slots(desk_number: int) -> Iterator[datetime]:
@@ -194,8 +194,8 @@ def _book_until_stopped(
         except BaseException as exc:  # anything else reaching a desk is a bug
             log.bugs.append(exc)
             return
-        log.acked[slot] = booked.id
-        log.acked_at[slot] = time.monotonic()
+        log.acknowledged[slot] = booked.id
+        log.acknowledged_at[slot] = time.monotonic()
 
 
 def _wait_until(condition: Callable[[], bool], seconds: float, what: str) -> float:
@@ -239,7 +239,7 @@ def test_primary_killed_mid_load_loses_no_acknowledged_booking(cluster: Cluster)
             thread.start()
         _wait_until(
             lambda: (
-                all(len(log.acked) >= BOOKED_BEFORE_THE_KILL for log in logs)
+                all(len(log.acknowledged) >= BOOKED_BEFORE_THE_KILL for log in logs)
                 or any(log.bugs for log in logs)
             ),
             GENEROUS_S,
@@ -248,7 +248,7 @@ def test_primary_killed_mid_load_loses_no_acknowledged_booking(cluster: Cluster)
 
         killed = time.monotonic()  # before the kill: a call begun earlier was under way
         cluster.kill_primary()
-        acked_before_kill = sum(len(log.acked) for log in logs)
+        acknowledged_before_kill = sum(len(log.acknowledged) for log in logs)
         time.sleep(OUTAGE_S / 2)
         # Opening a desk while no server accepts writes is one sentence naming both servers.
         with pytest.raises(DatabaseError) as caught:
@@ -262,7 +262,7 @@ def test_primary_killed_mid_load_loses_no_acknowledged_booking(cluster: Cluster)
         promoted = time.monotonic()
         _wait_until(
             lambda: (
-                all(log.first_ack_after(promoting) is not None for log in logs)
+                all(log.first_acknowledged_after(promoting) is not None for log in logs)
                 or any(log.bugs for log in logs)
             ),
             GENEROUS_S,
@@ -271,7 +271,8 @@ def test_primary_killed_mid_load_loses_no_acknowledged_booking(cluster: Cluster)
         _wait_until(
             lambda: (
                 all(
-                    sum(t >= promoting for t in log.acked_at.values()) >= BOOKED_AFTER_PROMOTION
+                    sum(t >= promoting for t in log.acknowledged_at.values())
+                    >= BOOKED_AFTER_PROMOTION
                     for log in logs
                 )
                 or any(log.bugs for log in logs)
@@ -320,22 +321,27 @@ def test_primary_killed_mid_load_loses_no_acknowledged_booking(cluster: Cluster)
         new_primary.dispose()
 
     stored = {row.id: row.start_at for row in rows}
-    acked = {booking: slot for log in logs for slot, booking in log.acked.items()}
-    acked.update({idle_first.id: idle_first.start, idle_again.id: idle_again.start})
-    lost = sorted(set(acked) - set(stored), key=str)
+    acknowledged = {booking: slot for log in logs for slot, booking in log.acknowledged.items()}
+    acknowledged.update({idle_first.id: idle_first.start, idle_again.id: idle_again.start})
+    lost = sorted(set(acknowledged) - set(stored), key=str)
     unknown = [slot for log in logs for slot in log.unknown]
     landed = [slot for slot in unknown if slot in stored.values()]
     # Calls under way when the primary died: their commit may or may not have happened. The
     # rest were refused at connect time and cannot have written anything.
     in_flight = sum(began < killed for log in logs for began in log.unknown_began)
-    back = [(log.first_ack_after(promoting) or promoting) - promoting for log in logs]
+    back = [(log.first_acknowledged_after(promoting) or promoting) - promoting for log in logs]
     recovery = max(back)
     per_desk = ", ".join(f"{seconds:.2f}" for seconds in back)
     # Every stored booking is one a desk asked for: acknowledged, or one whose answer was lost.
-    phantoms = {b for b, start in stored.items() if b not in acked and start not in unknown}
+    phantoms = {
+        booking
+        for booking, start in stored.items()
+        if booking not in acknowledged and start not in unknown
+    }
     print(
-        f"\nfailover: {DESKS} desks, {acked_before_kill} bookings acknowledged before the kill, "
-        f"{len(acked)} in all; {len(unknown)} calls failed with DatabaseError during the outage "
+        f"\nfailover: {DESKS} desks, {acknowledged_before_kill} bookings acknowledged before "
+        f"the kill, {len(acknowledged)} in all; {len(unknown)} calls failed with DatabaseError "
+        "during the outage "
         f"({in_flight} of them under way at the kill), {len(landed)} of those had landed; "
         f"kill to promotion {promoting - killed:.2f}s, promotion took "
         f"{promoted - promoting:.2f}s, desks booking again {per_desk}s after the promotion "
