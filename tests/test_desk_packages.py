@@ -90,7 +90,7 @@ def test_assign_and_use(world: World) -> None:
     assert choice.assigned == ()
     aba = next(p for p in choice.available if p.name_en == "20 ABA Therapy Package")
     assert (aba.total_sessions, aba.validity_days, aba.currency) == (20, 90, "SAR")
-    assert aba.clinic_names == ("ABA Clinic",)
+    assert [s.clinic_name_en for s in aba.services] == ["ABA Clinic"]
     purchase = d.assign_package(patient, aba.id)
     today = _today()
     assert (purchase.purchase_date, purchase.expiry_date) == (today, today + timedelta(days=90))

@@ -39,9 +39,9 @@ from deskbook.errors import (
     SlotTaken,
 )
 from deskbook.results import AppointmentView
+from deskbook.statuses import OPEN_STATUSES
 
 S = AppointmentStatus
-OPEN = (S.BOOKED, S.CONFIRMED, S.ARRIVED)
 NOT_STARTED = (S.BOOKED, S.CONFIRMED)
 
 
@@ -290,7 +290,7 @@ def cancel(
 ) -> AppointmentView:
     reason = clean_text(reason, "reason", 500, multiline=True)
     appointment = _lock_for_change(session, actor, appointment_id, set())
-    _refuse(appointment, OPEN, "cancelled")
+    _refuse(appointment, OPEN_STATUSES, "cancelled")
     before = _snapshot(appointment)
     appointment.status = S.CANCELLED
     appointment.cancel_reason = reason
@@ -358,7 +358,7 @@ def reschedule(
 
 _TRANSITIONS: dict[str, tuple[tuple[S, ...], S, str]] = {
     "check_in": (NOT_STARTED, S.ARRIVED, "checked in"),
-    "complete": (OPEN, S.COMPLETED, "completed"),
+    "complete": (OPEN_STATUSES, S.COMPLETED, "completed"),
     "no_show": (NOT_STARTED, S.NO_SHOW, "marked as a no-show"),
 }
 

@@ -33,9 +33,9 @@ from deskbook.db.models import (
 )
 from deskbook.errors import InvalidInput, NotFound
 from deskbook.results import CatalogPackage, CatalogService, PackageChoice, PurchaseView, QuotaView
+from deskbook.statuses import OPEN_STATUSES
 
 SPENT = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
-HELD = (AppointmentStatus.BOOKED, AppointmentStatus.CONFIRMED, AppointmentStatus.ARRIVED)
 
 
 # Statuses no later event changes: what the desk decided, not what the calendar says.
@@ -91,7 +91,7 @@ def _counts(
     if not ids:
         return {}
     spent = func.sum(case((col(Appointment.status).in_(SPENT), 1), else_=0))
-    held = func.sum(case((col(Appointment.status).in_(HELD), 1), else_=0))
+    held = func.sum(case((col(Appointment.status).in_(OPEN_STATUSES), 1), else_=0))
     rows = session.execute(
         select(col(Appointment.purchase_id), col(Appointment.service_id), spent, held)
         .where(col(Appointment.tenant_id) == tenant_id, col(Appointment.purchase_id).in_(ids))

@@ -52,10 +52,6 @@ class QuotaView:
     used: int
     remaining: int
 
-    @property
-    def service_name(self) -> str:
-        return self.service_name_en
-
 
 @dataclass(frozen=True)
 class PurchaseView:
@@ -93,10 +89,6 @@ class CatalogService:
     clinic_name_en: str
     clinic_name_ar: str | None
 
-    @property
-    def service_name(self) -> str:
-        return self.name_en
-
 
 @dataclass(frozen=True)
 class CatalogPackage:
@@ -108,10 +100,6 @@ class CatalogPackage:
     validity_days: int
     total_sessions: int
     services: tuple[CatalogService, ...]
-
-    @property
-    def clinic_names(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(s.clinic_name_en for s in self.services))
 
 
 @dataclass(frozen=True)
@@ -168,22 +156,6 @@ class AppointmentView:
     session_total: int | None  # the purchase's quota for this service
     group_session_id: uuid.UUID | None
     notes: str | None
-
-    @property
-    def patient_name(self) -> str:
-        return self.patient_name_en
-
-    @property
-    def service_name(self) -> str:
-        return self.service_name_en
-
-    @property
-    def provider_name(self) -> str:
-        return self.provider_name_en
-
-    @property
-    def clinic_name(self) -> str:
-        return self.clinic_name_en
 
     @property
     def session_label(self) -> str | None:

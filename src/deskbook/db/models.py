@@ -9,12 +9,19 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
-from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from deskbook.config import DEFAULT_CURRENCY, DEFAULT_TIMEZONE
+
+# The enums live in deskbook.statuses, which the screens import without SQLModel; re-exported
+# here because the domain reads them beside the tables.
+from deskbook.statuses import AppointmentKind as AppointmentKind
+from deskbook.statuses import AppointmentStatus as AppointmentStatus
+from deskbook.statuses import PaymentMethod as PaymentMethod
+from deskbook.statuses import PurchaseStatus as PurchaseStatus
+from deskbook.statuses import Role as Role
 
 
 def utcnow() -> datetime:
@@ -23,42 +30,6 @@ def utcnow() -> datetime:
 
 def new_id() -> uuid.UUID:
     return uuid.uuid4()
-
-
-class Role(StrEnum):
-    ADMIN = "ADMIN"
-    FRONT_DESK = "FRONT_DESK"
-    PROVIDER = "PROVIDER"
-
-
-class PurchaseStatus(StrEnum):
-    ACTIVE = "ACTIVE"
-    COMPLETED = "COMPLETED"
-    EXPIRED = "EXPIRED"
-    CANCELLED = "CANCELLED"
-    VOIDED = "VOIDED"
-    TRANSFERRED = "TRANSFERRED"
-
-
-class PaymentMethod(StrEnum):
-    CASH = "CASH"
-    CARD = "CARD"
-    TRANSFER = "TRANSFER"
-
-
-class AppointmentKind(StrEnum):
-    SINGLE = "SINGLE"
-    PACKAGE = "PACKAGE"
-    GROUP = "GROUP"
-
-
-class AppointmentStatus(StrEnum):
-    BOOKED = "BOOKED"
-    CONFIRMED = "CONFIRMED"
-    ARRIVED = "ARRIVED"
-    COMPLETED = "COMPLETED"
-    CANCELLED = "CANCELLED"
-    NO_SHOW = "NO_SHOW"
 
 
 class Tenant(SQLModel, table=True):
