@@ -8,11 +8,11 @@ from deskbook.tui.actions import ACTIONS, MANGLED_KEYS, check_defaults, parse_ke
 from deskbook.tui.app import DeskApp
 from deskbook.tui.screens.audit import AuditScreen
 from deskbook.tui.screens.chooser import PackageChooser
-from deskbook.tui.screens.daysheet import DaySheetScreen, ReasonScreen
+from deskbook.tui.screens.daysheet import DaySheetScreen
 from deskbook.tui.screens.group import GroupScreen
 from deskbook.tui.screens.login import LoginScreen
 from deskbook.tui.screens.patient import PatientScreen
-from deskbook.tui.screens.pickers import BookingTypeScreen, ConfirmScreen, PickScreen
+from deskbook.tui.screens.pickers import BookingTypeScreen, ConfirmScreen, PickScreen, ReasonScreen
 from deskbook.tui.screens.register import RegisterScreen
 from deskbook.tui.screens.search import SearchScreen
 from deskbook.tui.screens.slots import SlotScreen

@@ -6,8 +6,10 @@ from typing import Any
 
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
+from textual.worker import Worker
 
 from deskbook.tui.app import DeskApp
+from deskbook.tui.screens.base import DIALOG_WORKERS
 from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
 from tui_seed import PASSWORD
 
@@ -25,10 +27,17 @@ async def settle(pilot: Pilot[Any]) -> None:
     app = pilot.app
     for _ in range(20):
         await pilot.pause()
-        await app.workers.wait_for_complete()
+        working = _working(app)
+        if working:  # an empty list would mean "every worker", the flow's as well
+            await app.workers.wait_for_complete(working)
         await pilot.pause()
-        if not any(w.is_running for w in app.workers) and not _timers_pending(app):
+        if not _working(app) and not _timers_pending(app):
             return
+
+
+def _working(app: Any) -> list[Worker[Any]]:
+    # The booking flow's worker waits on its dialogs for as long as they are open: not work.
+    return [w for w in app.workers if w.is_running and w.group != DIALOG_WORKERS]
 
 
 def _timers_pending(app: Any) -> bool:

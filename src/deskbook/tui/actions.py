@@ -16,7 +16,7 @@ import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 KEYMAP_ENV = "DESKBOOK_KEYMAP"
 MANGLED_KEYS = frozenset({"ctrl+j", "ctrl+m", "ctrl+i", "ctrl+h"})
@@ -36,65 +36,59 @@ class DeskAction:
         return self.id.split(".", 1)[0]
 
 
-def _a(
-    id: str, key: str, action: str, description: str, *, show: bool = True, priority: bool = False
-) -> DeskAction:
-    return DeskAction(id, key, action, description, show, priority)
-
-
 # Scope "app" is bound on the App (works on every screen); the others on the screen whose
 # SCOPE names them. Order is the order in the footer and the help screen.
 ACTIONS: tuple[DeskAction, ...] = (
-    _a("app.help", "f1", "help", "Keys"),
-    _a("app.search", "f2", "search", "Search"),
-    _a("app.day_sheet", "f3", "day_sheet", "Day sheet"),
-    _a("app.audit", "f4", "audit", "Audit log"),
-    _a("app.quit", "ctrl+q", "quit", "Quit", priority=True),
-    _a("login.submit", "enter", "submit", "Sign in"),
-    _a("search.open", "enter", "open", "Open"),
-    _a("search.new_patient", "n", "new_patient", "New patient"),
-    _a("search.register", "ctrl+n", "register", "New patient"),
-    _a("search.focus", "slash", "focus_search", "Find", show=False),
-    _a("search.down", "down", "move(1)", "Next row", show=False),
-    _a("search.up", "up", "move(-1)", "Previous row", show=False),
-    _a("search.clear", "escape", "clear", "Clear", show=False),
-    _a("register.save", "enter", "save", "Save"),
-    _a("register.cancel", "escape", "cancel", "Cancel"),
-    _a("patient.book", "b", "book", "Book"),
-    _a("patient.cancel", "x", "cancel_appointment", "Cancel appt"),
-    _a("patient.back", "escape", "back", "Back"),
-    _a("type.single", "s", "choose('single')", "Single"),
-    _a("type.package", "p", "choose('package')", "Package"),
-    _a("type.group", "g", "choose('group')", "Group"),
-    _a("type.cancel", "escape", "cancel", "Cancel"),
-    _a("chooser.use", "enter", "use", "Use"),
-    _a("chooser.assign", "a", "assign", "Assign & use"),
-    _a("chooser.switch", "tab", "switch_pane", "Other pane"),
-    _a("chooser.cancel", "escape", "cancel", "Back"),
-    _a("pick.choose", "enter", "choose", "Choose"),
-    _a("pick.first", "f", "first_available", "First available"),
-    _a("pick.cancel", "escape", "cancel", "Back"),
-    _a("slots.prev_day", "left", "day(-1)", "Prev day"),
-    _a("slots.next_day", "right", "day(1)", "Next day"),
-    _a("slots.choose", "enter", "choose", "Choose"),
-    _a("slots.cancel", "escape", "cancel", "Back"),
-    _a("confirm.yes", "enter", "confirm", "Confirm"),
-    _a("confirm.no", "escape", "cancel", "Back"),
-    _a("group.prev_day", "left", "day(-1)", "Prev day"),
-    _a("group.next_day", "right", "day(1)", "Next day"),
-    _a("group.join", "enter", "join", "Join"),
-    _a("group.cancel", "escape", "cancel", "Back"),
-    _a("day.prev_day", "left", "day(-1)", "Prev day"),
-    _a("day.next_day", "right", "day(1)", "Next day"),
-    _a("day.check_in", "a", "status('check_in')", "Arrived"),
-    _a("day.complete", "c", "status('complete')", "Complete"),
-    _a("day.no_show", "n", "status('no_show')", "No-show"),
-    _a("day.cancel", "x", "cancel_appointment", "Cancel"),
-    _a("day.reschedule", "r", "reschedule", "Reschedule"),
-    _a("day.back", "escape", "back", "Back"),
-    _a("audit.back", "escape", "back", "Back"),
-    _a("reason.save", "enter", "save", "Cancel appt"),
-    _a("reason.cancel", "escape", "cancel", "Keep it"),
+    DeskAction("app.help", "f1", "help", "Keys"),
+    DeskAction("app.search", "f2", "search", "Search"),
+    DeskAction("app.day_sheet", "f3", "day_sheet", "Day sheet"),
+    DeskAction("app.audit", "f4", "audit", "Audit log"),
+    DeskAction("app.quit", "ctrl+q", "quit", "Quit", priority=True),
+    DeskAction("login.submit", "enter", "submit", "Sign in"),
+    DeskAction("search.open", "enter", "open", "Open"),
+    DeskAction("search.new_patient", "n", "new_patient", "New patient"),
+    DeskAction("search.register", "ctrl+n", "register", "New patient"),
+    DeskAction("search.focus", "slash", "focus_search", "Find", show=False),
+    DeskAction("search.down", "down", "move(1)", "Next row", show=False),
+    DeskAction("search.up", "up", "move(-1)", "Previous row", show=False),
+    DeskAction("search.clear", "escape", "clear", "Clear", show=False),
+    DeskAction("register.save", "enter", "save", "Save"),
+    DeskAction("register.cancel", "escape", "cancel", "Cancel"),
+    DeskAction("patient.book", "b", "book", "Book"),
+    DeskAction("patient.cancel", "x", "cancel_appointment", "Cancel appt"),
+    DeskAction("patient.back", "escape", "back", "Back"),
+    DeskAction("type.single", "s", "choose('SINGLE')", "Single"),
+    DeskAction("type.package", "p", "choose('PACKAGE')", "Package"),
+    DeskAction("type.group", "g", "choose('GROUP')", "Group"),
+    DeskAction("type.cancel", "escape", "cancel", "Cancel"),
+    DeskAction("chooser.use", "enter", "use", "Use"),
+    DeskAction("chooser.assign", "a", "assign", "Assign & use"),
+    DeskAction("chooser.switch", "tab", "switch_pane", "Other pane"),
+    DeskAction("chooser.cancel", "escape", "cancel", "Back"),
+    DeskAction("pick.choose", "enter", "choose", "Choose"),
+    DeskAction("pick.first", "f", "first_available", "First available"),
+    DeskAction("pick.cancel", "escape", "cancel", "Back"),
+    DeskAction("slots.prev_day", "left", "day(-1)", "Prev day"),
+    DeskAction("slots.next_day", "right", "day(1)", "Next day"),
+    DeskAction("slots.choose", "enter", "choose", "Choose"),
+    DeskAction("slots.cancel", "escape", "cancel", "Back"),
+    DeskAction("confirm.yes", "enter", "confirm", "Confirm"),
+    DeskAction("confirm.no", "escape", "cancel", "Back"),
+    DeskAction("group.prev_day", "left", "day(-1)", "Prev day"),
+    DeskAction("group.next_day", "right", "day(1)", "Next day"),
+    DeskAction("group.join", "enter", "join", "Join"),
+    DeskAction("group.cancel", "escape", "cancel", "Back"),
+    DeskAction("day.prev_day", "left", "day(-1)", "Prev day"),
+    DeskAction("day.next_day", "right", "day(1)", "Next day"),
+    DeskAction("day.check_in", "a", "status('check_in')", "Arrived"),
+    DeskAction("day.complete", "c", "status('complete')", "Complete"),
+    DeskAction("day.no_show", "n", "status('no_show')", "No-show"),
+    DeskAction("day.cancel", "x", "cancel_appointment", "Cancel"),
+    DeskAction("day.reschedule", "r", "reschedule", "Reschedule"),
+    DeskAction("day.back", "escape", "back", "Back"),
+    DeskAction("audit.back", "escape", "back", "Back"),
+    DeskAction("reason.save", "enter", "save", "Cancel appt"),
+    DeskAction("reason.cancel", "escape", "cancel", "Keep it"),
 )
 
 SCOPE_TITLES = {
@@ -119,7 +113,7 @@ def actions_of(scope: str) -> tuple[DeskAction, ...]:
     return tuple(a for a in ACTIONS if a.scope == scope)
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """The BINDINGS of a screen (or of the App for scope "app"); the id is what a keymap names."""
     return [
         Binding(a.key, a.action, a.description, show=a.show, priority=a.priority, id=a.id)

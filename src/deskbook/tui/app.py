@@ -13,7 +13,7 @@ import signal
 import threading
 from collections.abc import Iterable
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -21,11 +21,12 @@ from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
 from deskbook.errors import DeskError
+from deskbook.statuses import Role
 from deskbook.tui.actions import ACTIONS, actions_of, bindings, key_of, keymap_from_env
 from deskbook.tui.widgets.db_banner import database_answers, show_banner
 
 if TYPE_CHECKING:
-    from deskbook.desk import Desk
+    from deskbook.desk import Desk, DeskSession
 
 
 HANGUP_GRACE_SECONDS = 2.0
@@ -58,7 +59,10 @@ class DeskApp(App[None]):
         self.username = username
         # Only for tests and the benchmark: sign in without typing.
         self.password = password
-        self.session: Any = None
+        self.session: DeskSession | None = None
+        # Set while the database answers; cleared by an outage until the probe finds it again.
+        self.database_up = asyncio.Event()
+        self.database_up.set()
         self.keymap, self.refused_keys = keymap_from_env()
         # Receptionists over ssh: nothing slides, nothing fades.
         self.animation_level = "none"
@@ -102,19 +106,19 @@ class DeskApp(App[None]):
         finally:
             self.desk_ready.set()
 
-    def login(self, username: str, password: str) -> Any:
+    def login(self, username: str, password: str) -> DeskSession:
         """Sign in (in a worker thread): waits for the database if it is still opening."""
         self.desk_ready.wait()
         if self.desk is None:
             raise self.open_error or DeskError("The database could not be opened.")
         return self.desk.login(username, password)
 
-    def signed_in(self, session: Any) -> None:
+    def signed_in(self, session: DeskSession) -> None:
         from deskbook.tui.screens.search import SearchScreen
 
         self.session = session
         staff = session.staff
-        self.title = getattr(staff, "tenant_name", None) or "deskbook"
+        self.title = staff.tenant_name or "deskbook"
         self.sub_title = f"{staff.display_name} ({staff.role.replace('_', ' ').lower()})"
         self.switch_screen(SearchScreen())
 
@@ -129,6 +133,7 @@ class DeskApp(App[None]):
         keep what was typed, a banner says so, and a probe looks for the server until it
         answers. Every failing call lands here; only the first one starts the probe."""
         show_banner(self.screen, True)
+        self.database_up.clear()
         if self._probe_timer is None:
             self._probe_timer = self.set_interval(self.PROBE_SECONDS, self._start_probe)
 
@@ -145,6 +150,8 @@ class DeskApp(App[None]):
         )
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        from deskbook.tui.screens.base import DeskScreen
+
         worker = event.worker
         if worker is not self._probe or event.state != WorkerState.SUCCESS:
             return
@@ -153,23 +160,23 @@ class DeskApp(App[None]):
             self._probe_timer = None
             self._probe = None
             self.notify("Database is back.", timeout=5)
+            self.database_up.set()
             for screen in self.screen_stack:
                 show_banner(screen, False)
-                back = getattr(screen, "database_back", None)
-                if back is not None:
-                    back()
+                if isinstance(screen, DeskScreen):
+                    screen.database_back()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "audit":
             # Only an administrator sees the key at all; the Desk refuses the others anyway.
-            return self.session is not None and self.session.staff.role == "ADMIN"
+            return self.session is not None and self.session.staff.role == Role.ADMIN
         return not (action in ("search", "day_sheet") and self.session is None)
 
     def action_help(self) -> None:
         from deskbook.tui.screens.help import HelpScreen
 
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen(getattr(self.screen, "SCOPE", ""), self.keymap))
+            self.push_screen(HelpScreen(_scope(self.screen), self.keymap))
 
     async def action_search(self) -> None:
         from deskbook.tui.screens.search import SearchScreen
@@ -191,11 +198,10 @@ class DeskApp(App[None]):
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette offers the registry's actions that the screen allows right now."""
-        scope = getattr(screen, "SCOPE", "")
-        for action in (*actions_of(scope), *actions_of("app")):
-            target: Any = self if action.scope == "app" else screen
+        for action in (*actions_of(_scope(screen)), *actions_of("app")):
+            target: App[None] | Screen[object] = self if action.scope == "app" else screen
             name = action.action.split("(", 1)[0]
             if target.check_action(name, ()) is False:
                 continue
@@ -207,6 +213,13 @@ class DeskApp(App[None]):
                 partial(self.call_later, target.run_action, action.action),
             )
         yield from super().get_system_commands(screen)
+
+
+def _scope(screen: Screen[object]) -> str:
+    """The action scope of a screen: "" for one that is not the desk's own (the help)."""
+    from deskbook.tui.screens.base import DeskScreen
+
+    return screen.SCOPE if isinstance(screen, DeskScreen) else ""
 
 
 def _theme_for(color_system: str | None) -> str:

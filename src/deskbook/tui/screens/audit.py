@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Footer, Header, Static
 
+from deskbook.errors import DeskError
+from deskbook.results import AuditView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, when
 
@@ -31,13 +33,13 @@ def _change(before: str | None, after: str | None) -> str:
     return "\n".join(lines) or "no field changed"
 
 
-class AuditScreen(DeskScreen):
+class AuditScreen(DeskScreen[None]):
     SCOPE = "audit"
     BINDINGS = bindings("audit")
 
     def __init__(self) -> None:
         super().__init__()
-        self.events: dict[str, Any] = {}
+        self.events: dict[str, AuditView] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True, time_format="%H:%M", icon="")
@@ -51,9 +53,9 @@ class AuditScreen(DeskScreen):
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()
-        self.call_desk("audit", self.session.audit_log, MAX_EVENTS)
+        self.read("audit", partial(self.session.audit_log, MAX_EVENTS), self.show, self.refused)
 
-    def loaded_audit(self, events: Any) -> None:
+    def show(self, events: list[AuditView]) -> None:
         table = self.query_one(DataTable)
         table.clear()
         self.events = {}
@@ -70,7 +72,7 @@ class AuditScreen(DeskScreen):
         if not self.events:
             self.query_one("#audit-change", Static).update("Nothing has been written yet.")
 
-    def failed_audit(self, error: Exception) -> None:
+    def refused(self, error: DeskError) -> None:
         self.app.notify(str(error), severity="error")
         self.app.pop_screen()
 

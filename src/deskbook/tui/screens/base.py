@@ -1,141 +1,216 @@
-"""What every screen shares: Desk calls in worker threads that post their answer back.
+"""What every screen shares: Desk calls in thread workers whose answers come back typed.
 
-A screen asks `self.call_desk("slots", session.free_slots, ...)`; the call runs in a thread
-worker (exclusive per tag, so a newer question replaces an older one), and the answer comes
-back as a message handled on the main thread by `loaded_<tag>` (or `failed_<tag>`, else a
-notification). Widgets are only ever touched in those handlers.
+A screen asks `self.read("slots", partial(session.free_slots, ...), self.show_slots)` or
+`self.write("book", partial(session.book, ...), self.booked, self.not_booked)`. The call runs
+in a thread worker (exclusive per name, so a newer question replaces an older one); its answer
+comes back to the main thread in a message whose handler calls `done(answer)`, or `failed(error)`
+for a DeskError (a notification when there is no `failed`). Widgets are only touched there.
+
+Whether a call reads or writes is said where it is made, by calling `read` or `write`: after a
+database outage the reads it stopped are made again by themselves, writes never are (a connection
+lost during COMMIT leaves a write's fate unknown, so the user decides).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, tzinfo
-from typing import Any
-from zoneinfo import ZoneInfo
+from functools import partial
+from typing import TYPE_CHECKING, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from textual import events
+from textual import events, getters
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from deskbook.config import DEFAULT_TIMEZONE
 from deskbook.errors import DatabaseError, DeskError
+from deskbook.results import StaffView
+from deskbook.tui.app import DeskApp
 from deskbook.tui.widgets.db_banner import show_banner
 
-DEFAULT_TZ = "Asia/Riyadh"
-# Tags of the calls that write. After an outage only reads are made again by themselves: a
-# connection lost during COMMIT leaves a write's fate unknown, so the user decides.
-WRITES = frozenset({"assign", "book", "cancel", "join", "login", "register", "status"})
+if TYPE_CHECKING:
+    # Only the type: the Desk (SQLAlchemy, the models) loads behind the login screen.
+    from deskbook.desk import DeskSession
+
+T = TypeVar("T")
+ResultT = TypeVar("ResultT")
+
+# Workers of this group live as long as a dialog they wait on (push_screen_wait): a test that
+# waits for "every worker to finish" leaves them out.
+DIALOG_WORKERS = "dialog"
 
 
-class DeskLoaded(Message):
-    def __init__(self, tag: str, value: Any) -> None:
+class DeskAnswered(Message):
+    """A call's answer, on the main thread: `deliver()` hands it to the call's `done`."""
+
+    def __init__(self, name: str, deliver: Callable[[], None]) -> None:
         super().__init__()
-        self.tag = tag
-        self.value = value
+        self.name = name
+        self.deliver = deliver
 
 
 class DeskFailed(Message):
-    def __init__(self, tag: str, error: DeskError) -> None:
+    """A call the Desk refused. `again` makes a read once more; a write has none."""
+
+    def __init__(
+        self,
+        name: str,
+        error: DeskError,
+        failed: Callable[[DeskError], None] | None,
+        again: Callable[[], None] | None,
+    ) -> None:
         super().__init__()
-        self.tag = tag
+        self.name = name
         self.error = error
+        self.failed = failed
+        self.again = again
 
 
-class DeskCalls:
-    """Mixed into Screen and ModalScreen."""
+class DeskScreen(Screen[ResultT]):
+    """A screen that calls the Desk. Its result type is what it hands back with dismiss()."""
 
     SCOPE = ""
+    app = getters.app(DeskApp)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        # The last call of each tag, so one the outage stopped can be made again.
-        self._desk_calls: dict[str, tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any]]]
-        self._desk_calls = {}
-        self._waiting: set[str] = set()
+    def __init__(self) -> None:
+        super().__init__()
+        # Reads an outage stopped, by name, each ready to be made again.
+        self._waiting: dict[str, Callable[[], None]] = {}
 
     @property
-    def session(self) -> Any:
-        return self.app.session  # type: ignore[attr-defined]
+    def session(self) -> DeskSession:
+        session = self.app.session
+        if session is None:
+            raise RuntimeError("a screen called the Desk before anyone signed in")
+        return session
 
     @property
     def tz(self) -> tzinfo:
-        return tenant_tz(self.session)
+        return tenant_tz(self.session.staff)
 
-    def call_desk(self, tag: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Worker:
-        self._desk_calls[tag] = (fn, args, kwargs)
+    # -- calls ----------------------------------------------------------------------------
 
-        def call() -> None:
+    def read(
+        self,
+        name: str,
+        call: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[DeskError], None] | None = None,
+    ) -> None:
+        """Ask the Desk something; made again by itself if an outage stopped it."""
+        self._call(name, call, done, failed, writes=False)
+
+    def write(
+        self,
+        name: str,
+        call: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[DeskError], None] | None = None,
+    ) -> None:
+        """Change something through the Desk; never made again without the user."""
+        self._call(name, call, done, failed, writes=True)
+
+    def _call(
+        self,
+        name: str,
+        call: Callable[[], T],
+        done: Callable[[T], None],
+        failed: Callable[[DeskError], None] | None,
+        *,
+        writes: bool,
+    ) -> None:
+        again = None if writes else partial(self._call, name, call, done, failed, writes=False)
+
+        def work() -> None:
             worker = get_current_worker()
             try:
-                value = fn(*args, **kwargs)
-            except DeskError as exc:
+                value = call()
+            except DeskError as error:
                 if not worker.is_cancelled:
-                    self.post_message(DeskFailed(tag, exc))  # type: ignore[attr-defined]
+                    self.post_message(DeskFailed(name, error, failed, again))
                 return
             if not worker.is_cancelled:
-                self.post_message(DeskLoaded(tag, value))  # type: ignore[attr-defined]
+                self.post_message(DeskAnswered(name, partial(done, value)))
 
-        return self.run_worker(  # type: ignore[attr-defined, no-any-return]
-            call, name=tag, group=tag, thread=True, exclusive=True, exit_on_error=False
+        self.run_worker(
+            work, name=name, group=name, thread=True, exclusive=True, exit_on_error=False
         )
 
-    def on_desk_loaded(self, message: DeskLoaded) -> None:
+    async def fetch(self, question: Callable[[], T]) -> T:
+        """For a coroutine worker (the booking flow): the Desk's answer to a read made in a
+        thread. A DeskError is raised; an outage is waited out and the read made again."""
+
+        def attempt() -> T | DeskError:
+            # Handed back, not raised: a raised error would count as a fault of the worker.
+            try:
+                return question()
+            except DeskError as error:
+                return error
+
+        while True:
+            worker: Worker[T | DeskError] = self.run_worker(
+                attempt, group="fetch", thread=True, exit_on_error=False
+            )
+            answer = await worker.wait()
+            if not isinstance(answer, DatabaseError):
+                if isinstance(answer, DeskError):
+                    raise answer
+                return answer
+            self.app.lost_database()
+            await self.app.database_up.wait()
+
+    def on_desk_answered(self, message: DeskAnswered) -> None:
         message.stop()
-        self._waiting.discard(message.tag)
-        getattr(self, f"loaded_{message.tag}")(message.value)
+        self._waiting.pop(message.name, None)
+        message.deliver()
 
     def on_desk_failed(self, message: DeskFailed) -> None:
         message.stop()
-        if isinstance(message.error, DatabaseError) and self.app.session is not None:  # type: ignore[attr-defined]
+        if isinstance(message.error, DatabaseError) and self.app.session is not None:
             # Not the user's mistake: the app shows the banner and looks for the server. A
             # read waits for it without its handler (which may close the screen); a write's
             # handler says it was not done and keeps the dialog, so it can be asked again.
-            self.app.lost_database()  # type: ignore[attr-defined]
-            if message.tag not in WRITES:
-                self._waiting.add(message.tag)
+            self.app.lost_database()
+            if message.again is not None:
+                self._waiting[message.name] = message.again
                 return
-        self._waiting.discard(message.tag)
-        handler = getattr(self, f"failed_{message.tag}", None)
-        if handler is not None:
-            handler(message.error)
+        self._waiting.pop(message.name, None)
+        if message.failed is not None:
+            message.failed(message.error)
         else:
-            self.app.notify(str(message.error), severity="error")  # type: ignore[attr-defined]
+            self.app.notify(str(message.error), severity="error")
 
     def database_back(self) -> None:
-        """The database answers again: make once more each call the outage stopped. A
-        failed write wrote nothing, so this is the user's own last request, not a double."""
-        waiting, self._waiting = self._waiting, set()
-        for tag in sorted(waiting):
-            fn, args, kwargs = self._desk_calls[tag]
-            self.call_desk(tag, fn, *args, **kwargs)
+        """The database answers again: make once more each read the outage stopped."""
+        waiting, self._waiting = self._waiting, {}
+        for name in sorted(waiting):
+            waiting[name]()
 
     def on_screen_resume(self, _event: events.ScreenResume) -> None:
         # Back on a screen that was covered while the banner came or went.
-        show_banner(self, self.app.database_down)  # type: ignore[arg-type, attr-defined]
+        show_banner(self, self.app.database_down)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Anything that is not a DeskError is a fault, not a user's mistake: say so and stay.
         if event.state == WorkerState.ERROR:
-            error = event.worker.error
-            self.app.notify(  # type: ignore[attr-defined]
-                f"Unexpected error: {error}", title="Please tell support", severity="error"
+            self.app.notify(
+                f"Unexpected error: {event.worker.error}",
+                title="Please tell support",
+                severity="error",
             )
 
 
-class DeskScreen(DeskCalls, Screen[Any]):
-    pass
+class DeskModal(DeskScreen[ResultT], ModalScreen[ResultT]):
+    """A dialog over the screen below; dismiss(value) hands the value back."""
 
 
-class DeskModal(DeskCalls, ModalScreen[Any]):
-    pass
-
-
-def tenant_tz(session: Any) -> tzinfo:
-    name = getattr(getattr(session, "staff", None), "timezone", None) or DEFAULT_TZ
+def tenant_tz(staff: StaffView) -> tzinfo:
     try:
-        return ZoneInfo(name)
-    except Exception:
-        return ZoneInfo(DEFAULT_TZ)
+        return ZoneInfo(staff.timezone or DEFAULT_TIMEZONE)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def hm(moment: datetime, tz: tzinfo) -> str:

@@ -7,14 +7,16 @@ cannot take the focus, so they cannot be chosen.
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from deskbook.errors import DeskError
+from deskbook.results import PackageChoice, PatientSummary, PurchaseView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
 from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
@@ -22,11 +24,11 @@ from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
 MAX_CARDS = 60
 
 
-class PackageChooser(DeskModal):
+class PackageChooser(DeskModal[PurchaseView | None]):
     SCOPE = "chooser"
     BINDINGS = bindings("chooser")
 
-    def __init__(self, patient: Any) -> None:
+    def __init__(self, patient: PatientSummary) -> None:
         super().__init__()
         self.patient = patient
         self.assigning = False
@@ -44,23 +46,23 @@ class PackageChooser(DeskModal):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.call_desk("packages", self.session.packages_for_patient, self.patient.id)
+        self.read(
+            "packages", partial(self.session.packages_for_patient, self.patient.id), self.show
+        )
 
-    def loaded_packages(self, choice: Any) -> None:
+    def show(self, choice: PackageChoice) -> None:
         assigned = self.query_one("#assigned", VerticalScroll)
         available = self.query_one("#available", VerticalScroll)
         assigned.remove_children()
         available.remove_children()
-        currency = getattr(getattr(self.session, "staff", None), "currency", None)
-        purchases = list(choice.assigned)[:MAX_CARDS]
-        catalog = list(choice.available)[:MAX_CARDS]
+        purchases = choice.assigned[:MAX_CARDS]
+        catalog = choice.available[:MAX_CARDS]
         assigned.mount_all(
             [PurchaseCard(p) for p in purchases]
             or [Static("No packages yet — assign one →", classes="hint")]
         )
         available.mount_all(
-            [CatalogCard(p, currency) for p in catalog]
-            or [Static("The catalog is empty.", classes="hint")]
+            [CatalogCard(p) for p in catalog] or [Static("The catalog is empty.", classes="hint")]
         )
         self.call_after_refresh(self._focus_first)
 
@@ -69,7 +71,7 @@ class PackageChooser(DeskModal):
         if cards:
             cards[0].focus()
 
-    def _cards(self, pane: str) -> list[Any]:
+    def _cards(self, pane: str) -> list[Widget]:
         return [c for c in self.query_one(pane).children if c.focusable]
 
     def _pane_of_focus(self) -> str:
@@ -114,14 +116,19 @@ class PackageChooser(DeskModal):
         if self.assigning:
             return
         self.assigning = True
-        self.call_desk("assign", self.session.assign_package, self.patient.id, focused.package.id)
+        self.write(
+            "assign",
+            partial(self.session.assign_package, self.patient.id, focused.package.id),
+            self.assigned,
+            self.not_assigned,
+        )
 
-    def loaded_assign(self, purchase: Any) -> None:
+    def assigned(self, purchase: PurchaseView) -> None:
         self.assigning = False
         self.notify(f"Assigned {purchase.name_en} (expires {purchase.expiry_date})")
         self.dismiss(purchase)
 
-    def failed_assign(self, error: DeskError) -> None:
+    def not_assigned(self, error: DeskError) -> None:
         self.assigning = False
         self.notify(str(error), severity="error")
 

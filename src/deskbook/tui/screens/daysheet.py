@@ -3,33 +3,33 @@ arrived, completed, no-show, cancelled, moved."""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import partial
 
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable, Footer, Header, Static
 
+from deskbook.results import AppointmentView
+from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DeskModal, DeskScreen, day_label, hm
+from deskbook.tui.screens.base import DeskScreen, day_label, hm
+from deskbook.tui.screens.pickers import ReasonScreen
+from deskbook.tui.screens.slots import Draft, SlotScreen
 
 MAX_ROWS = 500
-DONE = ("CANCELLED", "COMPLETED", "NO_SHOW")
-VERBS = {"check_in": "arrived", "complete": "completed", "no_show": "marked no-show"}
 
 
-def _text(obj: Any, *names: str) -> str:
-    return next((str(getattr(obj, n)) for n in names if getattr(obj, n, None)), "")
-
-
-class DaySheetScreen(DeskScreen):
+class DaySheetScreen(DeskScreen[None]):
     SCOPE = "day"
     BINDINGS = bindings("day")
 
     def __init__(self) -> None:
         super().__init__()
         self.day = date.today()
-        self.rows: dict[str, Any] = {}
+        self.rows: dict[str, AppointmentView] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True, time_format="%H:%M", icon="")
@@ -49,28 +49,28 @@ class DaySheetScreen(DeskScreen):
 
     def load(self) -> None:
         self.query_one("#day-title", Static).update(f"Day sheet · {day_label(self.day)}")
-        self.call_desk("sheet", self.session.day_sheet, self.day)
+        self.read("sheet", partial(self.session.day_sheet, self.day), self.show)
 
-    def loaded_sheet(self, appointments: Any) -> None:
+    def show(self, appointments: list[AppointmentView]) -> None:
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
         self.rows = {}
         ordered = sorted(
             appointments,
-            key=lambda a: (_text(a, "clinic_name"), _text(a, "provider_name"), a.start),
+            key=lambda a: (a.clinic_name_en, a.provider_name_en, a.start),
         )
         for a in ordered[:MAX_ROWS]:
             key = str(a.id)
             self.rows[key] = a
-            what = _text(a, "service_name")
-            if getattr(a, "session_number", None):
-                what += f" {a.session_number}/{getattr(a, 'session_total', '') or '?'}"
+            what = a.service_name_en
+            if a.session_number:
+                what += f" {a.session_number}/{a.session_total or '?'}"
             table.add_row(
                 hm(a.start, self.tz),
-                _text(a, "clinic_name"),
-                _text(a, "provider_name"),
-                _text(a, "patient_name"),
+                a.clinic_name_en,
+                a.provider_name_en,
+                a.patient_name_en,
                 what,
                 a.status.replace("_", "-").lower(),
                 key=key,
@@ -83,12 +83,12 @@ class DaySheetScreen(DeskScreen):
             title += f" (first {MAX_ROWS})"
         self.query_one("#day-title", Static).update(title)
 
-    def current(self) -> Any:
+    def current(self) -> AppointmentView | None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
             self.notify("No appointment on this day.", severity="warning")
             return None
-        key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         return self.rows.get(str(key.value))
 
     def action_day(self, delta: int) -> None:
@@ -97,12 +97,19 @@ class DaySheetScreen(DeskScreen):
 
     def action_status(self, change: str) -> None:
         a = self.current()
-        if a is not None:
-            self.call_desk("status", getattr(self.session, change), a.id)
-            self._verb = VERBS[change]
+        if a is None:
+            return
+        s = self.session
+        changes: dict[str, tuple[Callable[[uuid.UUID], AppointmentView], str]] = {
+            "check_in": (s.check_in, "arrived"),
+            "complete": (s.complete, "completed"),
+            "no_show": (s.no_show, "marked no-show"),
+        }
+        mark, verb = changes[change]
+        self.write("status", partial(mark, a.id), partial(self.marked, verb))
 
-    def loaded_status(self, appointment: Any) -> None:
-        self.notify(f"{_text(appointment, 'patient_name') or 'Appointment'} {self._verb}.")
+    def marked(self, verb: str, appointment: AppointmentView) -> None:
+        self.notify(f"{appointment.patient_name_en or 'Appointment'} {verb}.")
         self.load()
 
     def action_cancel_appointment(self) -> None:
@@ -112,25 +119,24 @@ class DaySheetScreen(DeskScreen):
 
         def cancel(reason: str | None) -> None:
             if reason is not None:
-                self.call_desk("cancel", self.session.cancel, a.id, reason)
+                self.write("cancel", partial(self.session.cancel, a.id, reason), self.cancelled)
 
         self.app.push_screen(ReasonScreen(), cancel)
 
-    def loaded_cancel(self, _: Any) -> None:
+    def cancelled(self, _: AppointmentView) -> None:
         self.notify("Appointment cancelled.")
         self.load()
 
     def action_reschedule(self) -> None:
         a = self.current()
-        if a is None or a.status in DONE:
+        if a is None or a.status not in OPEN_STATUSES:
             if a is not None:
                 self.notify("Only a live appointment can be moved.", severity="warning")
             return
-        self.call_desk("move", self._draft_for, a)
+        self.read("move", partial(self._draft_for, a), self.move)
 
-    def _draft_for(self, a: Any) -> Any:
-        from deskbook.tui.screens.slots import Draft
-
+    def _draft_for(self, a: AppointmentView) -> Draft:
+        # In the worker thread: every read the slot step needs, none on the main thread.
         s = self.session
         patient = s.get_patient(a.patient_id)
         service = next(v for v in s.services_for(clinic_id=a.clinic_id) if v.id == a.service_id)
@@ -151,10 +157,8 @@ class DaySheetScreen(DeskScreen):
             patient_appointments=[x for x in s.appointments_of(a.patient_id) if x.id != a.id],
         )
 
-    def loaded_move(self, draft: Any) -> None:
-        from deskbook.tui.screens.slots import SlotScreen
-
-        def moved(result: Any) -> None:
+    def move(self, draft: Draft) -> None:
+        def moved(result: AppointmentView | None) -> None:
             if result is not None:
                 self.load()
 
@@ -162,30 +166,3 @@ class DaySheetScreen(DeskScreen):
 
     def action_back(self) -> None:
         self.app.pop_screen()
-
-
-class ReasonScreen(DeskModal):
-    """Ask why an appointment is cancelled; the reason is kept with it."""
-
-    SCOPE = "reason"
-    BINDINGS = bindings("reason")
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="reason-box", classes="dialog"):
-            yield Static("Cancel the appointment?", classes="title")
-            yield Input(placeholder="Reason (e.g. patient called)", id="reason")
-            yield Static("Enter cancels it · Esc keeps it", classes="hint")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one(Input).focus()
-
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        self.action_save()
-
-    def action_save(self) -> None:
-        self.dismiss(self.query_one(Input).value.strip() or "cancelled at the desk")
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

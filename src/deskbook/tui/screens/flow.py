@@ -1,177 +1,195 @@
 """The booking flow: type → (package | service) → clinic → provider → slot → confirm.
 
-One screen per step. The flow pushes a step's screen and continues in the screen's dismiss
-callback (messages up); what each step needs is read through the host screen's thread worker
-and handed back in its `loaded_flow` handler, so nothing waits on the event loop. A step with a
-single possible answer is taken automatically (one clinic, one provider); Escape on a step goes
-back to the previous step that asked something.
+One coroutine, run by the patient screen in a worker, reads top to bottom: each step pushes its
+dialog and awaits the answer (push_screen_wait), and what a step needs from the Desk is read in a
+thread (DeskScreen.fetch), so nothing blocks the event loop. A step with a single possible answer
+takes it without asking (one clinic, one provider); Escape on a step goes back to the previous
+step that asked something, and back from the first asks the appointment type again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from enum import Enum, auto
+from functools import partial
+from typing import TypeVar
 
 from deskbook.errors import DeskError
-from deskbook.tui.screens.base import bilingual
-from deskbook.tui.screens.pickers import FIRST_AVAILABLE, BookingTypeScreen, PickScreen
+from deskbook.results import (
+    AppointmentView,
+    ClinicView,
+    PatientSummary,
+    ProviderView,
+    PurchaseView,
+    ServiceView,
+)
+from deskbook.statuses import AppointmentKind
+from deskbook.tui.screens.base import DeskScreen, bilingual
+from deskbook.tui.screens.chooser import PackageChooser
+from deskbook.tui.screens.group import GroupScreen
+from deskbook.tui.screens.pickers import (
+    FIRST_AVAILABLE,
+    AnyProvider,
+    BookingTypeScreen,
+    PickScreen,
+)
 from deskbook.tui.screens.slots import Draft, SlotScreen
 
+T = TypeVar("T")
+Choice = TypeVar("Choice", ServiceView, ClinicView)
 
-def _label(obj: Any) -> str:
-    name = bilingual(getattr(obj, "name_en", ""), getattr(obj, "name_ar", None))
-    minutes = getattr(obj, "duration_minutes", None)
-    return f"{name} ({minutes} min)" if minutes else name
+
+class Step(Enum):
+    ASKED = auto()  # the user answered: Escape on a later step comes back here
+    TAKEN = auto()  # the only possible answer, taken without asking
+    BACK = auto()  # Escape (or nothing to choose): back to the previous step that asked
+
+
+def _label(item: ServiceView | ClinicView | ProviderView) -> str:
+    name = bilingual(item.name_en, item.name_ar)
+    return f"{name} ({item.duration_minutes} min)" if isinstance(item, ServiceView) else name
+
+
+def _chosen(value: T | None) -> T:
+    if value is None:
+        raise RuntimeError("a booking step ran before the step it follows")
+    return value
 
 
 class BookingFlow:
     def __init__(
         self,
-        host: Any,
-        patient: Any,
-        appointments: list[Any],
-        on_done: Callable[[Any], None],
+        host: DeskScreen[None],
+        patient: PatientSummary,
+        appointments: list[AppointmentView],
     ) -> None:
         self.host = host
         self.app = host.app
-        self.session: Any = host.session
-        self.draft = Draft(patient=patient, patient_appointments=list(appointments))
-        self.on_done = on_done
-        self.steps: list[Callable[[], None]] = []
-        self.index = 0
-        self.asked: list[int] = []
-        self._then: Callable[[Any], None] | None = None
+        self.session = host.session
+        self.patient = patient
+        self.appointments = list(appointments)
+        self.purchase: PurchaseView | None = None
+        self.service: ServiceView | None = None
+        self.clinic: ClinicView | None = None
+        self.provider: ProviderView | None = None  # None: first available across the clinic
+        self.booked: AppointmentView | None = None
 
-    # -- running the steps ----------------------------------------------------------------
+    async def run(self) -> AppointmentView | None:
+        """The appointment booked, or None when the user left the flow."""
+        while True:
+            kind = await self.app.push_screen_wait(BookingTypeScreen(self.patient.name_en))
+            if kind is None:
+                return None
+            self.purchase = self.service = self.clinic = self.provider = None
+            steps: dict[AppointmentKind, list[Callable[[], Awaitable[Step]]]] = {
+                AppointmentKind.PACKAGE: [self.pick_package, self.pick_package_service,
+                                          self.pick_clinic, self.pick_provider, self.pick_slot],
+                AppointmentKind.SINGLE: [self.pick_service, self.pick_clinic,
+                                         self.pick_provider, self.pick_slot],
+                AppointmentKind.GROUP: [self.pick_group],
+            }  # fmt: skip
+            if await self._walk(steps[kind]):
+                return self.booked
 
-    def start(self) -> None:
-        self.app.push_screen(BookingTypeScreen(self.draft.patient.name_en), self._typed)
+    async def _walk(self, steps: list[Callable[[], Awaitable[Step]]]) -> bool:
+        """True once the last step is answered; False when Escape went back past the first."""
+        index = 0
+        asked: list[int] = []
+        while index < len(steps):
+            try:
+                step = await steps[index]()
+            except DeskError as error:
+                self.app.notify(str(error), severity="error")
+                step = Step.BACK
+            if step is Step.BACK:
+                if not asked:
+                    return False
+                index = asked.pop()
+                continue
+            if step is Step.ASKED:
+                asked.append(index)
+            index += 1
+        return True
 
-    def _typed(self, kind: str | None) -> None:
-        if kind is None:
-            self.on_done(None)
-            return
-        self.draft.kind = kind
-        self.draft.purchase = None
-        if kind == "package":
-            self.steps = [self.pick_package, self.pick_package_service, self.pick_clinic,
-                          self.pick_provider, self.pick_slot]  # fmt: skip
-        elif kind == "group":
-            self.steps = [self.pick_group]
-        else:
-            self.steps = [self.pick_service, self.pick_clinic, self.pick_provider, self.pick_slot]
-        self.asked = []
-        self._go(0)
-
-    def _go(self, index: int) -> None:
-        self.index = index
-        self.steps[index]()
-
-    def answered(self, value: Any, *, auto: bool = False) -> None:
-        if value is None:
-            self.back()
-            return
-        if not auto:
-            self.asked.append(self.index)
-        if self.index + 1 < len(self.steps):
-            self._go(self.index + 1)
-        else:
-            self.on_done(value)
-
-    def back(self) -> None:
-        if self.asked:
-            self._go(self.asked.pop())
-        else:
-            self.start()
-
-    def read(
-        self, then: Callable[[Any], None], fn: Callable[..., Any], *args: Any, **kw: Any
-    ) -> None:
-        self._then = then
-        self.host.call_desk("flow", fn, *args, **kw)
-
-    def loaded(self, value: Any) -> None:
-        then, self._then = self._then, None
-        if then is not None:
-            then(value)
-
-    def failed(self, error: DeskError) -> None:
-        self._then = None
-        self.app.notify(str(error), severity="error")
-        self.back()
-
-    def choose(self, name: str, title: str, items: list[Any], *, first: bool = False) -> None:
+    async def choose(self, title: str, items: list[Choice]) -> tuple[Step, Choice | None]:
         """Ask for one of items, or take the only one without asking."""
-
-        def picked(value: Any) -> None:
-            if value is not None and value != FIRST_AVAILABLE:
-                setattr(self.draft, name, value)
-            self.answered(value)
-
         if not items:
             self.app.notify(f"{title} There is nothing to choose from.", severity="warning")
-            self.back()
-        elif len(items) == 1:
-            setattr(self.draft, name, items[0])
-            self.answered(items[0], auto=True)
-        else:
-            options = [(_label(i), i) for i in items]
-            self.app.push_screen(PickScreen(title, options, first_available=first), picked)
+            return Step.BACK, None
+        if len(items) == 1:
+            return Step.TAKEN, items[0]
+        picked = await self.app.push_screen_wait(PickScreen(title, [(_label(i), i) for i in items]))
+        return (Step.BACK, None) if picked is None else (Step.ASKED, picked)
 
     # -- the steps ------------------------------------------------------------------------
 
-    def pick_package(self) -> None:
-        from deskbook.tui.screens.chooser import PackageChooser
+    async def pick_package(self) -> Step:
+        self.purchase = await self.app.push_screen_wait(PackageChooser(self.patient))
+        return Step.BACK if self.purchase is None else Step.ASKED
 
-        def chosen(purchase: Any) -> None:
-            self.draft.purchase = purchase
-            self.answered(purchase)
-
-        self.app.push_screen(PackageChooser(self.draft.patient), chosen)
-
-    def pick_package_service(self) -> None:
-        purchase = self.draft.purchase
+    async def pick_package_service(self) -> Step:
+        purchase = _chosen(self.purchase)
         open_ids = {q.service_id for q in purchase.services if q.remaining > 0}
-
-        def then(services: list[Any]) -> None:
-            items = [s for s in services if s.id in open_ids]
-            self.choose("service", "Which service?", items)
-
-        self.read(then, self.session.services_for, purchase_id=purchase.id)
-
-    def pick_service(self) -> None:
-        self.read(
-            lambda services: self.choose("service", "Which service?", list(services)),
-            self.session.services_for,
+        services = await self.host.fetch(
+            partial(self.session.services_for, purchase_id=purchase.id)
         )
-
-    def pick_clinic(self) -> None:
-        d = self.draft
-        kwargs: dict[str, Any] = {"service_id": d.service.id}
-        if d.purchase is not None:
-            kwargs["purchase_id"] = d.purchase.id
-        self.read(
-            lambda clinics: self.choose("clinic", "Which clinic?", list(clinics)),
-            self.session.clinics_for,
-            **kwargs,
+        step, self.service = await self.choose(
+            "Which service?", [s for s in services if s.id in open_ids]
         )
+        return step
 
-    def pick_provider(self) -> None:
-        d = self.draft
-        d.provider = None  # None until chosen: "first available" leaves it to the slot step
-        self.read(
-            lambda providers: self.choose(
-                "provider", "Which provider?", list(providers), first=True
-            ),
-            self.session.providers_for,
-            d.clinic.id,
-            d.service.id,
+    async def pick_service(self) -> Step:
+        services = await self.host.fetch(self.session.services_for)
+        step, self.service = await self.choose("Which service?", services)
+        return step
+
+    async def pick_clinic(self) -> Step:
+        purchase_id = self.purchase.id if self.purchase is not None else None
+        clinics = await self.host.fetch(
+            partial(
+                self.session.clinics_for,
+                service_id=_chosen(self.service).id,
+                purchase_id=purchase_id,
+            )
         )
+        step, self.clinic = await self.choose("Which clinic?", clinics)
+        return step
 
-    def pick_slot(self) -> None:
-        self.app.push_screen(SlotScreen(self.draft), self.answered)
+    async def pick_provider(self) -> Step:
+        self.provider = None
+        providers = await self.host.fetch(
+            partial(self.session.providers_for, _chosen(self.clinic).id, _chosen(self.service).id)
+        )
+        if not providers:
+            self.app.notify("Which provider? There is nothing to choose from.", severity="warning")
+            return Step.BACK
+        if len(providers) == 1:
+            self.provider = providers[0]
+            return Step.TAKEN
+        pick: PickScreen[ProviderView | AnyProvider] = PickScreen(
+            "Which provider?",
+            [(_label(p), p) for p in providers],
+            top=("» First available (any provider)", FIRST_AVAILABLE),
+        )
+        picked = await self.app.push_screen_wait(pick)
+        if picked is None:
+            return Step.BACK
+        # "First available" leaves the provider to the slot step.
+        self.provider = picked if isinstance(picked, ProviderView) else None
+        return Step.ASKED
 
-    def pick_group(self) -> None:
-        from deskbook.tui.screens.group import GroupScreen
+    async def pick_slot(self) -> Step:
+        draft = Draft(
+            patient=self.patient,
+            service=_chosen(self.service),
+            clinic=_chosen(self.clinic),
+            provider=self.provider,
+            purchase=self.purchase,
+            patient_appointments=self.appointments,
+        )
+        self.booked = await self.app.push_screen_wait(SlotScreen(draft))
+        return Step.BACK if self.booked is None else Step.ASKED
 
-        self.app.push_screen(GroupScreen(self.draft.patient), self.answered)
+    async def pick_group(self) -> Step:
+        self.booked = await self.app.push_screen_wait(GroupScreen(self.patient))
+        return Step.BACK if self.booked is None else Step.ASKED

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import partial
 
 from textual.app import ComposeResult
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Static
 
 from deskbook.errors import DeskError, GroupFull, SlotTaken
+from deskbook.results import AppointmentView, GroupSessionView, PatientSummary
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm, when
 from deskbook.tui.screens.pickers import ConfirmScreen
@@ -16,21 +18,17 @@ from deskbook.tui.screens.pickers import ConfirmScreen
 MAX_ROWS = 100
 
 
-def _text(obj: Any, *names: str) -> str:
-    return next((str(getattr(obj, n)) for n in names if getattr(obj, n, None)), "")
-
-
-class GroupScreen(DeskScreen):
+class GroupScreen(DeskScreen[AppointmentView | None]):
     SCOPE = "group"
     BINDINGS = bindings("group")
 
-    def __init__(self, patient: Any) -> None:
+    def __init__(self, patient: PatientSummary) -> None:
         super().__init__()
         self.patient = patient
         self.day = date.today()
         self.today = self.day
-        self.sessions: dict[str, Any] = {}
-        self.pending: Any = None
+        self.sessions: dict[str, GroupSessionView] = {}
+        self.pending: GroupSessionView | None = None
         # On opening, look ahead up to two weeks for the first day that has a group session.
         self.look_ahead = 14
 
@@ -51,21 +49,20 @@ class GroupScreen(DeskScreen):
 
     def load(self) -> None:
         self.query_one("#group-day", Static).update(f"{day_label(self.day)}  (←→ other days)")
-        self.call_desk("groups", self.session.group_sessions, self.day)
+        self.read("groups", partial(self.session.group_sessions, self.day), self.show)
 
-    def loaded_groups(self, sessions: Any) -> None:
+    def show(self, sessions: list[GroupSessionView]) -> None:
         table = self.query_one(DataTable)
         table.clear()
         self.sessions = {}
-        for g in list(sessions)[:MAX_ROWS]:
+        for g in sessions[:MAX_ROWS]:
             key = str(g.id)
             self.sessions[key] = g
-            seats = int(getattr(g, "seats_left", 0))
             table.add_row(
                 f"{hm(g.start, self.tz)}–{hm(g.end, self.tz)}",
-                _text(g, "service_name", "service_name_en"),
-                _text(g, "provider_name", "provider_name_en"),
-                str(seats) if seats else "full",
+                g.service_name_en,
+                g.provider_name_en,
+                str(g.seats_left) if g.seats_left else "full",
                 key=key,
             )
         if not self.sessions and self.look_ahead > 0:
@@ -92,16 +89,16 @@ class GroupScreen(DeskScreen):
         table = self.query_one(DataTable)
         if table.row_count == 0:
             return
-        key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         g = self.sessions[str(key.value)]
-        if int(getattr(g, "seats_left", 0)) <= 0:
+        if g.seats_left <= 0:
             self.notify("That group session is full.", severity="warning")
             return
         self.pending = g
         lines = [
             f"Patient   {self.patient.name_en}  (MRN {self.patient.mrn})",
-            f"Group     {_text(g, 'service_name', 'service_name_en')}",
-            f"With      {_text(g, 'provider_name', 'provider_name_en')}",
+            f"Group     {g.service_name_en}",
+            f"With      {g.provider_name_en}",
             f"When      {when(g.start, self.tz)}",
             f"Seats     {g.seats_left} left",
         ]
@@ -111,8 +108,7 @@ class GroupScreen(DeskScreen):
         g = self.pending
         if not yes or g is None:
             return
-        self.call_desk(
-            "join",
+        join = partial(
             self.session.book,
             self.patient.id,
             g.service_id,
@@ -120,12 +116,13 @@ class GroupScreen(DeskScreen):
             g.start,
             group_session_id=g.id,
         )
+        self.write("join", join, self.joined, self.not_joined)
 
-    def loaded_join(self, appointment: Any) -> None:
+    def joined(self, appointment: AppointmentView) -> None:
         self.notify(f"Joined the group on {when(appointment.start, self.tz)}", timeout=8)
         self.dismiss(appointment)
 
-    def failed_join(self, error: DeskError) -> None:
+    def not_joined(self, error: DeskError) -> None:
         self.notify(str(error), severity="error", timeout=8)
         if isinstance(error, GroupFull | SlotTaken):
             self.look_ahead = 0

@@ -3,7 +3,8 @@ password field."""
 
 from __future__ import annotations
 
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -13,8 +14,11 @@ from deskbook.errors import DeskError
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
 
+if TYPE_CHECKING:
+    from deskbook.desk import DeskSession
 
-class LoginScreen(DeskScreen):
+
+class LoginScreen(DeskScreen[None]):
     SCOPE = "login"
     BINDINGS = bindings("login")
 
@@ -54,12 +58,13 @@ class LoginScreen(DeskScreen):
             self.query_one("#username", Input).focus()
             return
         self.query_one("#login-error", Static).update("Signing in…")
-        self.call_desk("login", self.app.login, name, password)  # type: ignore[attr-defined]
+        # A write: a sign-in counts failed attempts, so it is never made again by itself.
+        self.write("login", partial(self.app.login, name, password), self.signed_in, self.refused)
 
-    def loaded_login(self, session: Any) -> None:
-        self.app.signed_in(session)  # type: ignore[attr-defined]
+    def signed_in(self, session: DeskSession) -> None:
+        self.app.signed_in(session)
 
-    def failed_login(self, error: DeskError) -> None:
+    def refused(self, error: DeskError) -> None:
         self.query_one("#login-error", Static).update(str(error))
         password = self.query_one("#password", Input)
         password.value = ""

@@ -6,58 +6,54 @@ is shown is what the database now holds.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
-from typing import Any
+import uuid
+from datetime import UTC, date, datetime, tzinfo
+from functools import partial
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Static
 
-from deskbook.errors import DeskError
+from deskbook.results import AppointmentView, PatientSummary, PurchaseView
+from deskbook.statuses import OPEN_STATUSES, AppointmentKind
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DeskScreen, age, bilingual
+from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, age, bilingual
+from deskbook.tui.screens.pickers import ReasonScreen
 from deskbook.tui.widgets.package_card import progress_text
 
-LIVE = ("BOOKED", "CONFIRMED", "ARRIVED")
 MAX_ROWS = 50
+PatientFile = tuple[PatientSummary, list[AppointmentView], tuple[PurchaseView, ...]]
 
 
-def _text(obj: Any, *names: str) -> str:
-    for name in names:
-        value = getattr(obj, name, None)
-        if value:
-            return str(value)
-    return ""
-
-
-def appointment_cells(a: Any, tz: Any) -> tuple[str, ...]:
+def appointment_cells(a: AppointmentView, tz: tzinfo) -> tuple[str, ...]:
     session = ""
-    if a.kind == "PACKAGE" and a.session_number:
-        total = getattr(a, "session_total", None)
+    if a.kind == AppointmentKind.PACKAGE and a.session_number:
+        total = a.session_total
         session = f"{a.session_number}/{total}" if total else f"#{a.session_number}"
-    elif a.kind == "GROUP":
+    elif a.kind == AppointmentKind.GROUP:
         session = "group"
     return (
         a.start.astimezone(tz).strftime("%d %b %Y %H:%M"),
-        _text(a, "service_name", "service_name_en"),
+        a.service_name_en,
         session,
-        _text(a, "provider_name", "provider_name_en"),
+        a.provider_name_en,
         a.status.replace("_", "-").lower(),
     )
 
 
-class PatientScreen(DeskScreen):
+class PatientScreen(DeskScreen[None]):
     SCOPE = "patient"
     BINDINGS = bindings("patient")
 
-    def __init__(self, patient_id: Any) -> None:
+    def __init__(self, patient_id: uuid.UUID) -> None:
         super().__init__()
         self.patient_id = patient_id
-        self.patient: Any = None
-        self.appointments: list[Any] = []
-        self.purchases: list[Any] = []
-        self.flow: Any = None
-        self.shown: dict[str, Any] = {}
+        self.patient: PatientSummary | None = None
+        self.appointments: list[AppointmentView] = []
+        self.purchases: tuple[PurchaseView, ...] = ()
+        self.shown: dict[str, AppointmentView] = {}
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True, time_format="%H:%M", icon="")
@@ -84,43 +80,41 @@ class PatientScreen(DeskScreen):
         self.reload()
 
     def reload(self) -> None:
-        self.call_desk("patient", self._load, self.patient_id)
+        self.read("patient", partial(self._load, self.patient_id), self.show)
 
-    def _load(self, patient_id: Any) -> tuple[Any, list[Any], list[Any]]:
+    def _load(self, patient_id: uuid.UUID) -> PatientFile:
         # One worker, three reads: the screen fills once, consistently.
         s = self.session
         return (
             s.get_patient(patient_id),
-            list(s.appointments_of(patient_id)),
-            list(s.packages_for_patient(patient_id).assigned),
+            s.appointments_of(patient_id),
+            s.packages_for_patient(patient_id).assigned,
         )
 
-    def loaded_patient(self, value: tuple[Any, list[Any], list[Any]]) -> None:
-        self.patient, self.appointments, self.purchases = value
+    def show(self, patient_file: PatientFile) -> None:
+        self.patient, self.appointments, self.purchases = patient_file
         p = self.patient
-        born = getattr(p, "date_of_birth", None)
-        years = getattr(p, "age", None)
-        years_text = str(years) if years is not None else age(born, date.today())
+        years_text = str(p.age) if p.age is not None else age(p.date_of_birth, date.today())
         self.query_one("#patient-line", Static).update(
             f"{bilingual(p.name_en, p.name_ar)}   MRN {p.mrn}   ☎ {p.phone}"
             + (f"   age {years_text}" if years_text else "")
         )
         now = datetime.now(UTC)
-        upcoming = [a for a in self.appointments if a.start >= now and a.status in LIVE]
+        upcoming = [a for a in self.appointments if a.start >= now and a.status in OPEN_STATUSES]
         past = [a for a in self.appointments if a not in upcoming]
         past.reverse()
         self._fill("#upcoming", upcoming[:MAX_ROWS])
         self._fill("#past", past[:MAX_ROWS])
         lines = [
             f"{pv.name_en}  {progress_text(pv, 20)}  "
-            + (f"{pv.remaining} left, expires {pv.expiry_date}" if pv.usable else pv.reason)
+            + (f"{pv.remaining} left, expires {pv.expiry_date}" if pv.usable else pv.reason or "")
             for pv in self.purchases
         ]
         self.query_one("#purchases-text", Static).update(
             "\n".join(lines) or "No packages — b then p to assign one."
         )
 
-    def _fill(self, selector: str, rows: list[Any]) -> None:
+    def _fill(self, selector: str, rows: list[AppointmentView]) -> None:
         table = self.query_one(selector, DataTable)
         table.clear()
         for a in rows:
@@ -128,42 +122,33 @@ class PatientScreen(DeskScreen):
             table.add_row(*appointment_cells(a, self.tz), key=str(a.id))
 
     def action_book(self) -> None:
+        if self.patient is not None:
+            self.book(self.patient)
+
+    @work(exclusive=True, group=DIALOG_WORKERS)
+    async def book(self, patient: PatientSummary) -> None:
         from deskbook.tui.screens.flow import BookingFlow
 
-        if self.patient is not None:
-            self.flow = BookingFlow(self, self.patient, self.appointments, self._booked)
-            self.flow.start()
-
-    def _booked(self, appointment: Any) -> None:
-        self.flow = None
-        if appointment is not None:
+        booked = await BookingFlow(self, patient, self.appointments).run()
+        if booked is not None:
             self.reload()
 
-    def loaded_flow(self, value: Any) -> None:
-        if self.flow is not None:
-            self.flow.loaded(value)
-
-    def failed_flow(self, error: DeskError) -> None:
-        if self.flow is not None:
-            self.flow.failed(error)
-
     def action_cancel_appointment(self) -> None:
-        from deskbook.tui.screens.daysheet import ReasonScreen
-
         table = self.query_one("#upcoming", DataTable)
         if table.row_count == 0:
             self.notify("No upcoming appointment to cancel.", severity="warning")
             return
-        key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         appointment = self.shown[str(key.value)]
 
         def cancel(reason: str | None) -> None:
             if reason is not None:
-                self.call_desk("cancel", self.session.cancel, appointment.id, reason)
+                cancel_it = partial(self.session.cancel, appointment.id, reason)
+                self.write("cancel", cancel_it, self.cancelled)
 
         self.app.push_screen(ReasonScreen(), cancel)
 
-    def loaded_cancel(self, _: Any) -> None:
+    def cancelled(self, _: AppointmentView) -> None:
         self.notify("Appointment cancelled.")
         self.reload()
 

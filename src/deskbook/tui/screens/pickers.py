@@ -1,25 +1,36 @@
-"""Small steps of the booking flow: the appointment type, a pick from a short list (service,
-clinic, provider), and the confirmation. Each returns its answer with dismiss(); Escape
-returns None, which the flow reads as "go back"."""
+"""The small dialogs: the appointment type, a pick from a short list (service, clinic,
+provider), the confirmation and the cancel reason. Each hands its answer back with dismiss();
+Escape hands back None (False for the confirmation), which the booking flow reads as "go back"."""
 
 from __future__ import annotations
 
-from typing import Any
+from enum import Enum
+from typing import Generic, TypeVar
 
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
+from deskbook.statuses import AppointmentKind
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
 
-FIRST_AVAILABLE = "first-available"
+T = TypeVar("T")
 MAX_OPTIONS = 200
 
 
-class BookingTypeScreen(DeskModal):
+class AnyProvider(Enum):
+    """The provider pick's top row: the earliest free slot in the clinic, whoever gives it."""
+
+    FIRST_AVAILABLE = "first-available"
+
+
+FIRST_AVAILABLE = AnyProvider.FIRST_AVAILABLE
+
+
+class BookingTypeScreen(DeskModal[AppointmentKind | None]):
     SCOPE = "type"
     BINDINGS = bindings("type")
 
@@ -31,9 +42,9 @@ class BookingTypeScreen(DeskModal):
         with Vertical(id="type-box", classes="dialog"):
             yield Static(f"Book for {self.patient_name}", classes="title", markup=False)
             options = OptionList(
-                Option("s  Single session", id="single"),
-                Option("p  Use package", id="package"),
-                Option("g  Join group session", id="group"),
+                Option("s  Single session", id=AppointmentKind.SINGLE),
+                Option("p  Use package", id=AppointmentKind.PACKAGE),
+                Option("g  Join group session", id=AppointmentKind.GROUP),
                 id="types",
             )
             yield options
@@ -41,37 +52,34 @@ class BookingTypeScreen(DeskModal):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(event.option.id)
+        self.action_choose(event.option.id or "")
 
     def action_choose(self, kind: str) -> None:
-        self.dismiss(kind)
+        self.dismiss(AppointmentKind(kind))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-class PickScreen(DeskModal):
-    """Choose one of a short list; with `first_available`, "f" (or the top row) asks for the
-    earliest free slot across the list instead."""
+class PickScreen(DeskModal[T | None], Generic[T]):
+    """Choose one of a short list. With `top` a row is put above the list that "f" picks too
+    (the provider pick's "first available")."""
 
     SCOPE = "pick"
     BINDINGS = bindings("pick")
 
     def __init__(
-        self, title: str, options: list[tuple[str, Any]], *, first_available: bool = False
+        self, title: str, options: list[tuple[str, T]], *, top: tuple[str, T] | None = None
     ) -> None:
         super().__init__()
         self.title_text = title
-        self.values: list[Any] = [value for _, value in options[:MAX_OPTIONS]]
-        self.labels = [label for label, _ in options[:MAX_OPTIONS]]
-        self.first_available = first_available
+        self.options = ([top] if top is not None else []) + options[:MAX_OPTIONS]
+        self.top = top
 
     def compose(self) -> ComposeResult:
         with Vertical(id="pick-box", classes="dialog"):
             yield Static(self.title_text, classes="title", markup=False)
-            items = [Option(label) for label in self.labels]
-            if self.first_available:
-                items.insert(0, Option("» First available (any provider)"))
+            items = [Option(label) for label, _ in self.options]
             yield OptionList(*items, id="pick-list", markup=False)
         yield Footer()
 
@@ -82,34 +90,27 @@ class PickScreen(DeskModal):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "first_available":
-            return self.first_available
+            return self.top is not None
         return True
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self._pick(event.option_index)
+        self.dismiss(self.options[event.option_index][1])
 
     def action_choose(self) -> None:
         highlighted = self.query_one(OptionList).highlighted
         if highlighted is not None:
-            self._pick(highlighted)
-
-    def _pick(self, index: int) -> None:
-        if self.first_available:
-            if index == 0:
-                self.dismiss(FIRST_AVAILABLE)
-                return
-            index -= 1
-        self.dismiss(self.values[index])
+            self.dismiss(self.options[highlighted][1])
 
     def action_first_available(self) -> None:
-        self.dismiss(FIRST_AVAILABLE)
+        if self.top is not None:
+            self.dismiss(self.top[1])
 
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-class ConfirmScreen(DeskModal):
+class ConfirmScreen(DeskModal[bool]):
     """The last look before writing: every line names what will be booked."""
 
     SCOPE = "confirm"
@@ -136,3 +137,30 @@ class ConfirmScreen(DeskModal):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class ReasonScreen(DeskModal[str | None]):
+    """Ask why an appointment is cancelled; the reason is kept with it."""
+
+    SCOPE = "reason"
+    BINDINGS = bindings("reason")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="reason-box", classes="dialog"):
+            yield Static("Cancel the appointment?", classes="title")
+            yield Input(placeholder="Reason (e.g. patient called)", id="reason")
+            yield Static("Enter cancels it · Esc keeps it", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        self.dismiss(self.query_one(Input).value.strip() or "cancelled at the desk")
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

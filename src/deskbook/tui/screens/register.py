@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Any
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
 from textual.widgets import Footer, Input, Label, Static
 
 from deskbook.errors import DeskError
+from deskbook.results import PatientSummary
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
 
@@ -24,7 +25,7 @@ FIELDS = (
 )
 
 
-class RegisterScreen(DeskModal):
+class RegisterScreen(DeskModal[PatientSummary | None]):
     SCOPE = "register"
     BINDINGS = bindings("register")
 
@@ -78,8 +79,7 @@ class RegisterScreen(DeskModal):
             return
         sex = self.value("sex").upper() or None
         error.update("Saving…")
-        self.call_desk(
-            "register",
+        register = partial(
             self.session.register_patient,
             self.value("name_en"),
             self.value("phone"),
@@ -88,12 +88,13 @@ class RegisterScreen(DeskModal):
             sex=sex,
             national_id=self.value("national_id") or None,
         )
+        self.write("register", register, self.registered, self.not_registered)
 
-    def loaded_register(self, patient: Any) -> None:
+    def registered(self, patient: PatientSummary) -> None:
         self.notify(f"Registered {patient.name_en}, MRN {patient.mrn}")
         self.dismiss(patient)
 
-    def failed_register(self, error: DeskError) -> None:
+    def not_registered(self, error: DeskError) -> None:
         self.query_one("#register-error", Static).update(str(error))
         self.notify(str(error), severity="error")
 

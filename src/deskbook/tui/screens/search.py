@@ -11,16 +11,17 @@ from __future__ import annotations
 
 from datetime import date
 from time import monotonic
-from typing import Any
 
 from textual import work
 from textual.app import ComposeResult
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
 from textual.worker import get_current_worker
 
 from deskbook.errors import DatabaseError, DeskError
+from deskbook.results import PatientSummary
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, age
 
@@ -28,13 +29,13 @@ SEARCH_LIMIT = 50
 HINT = "Name (English or Arabic), phone, MRN or national id"
 
 
-class SearchScreen(DeskScreen):
+class SearchScreen(DeskScreen[None]):
     SCOPE = "search"
     BINDINGS = bindings("search")
     DEBOUNCE_SECONDS = 0.06
 
     class Results(Message):
-        def __init__(self, query: str, patients: list[Any]) -> None:
+        def __init__(self, query: str, patients: list[PatientSummary]) -> None:
             super().__init__()
             self.query = query
             self.patients = patients
@@ -47,7 +48,7 @@ class SearchScreen(DeskScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.patients: dict[str, Any] = {}
+        self.patients: dict[str, PatientSummary] = {}
         self.shown_query = ""
         self.asked_query = ""
         self.open_when_ready = False
@@ -132,7 +133,7 @@ class SearchScreen(DeskScreen):
                 self.query_one("#search-hint", Static).update(
                     f"Still showing “{self.shown_query}” — searches again when the database is back"
                 )
-            self.app.lost_database()  # type: ignore[attr-defined]
+            self.app.lost_database()
             return
         self.notify(str(message.error), severity="error")
 
@@ -143,7 +144,7 @@ class SearchScreen(DeskScreen):
             self.search_waiting = False
             self._search_now()
 
-    def show(self, patients: list[Any], query: str) -> None:
+    def show(self, patients: list[PatientSummary], query: str) -> None:
         table = self.table
         table.clear()
         self.patients = {}
@@ -152,14 +153,12 @@ class SearchScreen(DeskScreen):
         for p in patients:
             key = str(p.id)
             self.patients[key] = p
-            born = getattr(p, "date_of_birth", None)
-            years = getattr(p, "age", None)
             table.add_row(
                 p.mrn,
                 p.name_en,
                 p.name_ar or "",
                 p.phone,
-                str(years) if years is not None else age(born, today),
+                str(p.age) if p.age is not None else age(p.date_of_birth, today),
                 key=key,
             )
         hint = self.query_one("#search-hint", Static)
@@ -197,7 +196,7 @@ class SearchScreen(DeskScreen):
             if self.shown_query:
                 self.action_new_patient()
             return
-        row_key, _ = table.coordinate_to_cell_key((table.cursor_row, 0))
+        row_key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         self.open_key(row_key.value)
 
     def open_key(self, key: str | None) -> None:
@@ -237,7 +236,7 @@ class SearchScreen(DeskScreen):
 
         self.app.push_screen(RegisterScreen(self.shown_query), self._registered)
 
-    def _registered(self, patient: Any) -> None:
+    def _registered(self, patient: PatientSummary | None) -> None:
         from deskbook.tui.screens.patient import PatientScreen
 
         if patient is not None:

@@ -9,63 +9,70 @@ again right here.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from functools import partial
 
 from textual.app import ComposeResult
 from textual.widgets import Footer, Header, Static
 
 from deskbook.errors import DeskError, SlotTaken
+from deskbook.results import (
+    AppointmentView,
+    ClinicView,
+    PatientSummary,
+    ProviderView,
+    PurchaseView,
+    ServiceView,
+)
+from deskbook.statuses import AppointmentStatus
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, when
 from deskbook.tui.screens.pickers import ConfirmScreen
 from deskbook.tui.widgets.slot_grid import SlotGrid
 
 DAYS_SHOWN = 5
+Slots = tuple[list[date], dict[date, list[datetime]]]
 
 
 @dataclass
 class Draft:
-    """What the booking flow has chosen so far (attributes down to each step)."""
+    """What the slot step books: chosen by the booking flow, or the appointment being moved."""
 
-    patient: Any
-    kind: str = "single"
-    service: Any = None
-    clinic: Any = None
-    provider: Any = None  # None: first available across the clinic
-    purchase: Any = None
-    appointment: Any = None  # set when rescheduling
-    patient_appointments: list[Any] = field(default_factory=list)
+    patient: PatientSummary
+    service: ServiceView
+    clinic: ClinicView
+    provider: ProviderView | None = None  # None: first available across the clinic
+    purchase: PurchaseView | None = None
+    appointment: AppointmentView | None = None  # set when rescheduling
+    patient_appointments: list[AppointmentView] = field(default_factory=list)
 
     @property
     def last_day(self) -> date | None:
         return self.purchase.expiry_date if self.purchase is not None else None
 
 
-def _name(obj: Any, fallback: str = "") -> str:
-    return str(getattr(obj, "name_en", None) or getattr(obj, "display_name", None) or fallback)
-
-
 def session_number_of(draft: Draft, start: datetime) -> tuple[int, int] | None:
     """The session number the new appointment will get: its place by start time among the
     purchase's live appointments for the service (the Desk numbers them the same way)."""
-    if draft.purchase is None or draft.service is None:
+    purchase = draft.purchase
+    if purchase is None:
         return None
     service_id = draft.service.id
     earlier = [
         a
         for a in draft.patient_appointments
-        if a.purchase_id == draft.purchase.id
+        if a.purchase_id == purchase.id
         and a.service_id == service_id
-        and a.status != "CANCELLED"
+        and a.status != AppointmentStatus.CANCELLED
         and a.start < start
     ]
-    quota = next((q.quota for q in draft.purchase.services if q.service_id == service_id), 0)
+    quota = next((q.quota for q in purchase.services if q.service_id == service_id), 0)
     return len(earlier) + 1, quota
 
 
-class SlotScreen(DeskScreen):
+class SlotScreen(DeskScreen[AppointmentView | None]):
     SCOPE = "slots"
     BINDINGS = bindings("slots")[2:]
 
@@ -74,7 +81,6 @@ class SlotScreen(DeskScreen):
         self.draft = draft
         self.today = date.today()
         self.start_day = self.today
-        self.pending: datetime | None = None
         self.want: datetime | None = None
 
     def compose(self) -> ComposeResult:
@@ -82,7 +88,7 @@ class SlotScreen(DeskScreen):
         yield Header(show_clock=True, time_format="%H:%M", icon="")
         verb = "Reschedule" if d.appointment is not None else "Book"
         yield Static(
-            f"{verb} {_name(d.patient)} · {_name(d.service)} · {_name(d.clinic)}",
+            f"{verb} {d.patient.name_en} · {d.service.name_en} · {d.clinic.name_en}",
             classes="title",
             markup=False,
         )
@@ -96,19 +102,19 @@ class SlotScreen(DeskScreen):
         self.start_day = self.today
         self.query_one(SlotGrid).focus()
         if self.draft.provider is None:
-            self.call_desk(
-                "first",
+            first = partial(
                 self.session.first_available,
                 self.draft.clinic.id,
                 self.draft.service.id,
                 datetime.now(UTC),
                 purchase_id=self.purchase_id,
             )
+            self.read("first", first, self.show_first)
         else:
             self.load()
 
-    def loaded_first(self, found: Any) -> None:
-        if not found:
+    def show_first(self, found: tuple[ProviderView, datetime] | None) -> None:
+        if found is None:
             self._info("No free slot with any provider in the coming weeks.")
             return
         provider, start = found
@@ -121,7 +127,7 @@ class SlotScreen(DeskScreen):
         self.load()
 
     @property
-    def purchase_id(self) -> Any:
+    def purchase_id(self) -> uuid.UUID | None:
         return self.draft.purchase.id if self.draft.purchase is not None else None
 
     def days(self) -> list[date]:
@@ -133,10 +139,17 @@ class SlotScreen(DeskScreen):
     def load(self) -> None:
         days = self.days()
         provider = self.draft.provider
-        self._info(f"{_name(provider)} · {_name(self.draft.service)}" + self._expiry_note())
-        self.call_desk("slots", self._free_slots, provider.id, self.draft.service.id, days)
+        if provider is None:
+            return
+        self._info(f"{provider.name_en} · {self.draft.service.name_en}" + self._expiry_note())
+        self.read(
+            "slots",
+            partial(self._free_slots, provider.id, self.draft.service.id, days),
+            self.show_slots,
+        )
 
-    def _free_slots(self, provider_id: Any, service_id: Any, days: list[date]) -> Any:
+    def _free_slots(self, provider_id: uuid.UUID, service_id: uuid.UUID, days: list[date]) -> Slots:
+        # In the worker thread: the Desk only, no widget.
         now = datetime.now(UTC)
         purchase_id = self.purchase_id
         slots = {d: self.session.free_slots(provider_id, service_id, d, purchase_id) for d in days}
@@ -149,7 +162,7 @@ class SlotScreen(DeskScreen):
             ]
         return days, slots
 
-    def loaded_slots(self, value: Any) -> None:
+    def show_slots(self, value: Slots) -> None:
         days, slots = value
         grid = self.query_one(SlotGrid)
         grid.show(days, slots, self.tz)
@@ -195,52 +208,51 @@ class SlotScreen(DeskScreen):
 
     def action_choose(self) -> None:
         slot = self.query_one(SlotGrid).chosen
-        if slot is None:
+        d = self.draft
+        if slot is None or d.provider is None:
             self.notify("That time is not free — pick a time shown in the grid.")
             return
-        d = self.draft
         lines = [
-            f"Patient   {_name(d.patient)}  (MRN {getattr(d.patient, 'mrn', '')})",
-            f"Service   {_name(d.service)}",
-            f"With      {_name(d.provider)} at {_name(d.clinic)}",
+            f"Patient   {d.patient.name_en}  (MRN {d.patient.mrn})",
+            f"Service   {d.service.name_en}",
+            f"With      {d.provider.name_en} at {d.clinic.name_en}",
             f"When      {when(slot, self.tz)}",
         ]
         number = session_number_of(d, slot)
-        if number is not None:
-            lines.append(f"Package   {_name(d.purchase)}")
+        if d.purchase is not None and number is not None:
+            lines.append(f"Package   {d.purchase.name_en}")
             lines.append(f"          Session {number[0]} of {number[1]}")
         title = "Move the appointment?" if d.appointment is not None else "Book this slot?"
-        self.pending = slot
-        self.app.push_screen(ConfirmScreen(title, lines), self._confirmed)
+        self.app.push_screen(
+            ConfirmScreen(title, lines), partial(self._confirmed, slot, d.provider)
+        )
 
-    def _confirmed(self, yes: bool | None) -> None:
-        slot, d = self.pending, self.draft
-        if not yes or slot is None:
+    def _confirmed(self, slot: datetime, provider: ProviderView, yes: bool | None) -> None:
+        d = self.draft
+        if not yes:
             return
         if d.appointment is not None:
-            self.call_desk(
-                "book", self.session.reschedule, d.appointment.id, slot, provider_id=d.provider.id
-            )
+            move = partial(self.session.reschedule, d.appointment.id, slot, provider_id=provider.id)
+            self.write("book", move, self.booked, self.not_booked)
             return
-        self.call_desk(
-            "book",
+        book = partial(
             self.session.book,
             d.patient.id,
             d.service.id,
-            d.provider.id,
+            provider.id,
             slot,
-            purchase_id=d.purchase.id if d.purchase is not None else None,
+            purchase_id=self.purchase_id,
         )
+        self.write("book", book, self.booked, self.not_booked)
 
-    def loaded_book(self, appointment: Any) -> None:
-        number = getattr(appointment, "session_number", None)
-        total = getattr(appointment, "session_total", None)
+    def booked(self, appointment: AppointmentView) -> None:
+        number, total = appointment.session_number, appointment.session_total
         session = f" — Session {number} of {total}" if number and total else ""
         verb = "Moved to" if self.draft.appointment is not None else "Booked"
         self.notify(f"{verb} {when(appointment.start, self.tz)}{session}", timeout=8)
         self.dismiss(appointment)
 
-    def failed_book(self, error: DeskError) -> None:
+    def not_booked(self, error: DeskError) -> None:
         self.notify(str(error), severity="error", timeout=8)
         if isinstance(error, SlotTaken):
             self.load()

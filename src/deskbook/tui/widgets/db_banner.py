@@ -8,12 +8,15 @@ overlap the header), so it pushes the content down one row instead of hiding any
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING
 
-from textual.screen import Screen
+from textual.widget import Widget
 from textual.widgets import Static
 
 from deskbook.errors import DatabaseError, DeskError, PermissionDenied
+
+if TYPE_CHECKING:
+    from deskbook.desk import DeskSession
 
 BANNER_ID = "db-banner"
 BANNER_TEXT = "Database unreachable — your input is kept; retrying…"
@@ -24,7 +27,7 @@ class DbBanner(Static):
         super().__init__(BANNER_TEXT, id=BANNER_ID)
 
 
-def show_banner(screen: Screen[Any], shown: bool) -> None:
+def show_banner(screen: Widget, shown: bool) -> None:
     """Put the banner on screen, or take it away, whichever matches `shown`."""
     present = list(screen.query(f"#{BANNER_ID}"))
     if shown and not present:
@@ -34,7 +37,7 @@ def show_banner(screen: Screen[Any], shown: bool) -> None:
             banner.remove()
 
 
-def database_answers(session: Any) -> bool:
+def database_answers(session: DeskSession) -> bool:
     """One cheap read (runs in a worker thread). Any answer but DatabaseError means the
     server is back: a refusal or a bad input still came from a live database."""
     try:

@@ -25,8 +25,8 @@ class SlotGrid(DataTable[str]):
             super().__init__()
             self.delta = delta
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(cursor_type="cell", zebra_stripes=False, **kwargs)  # type: ignore[arg-type]
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(cursor_type="cell", zebra_stripes=False, id=id)
         self.days: list[date] = []
         self.cells: dict[tuple[int, int], datetime] = {}
 
@@ -47,10 +47,10 @@ class SlotGrid(DataTable[str]):
                 label = slot.astimezone(tz).strftime("%H:%M")
                 row = row_of.get(label)
                 if row is not None:
-                    grid[row][col] = f"{label}"
+                    grid[row][col] = label
                     self.cells[(row, col)] = slot
-        for row in grid:
-            self.add_row(*row)
+        for cells in grid:
+            self.add_row(*cells)
         if times:
             self.move_cursor(row=min(keep_row, len(times) - 1), column=min(keep_col, len(days) - 1))
 
