@@ -40,6 +40,8 @@ ResultT = TypeVar("ResultT")
 # Workers of this group live as long as a dialog they wait on (push_screen_wait): a test that
 # waits for "every worker to finish" leaves them out.
 DIALOG_WORKERS = "dialog"
+# The thread workers of fetch(): a fault there reaches the coroutine that awaits it.
+FETCH_WORKERS = "fetch"
 
 
 class DeskAnswered(Message):
@@ -151,7 +153,7 @@ class DeskScreen(Screen[ResultT]):
 
         while True:
             worker: Worker[T | DeskError] = self.run_worker(
-                attempt, group="fetch", thread=True, exit_on_error=False
+                attempt, group=FETCH_WORKERS, thread=True, exit_on_error=False
             )
             answer = await worker.wait()
             if not isinstance(answer, DatabaseError):
@@ -194,7 +196,8 @@ class DeskScreen(Screen[ResultT]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Anything that is not a DeskError is a fault, not a user's mistake: say so and stay.
-        if event.state == WorkerState.ERROR:
+        # A fetch's fault fails the worker that awaited it, which is told instead.
+        if event.state == WorkerState.ERROR and event.worker.group != FETCH_WORKERS:
             self.app.notify(
                 f"Unexpected error: {event.worker.error}",
                 title="Please tell support",

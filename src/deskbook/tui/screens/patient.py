@@ -125,7 +125,7 @@ class PatientScreen(DeskScreen[None]):
         if self.patient is not None:
             self.book(self.patient)
 
-    @work(exclusive=True, group=DIALOG_WORKERS)
+    @work(exclusive=True, group=DIALOG_WORKERS, exit_on_error=False)
     async def book(self, patient: PatientSummary) -> None:
         from deskbook.tui.screens.flow import BookingFlow
 
