@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from deskbook import audit, packages
 from deskbook.access import HORIZON_DAYS, Actor, clean_text, get_owned, lock_owned
-from deskbook.booking import NOT_STARTED, OPEN, renumber
+from deskbook.booking import NOT_STARTED, renumber
 from deskbook.db.models import (
     Appointment,
     AppointmentStatus,
@@ -40,6 +40,7 @@ from deskbook.results import (
     PurchaseView,
     TransferredPurchase,
 )
+from deskbook.statuses import OPEN_STATUSES
 
 CENT = Decimal("0.01")
 
@@ -194,7 +195,9 @@ def cancel(
     visits = list(
         session.scalars(
             select(Appointment)
-            .where(col(Appointment.purchase_id) == seen.id, col(Appointment.status).in_(OPEN))
+            .where(
+                col(Appointment.purchase_id) == seen.id, col(Appointment.status).in_(OPEN_STATUSES)
+            )
             .order_by(col(Appointment.start_at))
             .with_for_update()
             .execution_options(populate_existing=True)
