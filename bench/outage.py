@@ -2,7 +2,7 @@
 
     python bench/outage.py            # needs the PostgreSQL of DESKBOOK_TEST_PG_URL
 
-A TCP proxy (tests/tcp_proxy.py) stands in front of the server; the shared server itself is
+A TCP proxy (deskbook.testing.tcp_proxy) stands in front of the server; the shared server itself is
 never stopped. Reports, for a Desk call: the time to DatabaseError when the server is down
 (connections reset and refused), when it is silent (accepts, never answers), and the first
 call after it is back. Also the time of a failed login for an unknown user and for a known one
@@ -27,7 +27,8 @@ from sqlalchemy.engine import make_url
 from deskbook import Desk
 from deskbook.db.migrate import upgrade
 from deskbook.errors import DeskError
-from deskbook.soak_seed import PASSWORD, seed_clinic
+from deskbook.testing.soak_seed import PASSWORD, seed_clinic
+from deskbook.testing.tcp_proxy import TcpProxy
 
 PG_URL = os.environ.get("DESKBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
@@ -48,9 +49,6 @@ def show(what: str, call: Callable[[], object]) -> None:
 
 
 def main() -> None:
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-    from tcp_proxy import TcpProxy
-
     admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
     name = f"outage_{uuid.uuid4().hex[:8]}"
     with admin.connect() as conn:

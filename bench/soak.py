@@ -23,7 +23,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from deskbook.db.migrate import upgrade
-from deskbook.soak import SoakReport, run_soak
+from deskbook.testing.soak import SoakReport, run_soak
 
 PG_URL = os.environ.get("DESKBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 

@@ -1,74 +1,40 @@
-"""Fixtures shared by every test: a fresh, migrated database on each engine.
+"""Fixtures shared by every tier: a fresh, migrated database on each engine.
 
 Every domain test takes `db_url` and so runs twice, on SQLite and on PostgreSQL. PostgreSQL is
 found at DESKBOOK_TEST_PG_URL (default: the local server, database `test`). When it cannot be
 reached its tests skip with the reason, unless DESKBOOK_REQUIRE_POSTGRES=1 (CI), where that is
-a failure.
+a failure. The databases themselves come from deskbook.testing.databases.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from deskbook.db.migrate import upgrade
+from deskbook.testing.databases import (
+    ENGINES,
+    drop_pg_database,
+    fresh_database,
+    migrated_pg_template,
+    migrated_sqlite_template,
+    pg_problem,
+)
 
-PG_URL = os.environ.get("DESKBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REQUIRE_PG = os.environ.get("DESKBOOK_REQUIRE_POSTGRES", "") not in ("", "0", "false", "no")
-ENGINES = ["sqlite", "postgres"]
-
-
-def _pg_admin_engine():
-    return create_engine(PG_URL, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 3})
-
-
-def _pg_problem() -> str | None:
-    try:
-        engine = _pg_admin_engine()
-        with engine.connect() as conn:
-            conn.execute(text("SELECT 1"))
-        engine.dispose()
-    except Exception as exc:
-        return f"PostgreSQL unreachable at {make_url(PG_URL).render_as_string()}: {exc}"
-    return None
 
 
 @pytest.fixture(scope="session")
 def pg_available() -> bool:
-    problem = _pg_problem()
+    problem = pg_problem()
     if problem is None:
         return True
     if REQUIRE_PG:
         pytest.fail(f"DESKBOOK_REQUIRE_POSTGRES is set but {problem}", pytrace=False)
     return False
-
-
-def pg_database_url(name: str) -> str:
-    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-
-
-def create_pg_database(template: str | None = None) -> str:
-    name = f"dk_{uuid.uuid4().hex[:12]}"
-    engine = _pg_admin_engine()
-    with engine.connect() as conn:
-        suffix = f" TEMPLATE {template}" if template else ""
-        conn.execute(text(f"CREATE DATABASE {name}{suffix}"))
-    engine.dispose()
-    return name
-
-
-def drop_pg_database(name: str) -> None:
-    engine = _pg_admin_engine()
-    with engine.connect() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -78,41 +44,54 @@ def pg_template(pg_available: bool) -> Iterator[str | None]:
     if not pg_available:
         yield None
         return
-    name = create_pg_database()
-    upgrade(pg_database_url(name))
+    name = migrated_pg_template()
     yield name
     drop_pg_database(name)
 
 
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    upgrade(f"sqlite:///{path}")
-    return path
+    return migrated_sqlite_template(tmp_path_factory.mktemp("template") / "template.db")
+
+
+FreshDatabase = Callable[[str, Path], AbstractContextManager[str]]
+
+
+@pytest.fixture(scope="session")
+def fresh_db(sqlite_template: Path, pg_template: str | None) -> FreshDatabase:
+    """`with fresh_db(engine_kind, folder) as url:` a copy of this session's template, dropped
+    on exit; a PostgreSQL one skips the test when the server is not reachable."""
+
+    @contextmanager
+    def copy(engine_kind: str, folder: Path) -> Iterator[str]:
+        if engine_kind == "postgres" and pg_template is None:
+            pytest.skip("PostgreSQL is not reachable (set DESKBOOK_TEST_PG_URL)")
+        template = sqlite_template if engine_kind == "sqlite" else pg_template
+        with fresh_database(engine_kind, folder, template) as url:
+            yield url
+
+    return copy
 
 
 @pytest.fixture(params=ENGINES)
 def engine_kind(request: pytest.FixtureRequest) -> str:
-    return request.param
+    return str(request.param)
 
 
 @pytest.fixture
-def db_url(
-    engine_kind: str,
-    tmp_path: Path,
-    sqlite_template: Path,
-    pg_template: str | None,
-) -> Iterator[str]:
+def db_url(engine_kind: str, tmp_path: Path, fresh_db: FreshDatabase) -> Iterator[str]:
     """The URL of a fresh database at the newest schema, on the engine of this test run."""
-    if engine_kind == "sqlite":
-        path = tmp_path / "deskbook.db"
-        shutil.copyfile(sqlite_template, path)
-        yield f"sqlite:///{path}"
-        return
-    if pg_template is None:
-        pytest.skip("PostgreSQL is not reachable (set DESKBOOK_TEST_PG_URL)")
-    name = create_pg_database(template=pg_template)
-    try:
-        yield pg_database_url(name)
-    finally:
-        drop_pg_database(name)
+    with fresh_db(engine_kind, tmp_path) as url:
+        yield url
+
+
+@pytest.fixture(scope="module", params=ENGINES)
+def module_url(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    fresh_db: FreshDatabase,
+) -> Iterator[str]:
+    """One fresh database per test module and engine, for modules whose data is slow to
+    build (or cheap to keep apart, a tenant per test) and so is shared by its tests."""
+    with fresh_db(str(request.param), tmp_path_factory.mktemp("module")) as url:
+        yield url

@@ -30,8 +30,8 @@ from conftest import create_pg_database, drop_pg_database, pg_database_url
 from deskbook import Desk
 from deskbook.db.engine import make_engine
 from deskbook.errors import DeskError
-from deskbook.invariants import check_invariants, table_counts, violations
-from deskbook.soak_seed import PASSWORD, SeedInfo, seed_clinic
+from deskbook.testing.invariants import check_invariants, table_counts, violations
+from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
 
 RIYADH = ZoneInfo("Asia/Riyadh")
 # Modest by default so the suite stays quick; DESKBOOK_FUZZ_EXAMPLES=500 for a long hunt.

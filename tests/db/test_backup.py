@@ -17,9 +17,9 @@ from deskbook.db.engine import make_engine, write_session
 from deskbook.db.migrate import ensure_current
 from deskbook.db.models import AuditEvent, Patient
 from deskbook.errors import InvalidInput
-from deskbook.invariants import check_invariants, table_counts, violations
+from deskbook.testing.invariants import check_invariants, table_counts, violations
 from deskbook.normalize import normalize_phone, patient_name_norm
-from deskbook.soak_seed import PASSWORD, SeedInfo, seed_clinic
+from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
 
 
 class PatientWriter(threading.Thread):

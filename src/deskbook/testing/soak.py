@@ -3,12 +3,12 @@
 Each process opens its own Desk, logs in as its own desk, and for a set time does what a
 receptionist does, at random: search, assign a package, book (single, package, group), cancel,
 reschedule, check in, complete, no-show, read the day sheet. The clinic is small on purpose
-(deskbook.soak_seed) so the desks fight over the same slots, packages and group seats. Every
+(deskbook.testing.soak_seed) so the desks fight over the same slots, packages and group seats. Every
 outcome is counted by type: a typed DeskError is a normal answer ("slot taken"), anything else
 is a bug and is kept with its traceback. At the end the database is judged from outside with
-plain SQL (deskbook.invariants), and the audit trail must hold exactly one event per write.
+plain SQL (deskbook.testing.invariants), and the audit trail must hold exactly one event per write.
 
-bench/soak.py is the command line; tests/test_soak.py runs a short one on both engines.
+bench/soak.py is the command line; tests/slow/test_soak.py runs a short one on both engines.
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from sqlalchemy import text
 
 from deskbook.db.engine import make_engine
 from deskbook.errors import DeskError
-from deskbook.invariants import check_invariants, violations
-from deskbook.soak_seed import SeedInfo, seed_clinic
+from deskbook.testing.invariants import check_invariants, violations
+from deskbook.testing.soak_seed import SeedInfo, seed_clinic
 
 WRITES = frozenset(
     {"assign", "book_single", "book_package", "book_group", "cancel", "reschedule"}

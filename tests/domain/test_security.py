@@ -24,7 +24,7 @@ from deskbook.db.engine import make_engine, write_session
 from deskbook.db.models import AuditEvent, Staff
 from deskbook.errors import DatabaseError, LoginFailed, NotFound, PermissionDenied
 from deskbook.passwords import hash_password, verify_password
-from deskbook.soak_seed import PASSWORD, SeedInfo, seed_clinic
+from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
 
 SECRET = "Sup3r-Secret-pw"
 RIYADH = ZoneInfo("Asia/Riyadh")

@@ -30,8 +30,8 @@ from sqlalchemy.engine import make_url
 
 from deskbook.db.engine import make_engine, write_session
 from deskbook.db.models import Appointment, AuditEvent, ProviderBlock
-from deskbook.invariants import check_invariants, table_counts, violations
-from deskbook.soak_seed import SeedInfo, seed_clinic
+from deskbook.testing.invariants import check_invariants, table_counts, violations
+from deskbook.testing.soak_seed import SeedInfo, seed_clinic
 
 # The child: the same models and the same locked write transaction the use cases run in.
 WRITER = r"""
@@ -261,7 +261,7 @@ DESK_WRITER = r"""
 import pickle, random, sys
 from deskbook import Desk
 from deskbook.errors import DeskError
-from deskbook.soak import Terminal
+from deskbook.testing.soak import Terminal
 
 url, seed_file, username, rng_seed = sys.argv[1:5]
 with open(seed_file, "rb") as f:

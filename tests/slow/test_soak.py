@@ -19,9 +19,9 @@ from deskbook.db.models import (
     ProviderBlock,
     PurchaseQuota,
 )
-from deskbook.invariants import check_invariants, violations
-from deskbook.soak import run_soak
-from deskbook.soak_seed import seed_clinic
+from deskbook.testing.invariants import check_invariants, violations
+from deskbook.testing.soak import run_soak
+from deskbook.testing.soak_seed import seed_clinic
 
 
 def test_four_desks_for_a_few_seconds_break_nothing(db_url: str) -> None:

@@ -13,7 +13,7 @@ import pytest
 
 from deskbook.desk import DeskSession
 from deskbook.errors import DeskError
-from deskbook.invariants import check_invariants, violations
+from deskbook.testing.invariants import check_invariants, violations
 from factory import World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
 
 WRITERS = 16

@@ -2,7 +2,7 @@
 away while the app runs. Each ends in a DeskError after a bounded wait, never a freeze, and
 work goes on by itself once the trouble is over.
 
-The outage is played by a TCP proxy in front of the shared server (tests/tcp_proxy.py); the
+The outage is played by a TCP proxy in front of the shared server (deskbook.testing.tcp_proxy); the
 shared server itself is never stopped.
 """
 
@@ -24,9 +24,9 @@ from deskbook.db import engine as db_engine
 from deskbook.db.engine import make_engine, read_session, run_write, write_session
 from deskbook.db.models import AuditEvent, Tenant
 from deskbook.errors import Busy, DatabaseError, DeskError
-from deskbook.invariants import check_invariants, violations
-from deskbook.soak_seed import PASSWORD, SeedInfo, seed_clinic
-from tcp_proxy import TcpProxy
+from deskbook.testing.invariants import check_invariants, violations
+from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
+from deskbook.testing.tcp_proxy import TcpProxy
 
 T = TypeVar("T")
 

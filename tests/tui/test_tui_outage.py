@@ -1,7 +1,7 @@
 """The front desk while PostgreSQL is unreachable: a banner, the typed input kept, and
 recovery by itself once the server is back.
 
-The outage is played by a TCP proxy in front of the shared server (tests/tcp_proxy.py), so the
+The outage is played by a TCP proxy in front of the shared server (deskbook.testing.tcp_proxy), so the
 server other tests use is never stopped. PostgreSQL only: an SQLite file cannot go away.
 """
 
@@ -19,7 +19,7 @@ from deskbook.desk import Desk
 from deskbook.tui.app import DeskApp
 from deskbook.tui.screens.search import SearchScreen
 from deskbook.tui.widgets.db_banner import BANNER_ID, BANNER_TEXT
-from tcp_proxy import TcpProxy
+from deskbook.testing.tcp_proxy import TcpProxy
 from tui_pilot import SIZE, make_app, notes, screen_name, settle, texts, type_text
 
 pytestmark = pytest.mark.parametrize("engine_kind", ["postgres"], indirect=True)
