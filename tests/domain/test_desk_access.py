@@ -16,7 +16,8 @@ from deskbook.errors import (
     PermissionDenied,
     SlotTaken,
 )
-from factory import PASSWORD, World, at, build, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
+from deskbook.testing.clock import at, future_day
+from deskbook.testing.small_clinic import PASSWORD, World, build
 
 
 def test_open_refuses_missing_or_empty_database(tmp_path: Path) -> None:

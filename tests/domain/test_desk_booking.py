@@ -14,7 +14,8 @@ from deskbook.errors import (
     PatientBusy,
     SlotTaken,
 )
-from factory import World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
+from deskbook.testing.clock import at, future_day
+from deskbook.testing.small_clinic import World
 
 
 def test_free_slots_follow_schedule_and_blocks(world: World) -> None:

@@ -7,13 +7,9 @@ from datetime import timedelta
 import pytest
 
 from deskbook.errors import NotPatientsPackage, PackageExhausted, PackageExpired
-from factory import TZ, World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
-
-
-def _today():
-    from datetime import datetime
-
-    return datetime.now(TZ).date()
+from deskbook.testing import clock
+from deskbook.testing.clock import at, future_day
+from deskbook.testing.small_clinic import World
 
 
 def test_packages_belong_to_their_patient(world: World) -> None:
@@ -61,7 +57,7 @@ def test_remaining_sessions_decide(world: World) -> None:
 def test_expired_is_greyed_and_no_slot_after_expiry(world: World) -> None:
     d = world.login()
     patient = world.patient()
-    today = _today()
+    today = clock.today()
     old = world.purchase(
         patient, world.slp10, bought=today - timedelta(days=100), expiry=today - timedelta(days=10)
     )
@@ -92,7 +88,7 @@ def test_assign_and_use(world: World) -> None:
     assert (aba.total_sessions, aba.validity_days, aba.currency) == (20, 90, "SAR")
     assert [s.clinic_name_en for s in aba.services] == ["ABA Clinic"]
     purchase = d.assign_package(patient, aba.id)
-    today = _today()
+    today = clock.today()
     assert (purchase.purchase_date, purchase.expiry_date) == (today, today + timedelta(days=90))
     assert (purchase.total, purchase.used, purchase.status, purchase.usable) == (
         20,

@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from deskbook.errors import DeskError
-from factory import World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
+from deskbook.testing.clock import at, future_day
+from deskbook.testing.small_clinic import World
 
 # (operation, slot index): book at a slot, or cancel / reschedule the n-th live appointment.
 OPS = st.lists(

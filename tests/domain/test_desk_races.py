@@ -13,8 +13,9 @@ import pytest
 
 from deskbook.desk import DeskSession
 from deskbook.errors import DeskError
+from deskbook.testing.clock import at, future_day
 from deskbook.testing.invariants import check_invariants, violations
-from factory import World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
+from deskbook.testing.small_clinic import World
 
 WRITERS = 16
 
@@ -158,7 +159,7 @@ def test_schema_backstops_speak_desk_errors(world: World, monkeypatch: pytest.Mo
 
 def _process_books(url: str, username: str, args: tuple, barrier: Any, out: Any) -> None:
     from deskbook import Desk
-    from factory import PASSWORD
+    from deskbook.testing.small_clinic import PASSWORD
 
     desk = Desk.open(url)
     d = desk.login(username, PASSWORD)

@@ -12,7 +12,6 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select, update
@@ -24,10 +23,10 @@ from deskbook.db.engine import make_engine, write_session
 from deskbook.db.models import AuditEvent, Staff
 from deskbook.errors import DatabaseError, LoginFailed, NotFound, PermissionDenied
 from deskbook.passwords import hash_password, verify_password
+from deskbook.testing.clock import future_day
 from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
 
 SECRET = "Sup3r-Secret-pw"
-RIYADH = ZoneInfo("Asia/Riyadh")
 
 
 @pytest.fixture
@@ -199,7 +198,7 @@ def test_every_write_leaves_who_when_before_and_after(clinic: tuple[str, SeedInf
         purchase = d.assign_package(patient.id, seed.package_ids[0])
         provider = seed.provider_ids[0]
         service = seed.provider_services[provider][0]
-        day = datetime.now(RIYADH).date() + timedelta(days=2)
+        day = future_day(2)
         slots = d.free_slots(provider, service, day, purchase_id=purchase.id)
         booked = d.book(patient.id, service, provider, slots[0], purchase_id=purchase.id)
         single = d.book(patient.id, service, provider, slots[3])

@@ -242,17 +242,17 @@ class Rows:
     def package(
         self,
         name_en: str,
-        sessions: Mapping[Service, int] | Mapping[uuid.UUID, int],
+        sessions: Mapping[uuid.UUID, int],
         price: Decimal,
         validity_days: int,
     ) -> Package:
-        """A catalog package: so many sessions of each service, valid for so many days."""
+        """A catalog package: so many sessions of each service (by id), valid for so many
+        days."""
         t = self.tenant_id
         package = self.add(
             Package(tenant_id=t, name_en=name_en, price=price, validity_days=validity_days)
         )
-        for service, count in sessions.items():
-            service_id = service if isinstance(service, uuid.UUID) else service.id
+        for service_id, count in sessions.items():
             self.session.add(
                 PackageService(
                     tenant_id=t, package_id=package.id, service_id=service_id, sessions=count
@@ -283,9 +283,7 @@ class Rows:
             assert found is not None, f"no package {package}"
             package = found
         purchase = self.add(
-            PackagePurchase(
-                **purchase_values(self.tenant_id, patient_id, package, bought, expiry)
-            )
+            PackagePurchase(**purchase_values(self.tenant_id, patient_id, package, bought, expiry))
         )
         items = select(PackageService).where(PackageService.package_id == package.id)
         for item in self.session.scalars(items):
