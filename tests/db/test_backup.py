@@ -18,7 +18,7 @@ from deskbook.db.migrate import ensure_current
 from deskbook.db.models import AuditEvent, Patient
 from deskbook.errors import InvalidInput
 from deskbook.testing.invariants import check_invariants, table_counts, violations
-from deskbook.normalize import normalize_phone, patient_name_norm
+from deskbook.testing.rows import Rows
 from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
 
 
@@ -51,16 +51,7 @@ class PatientWriter(threading.Thread):
     def _register(self, n: int) -> uuid.UUID:
         name, phone = f"Backup Patient {n}", f"0550{n:06d}"
         with write_session(self.engine) as session:
-            patient = Patient(
-                tenant_id=self.tenant_id,
-                mrn=f"B{n:07d}",
-                name_en=name,
-                phone=phone,
-                name_norm=patient_name_norm(name, None),
-                phone_norm=normalize_phone(phone),
-            )
-            session.add(patient)
-            session.flush()
+            patient = Rows(session, self.tenant_id).patient(f"B{n:07d}", name, phone)
             session.add(
                 AuditEvent(
                     tenant_id=self.tenant_id,

@@ -2,8 +2,8 @@
 away while the app runs. Each ends in a DeskError after a bounded wait, never a freeze, and
 work goes on by itself once the trouble is over.
 
-The outage is played by a TCP proxy in front of the shared server (deskbook.testing.tcp_proxy); the
-shared server itself is never stopped.
+The outage is played by a TCP proxy in front of the shared server
+(deskbook.testing.tcp_proxy); the shared server itself is never stopped.
 """
 
 from __future__ import annotations

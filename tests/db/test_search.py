@@ -14,7 +14,8 @@ from deskbook.db.engine import make_engine, read_session, write_session
 from deskbook.db.models import Patient, Tenant
 from deskbook.db.search import MAX_RESULTS, check_search_support, search_patients
 from deskbook.errors import DatabaseError
-from deskbook.normalize import normalize_phone, patient_name_norm
+from deskbook.normalize import patient_name_norm
+from deskbook.testing.rows import patient_values
 
 Add = Callable[..., Patient]
 
@@ -27,15 +28,9 @@ def make_patient(
     mrn: str | None = None,
     national_id: str | None = None,
 ) -> Patient:
+    mrn = mrn or f"P{uuid.uuid4().int % 10**7:07d}"
     return Patient(
-        tenant_id=tenant_id,
-        mrn=mrn or f"P{uuid.uuid4().int % 10**7:07d}",
-        name_en=name_en,
-        name_ar=name_ar,
-        phone=phone,
-        national_id=national_id,
-        name_norm=patient_name_norm(name_en, name_ar),
-        phone_norm=normalize_phone(phone),
+        **patient_values(tenant_id, mrn, name_en, phone, name_ar, national_id=national_id)
     )
 
 

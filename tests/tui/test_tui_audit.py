@@ -2,37 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 
 import pytest
 from textual.widgets import Static
-
-import tui_seed
-from deskbook import Desk
-from deskbook.db.engine import make_engine
-from deskbook.staff import create_staff
-from deskbook.tui.app import DeskApp
 from tui_pilot import SIZE, screen_name, settle, texts
+
+from deskbook import Desk
+from deskbook.staff import create_staff
+from deskbook.testing import tui_clinic
+from deskbook.tui.app import DeskApp
 
 ADMIN_PASSWORD = "admin password"
 
 
 @pytest.fixture
-def desk(db_url: str) -> Iterator[Desk]:
-    tui_seed.build(db_url)
-    engine = make_engine(db_url)
+def desk(desk: Desk) -> Desk:
+    """The TUI clinic's desk, with an administrator who may read the audit log."""
     create_staff(
-        engine, username="boss", display_name="Clinic Admin", role="ADMIN", password=ADMIN_PASSWORD
+        desk.engine,
+        username="boss",
+        display_name="Clinic Admin",
+        role="ADMIN",
+        password=ADMIN_PASSWORD,
     )
-    engine.dispose()
-    opened = Desk.open(db_url)
-    yield opened
-    opened.close()
+    return desk
 
 
 async def test_admin_reads_the_audit_log(desk: Desk) -> None:
-    front = desk.login("frontdesk", tui_seed.PASSWORD)
+    front = desk.login("frontdesk", tui_clinic.PASSWORD)
     front.register_patient("Huda Audit", "0551234567", date(1990, 5, 1), name_ar="هدى")
     app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
     async with app.run_test(size=SIZE) as pilot:
@@ -57,7 +55,7 @@ async def test_admin_reads_the_audit_log(desk: Desk) -> None:
 
 
 async def test_front_desk_has_no_audit_key(desk: Desk) -> None:
-    app = DeskApp(desk, username="frontdesk", password=tui_seed.PASSWORD)
+    app = DeskApp(desk, username="frontdesk", password=tui_clinic.PASSWORD)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.check_action("audit", ()) is False

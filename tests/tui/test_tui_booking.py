@@ -3,17 +3,9 @@ checked on screen and in the database afterwards."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
-import pytest
-
-import tui_seed
-from deskbook.desk import Desk
-from deskbook.tui.screens.search import SearchScreen
-from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
-from deskbook.tui.widgets.slot_grid import SlotGrid
 from tui_pilot import (
     SIZE,
     Keys,
@@ -27,36 +19,22 @@ from tui_pilot import (
     texts,
 )
 
-TZ = tui_seed.TZ
-
-
-@pytest.fixture(autouse=True)
-def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    # The debounce is for typing hands; in a test it would only be a timer to wait out.
-    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
-
-
-@pytest.fixture
-def clinic(db_url: str) -> tui_seed.Seed:
-    return tui_seed.build(db_url)
-
-
-@pytest.fixture
-def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
-    opened = Desk.open(clinic.url)
-    yield opened
-    opened.close()
+from deskbook.desk import Desk
+from deskbook.testing import tui_clinic
+from deskbook.testing.clock import TZ
+from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
+from deskbook.tui.widgets.slot_grid import SlotGrid
 
 
 def other_desk(desk: Desk) -> Any:
-    return desk.login("frontdesk", tui_seed.PASSWORD)
+    return desk.login("frontdesk", tui_clinic.PASSWORD)
 
 
 def live(appointments: list[Any]) -> list[Any]:
     return [a for a in appointments if a.status != "CANCELLED"]
 
 
-async def test_use_an_assigned_package(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_use_an_assigned_package(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
@@ -118,7 +96,7 @@ async def test_keystrokes_to_book_a_package_session(desk: Desk) -> None:
     assert keys.count <= 10
 
 
-async def test_assign_a_new_package_and_book_with_it(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_assign_a_new_package_and_book_with_it(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
@@ -160,7 +138,7 @@ async def test_assign_a_new_package_and_book_with_it(desk: Desk, clinic: tui_see
     assert (a.purchase_id, a.session_number, a.clinic_id) == (purchase.id, 1, ids["aba"])
 
 
-async def test_two_purchases_of_the_same_package(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_two_purchases_of_the_same_package(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
@@ -206,7 +184,7 @@ async def test_two_purchases_of_the_same_package(desk: Desk, clinic: tui_seed.Se
 
 
 async def test_exhausted_and_expired_are_shown_but_not_selectable(
-    desk: Desk, clinic: tui_seed.Seed
+    desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
@@ -234,7 +212,7 @@ async def test_exhausted_and_expired_are_shown_but_not_selectable(
     assert [a for a in session.appointments_of(ids["layla"]) if a.status == "BOOKED"] == []
 
 
-async def test_no_slot_after_the_package_expiry(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_no_slot_after_the_package_expiry(desk: Desk, clinic: tui_clinic.Seed) -> None:
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -253,7 +231,7 @@ async def test_no_slot_after_the_package_expiry(desk: Desk, clinic: tui_seed.See
         assert any("expires" in n for n in notes(app))
 
 
-async def test_a_slot_taken_by_another_desk_meanwhile(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_a_slot_taken_by_another_desk_meanwhile(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:

@@ -6,19 +6,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from tui_pilot import SIZE, Keys, purchase_cards, screen_name, settle, texts
 
 from deskbook.db.demo import DEMO_LOGINS, DEMO_PATIENT, DEMO_PATIENTS, build_demo
 from deskbook.desk import Desk
-from deskbook.tui.screens.search import SearchScreen
 from deskbook.tui.widgets.package_card import CatalogCard
-from tui_pilot import SIZE, Keys, purchase_cards, screen_name, settle, texts
 
 FRONT_DESK = next((u, p) for u, p, role, _ in DEMO_LOGINS if role == "FRONT_DESK")
-
-
-@pytest.fixture(autouse=True)
-def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
 
 
 @pytest.fixture

@@ -3,42 +3,22 @@ sessions, keys, palette and keymap."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input
-
-import tui_seed
-from deskbook.desk import Desk
-from deskbook.tui.app import DeskApp
-from deskbook.tui.screens.search import SearchScreen
-from deskbook.tui.widgets.slot_grid import SlotGrid
 from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts, type_text
 
-TZ = tui_seed.TZ
-
-
-@pytest.fixture(autouse=True)
-def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
-
-
-@pytest.fixture
-def clinic(db_url: str) -> tui_seed.Seed:
-    return tui_seed.build(db_url)
-
-
-@pytest.fixture
-def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
-    opened = Desk.open(clinic.url)
-    yield opened
-    opened.close()
+from deskbook.desk import Desk
+from deskbook.testing import tui_clinic
+from deskbook.testing.clock import TZ
+from deskbook.tui.app import DeskApp
+from deskbook.tui.widgets.slot_grid import SlotGrid
 
 
 def session_of(desk: Desk) -> Any:
-    return desk.login("frontdesk", tui_seed.PASSWORD)
+    return desk.login("frontdesk", tui_clinic.PASSWORD)
 
 
 async def test_sign_in_with_user_given_and_a_wrong_password_first(desk: Desk) -> None:
@@ -53,7 +33,7 @@ async def test_sign_in_with_user_given_and_a_wrong_password_first(desk: Desk) ->
         assert screen_name(app) == "LoginScreen"
         assert "Wrong username or password" in texts(app)
         assert app.screen.query_one("#username", Input).value == "frontdesk"
-        await type_text(pilot, tui_seed.PASSWORD)
+        await type_text(pilot, tui_clinic.PASSWORD)
         await pilot.press("enter")
         await settle(pilot)
         assert screen_name(app) == "SearchScreen"
@@ -63,7 +43,7 @@ async def test_sign_in_with_user_given_and_a_wrong_password_first(desk: Desk) ->
 
 
 async def test_register_a_new_patient_when_nobody_matches(
-    desk: Desk, clinic: tui_seed.Seed
+    desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
@@ -99,7 +79,7 @@ async def test_register_a_new_patient_when_nobody_matches(
     assert str(found.date_of_birth) == "2019-04-23"
 
 
-async def test_join_a_group_session_until_it_is_full(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_join_a_group_session_until_it_is_full(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
@@ -134,7 +114,7 @@ async def test_join_a_group_session_until_it_is_full(desk: Desk, clinic: tui_see
 
 
 async def test_the_last_seat_taken_by_another_desk_meanwhile(
-    desk: Desk, clinic: tui_seed.Seed
+    desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
@@ -157,7 +137,7 @@ async def test_the_last_seat_taken_by_another_desk_meanwhile(
     assert not [a for a in session.appointments_of(ids["yusuf"]) if a.kind == "GROUP"]
 
 
-async def test_day_sheet_arrive_cancel_and_reschedule(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_day_sheet_arrive_cancel_and_reschedule(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     session = session_of(desk)
     provider, first = session.first_available(
@@ -213,7 +193,9 @@ async def test_day_sheet_arrive_cancel_and_reschedule(desk: Desk, clinic: tui_se
     assert after[one.id].session_number == 1
 
 
-async def test_check_in_and_complete_from_the_day_sheet(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_check_in_and_complete_from_the_day_sheet(
+    desk: Desk, clinic: tui_clinic.Seed
+) -> None:
     ids = clinic.ids
     session = session_of(desk)
     now = datetime.now(UTC)
@@ -263,7 +245,7 @@ async def test_help_palette_and_keymap(desk: Desk, monkeypatch: pytest.MonkeyPat
         assert screen_name(app) == "SearchScreen"
 
 
-async def test_the_mouse_books_too(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_the_mouse_books_too(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
@@ -307,8 +289,8 @@ async def test_readable_without_colour(desk: Desk, monkeypatch: pytest.MonkeyPat
         assert "no sessions left" in texts(app) and "expired on" in texts(app)
 
 
-async def test_the_database_opens_behind_the_login_screen(clinic: tui_seed.Seed) -> None:
-    app = DeskApp(username="frontdesk", password=tui_seed.PASSWORD, url=clinic.url)
+async def test_the_database_opens_behind_the_login_screen(clinic: tui_clinic.Seed) -> None:
+    app = DeskApp(username="frontdesk", password=tui_clinic.PASSWORD, url=clinic.url)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert screen_name(app) == "SearchScreen"

@@ -1,8 +1,9 @@
 """The front desk while PostgreSQL is unreachable: a banner, the typed input kept, and
 recovery by itself once the server is back.
 
-The outage is played by a TCP proxy in front of the shared server (deskbook.testing.tcp_proxy), so the
-server other tests use is never stopped. PostgreSQL only: an SQLite file cannot go away.
+The outage is played by a TCP proxy in front of the shared server
+(deskbook.testing.tcp_proxy), so the server other tests use is never stopped. PostgreSQL only:
+an SQLite file cannot go away.
 """
 
 from __future__ import annotations
@@ -13,28 +14,25 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 from textual.widgets import Input
-
-import tui_seed
-from deskbook.desk import Desk
-from deskbook.tui.app import DeskApp
-from deskbook.tui.screens.search import SearchScreen
-from deskbook.tui.widgets.db_banner import BANNER_ID, BANNER_TEXT
-from deskbook.testing.tcp_proxy import TcpProxy
 from tui_pilot import SIZE, make_app, notes, screen_name, settle, texts, type_text
+
+from deskbook.desk import Desk
+from deskbook.testing import tui_clinic
+from deskbook.testing.tcp_proxy import TcpProxy
+from deskbook.tui.app import DeskApp
+from deskbook.tui.widgets.db_banner import BANNER_ID, BANNER_TEXT
 
 pytestmark = pytest.mark.parametrize("engine_kind", ["postgres"], indirect=True)
 
 
 @pytest.fixture(autouse=True)
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
     monkeypatch.setattr(DeskApp, "PROBE_SECONDS", 0.2)
 
 
 @pytest.fixture
-def proxied(db_url: str) -> Iterator[tuple[Desk, TcpProxy]]:
-    tui_seed.build(db_url)
-    parsed = make_url(db_url)
+def proxied(clinic: tui_clinic.Seed) -> Iterator[tuple[Desk, TcpProxy]]:
+    parsed = make_url(clinic.url)
     with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
         through = parsed.set(host="127.0.0.1", port=proxy.port)
         desk = Desk.open(through.render_as_string(hide_password=False))
@@ -142,7 +140,7 @@ async def test_a_write_during_an_outage_keeps_the_dialog_and_is_not_repeated_by_
         await until_recovered(pilot)
         assert not banner_shown(app)
         assert screen_name(app) == "RegisterScreen"
-        session = desk.login("frontdesk", tui_seed.PASSWORD)
+        session = desk.login("frontdesk", tui_clinic.PASSWORD)
         assert session.search_patients("Zaid Qasim") == []
         await pilot.press("enter")  # the user saves again, now it goes through
         await settle(pilot)

@@ -8,10 +8,10 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import Worker
 
+from deskbook.testing.tui_clinic import PASSWORD
 from deskbook.tui.app import DeskApp
 from deskbook.tui.screens.base import DIALOG_WORKERS
 from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
-from tui_seed import PASSWORD
 
 SIZE = (80, 24)
 
