@@ -10,9 +10,10 @@ rows; `Rows` writes one row at a time into an open session, flushed so its id ca
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select
@@ -130,10 +131,20 @@ def block_values(holder: Appointment | GroupSession | Mapping[str, Any]) -> Valu
 
 def with_defaults(model: type[SQLModel], values: Values) -> Values:
     """values with every column the caller left out set as the model would set it."""
-    for name, info in model.model_fields.items():
-        if name not in values and not info.is_required():
-            values[name] = info.get_default(call_default_factory=True)
+    for name, default, factory in _defaults(model):
+        if name not in values:
+            values[name] = factory() if factory else default
     return values
+
+
+@cache
+def _defaults(model: type[SQLModel]) -> tuple[tuple[str, Any, Callable[[], Any] | None], ...]:
+    # Looked up once per model: asking pydantic for every row of a bulk insert is slow.
+    return tuple(
+        (name, info.default, info.default_factory)  # type: ignore[misc]  # (no-argument factories only)
+        for name, info in model.model_fields.items()
+        if not info.is_required()
+    )
 
 
 def bulk_insert(conn: Connection, model: type[SQLModel], rows: Iterable[Values]) -> list[Values]:

@@ -17,33 +17,18 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from deskbook.db.engine import make_engine, write_session
-from deskbook.db.models import (
-    AuditEvent,
-    Clinic,
-    GroupSession,
-    Package,
-    PackagePurchase,
-    PackageService,
-    Patient,
-    Provider,
-    ProviderBlock,
-    ProviderClinic,
-    ProviderSchedule,
-    ProviderService,
-    PurchaseQuota,
-    Role,
-    Service,
-    Staff,
-    Tenant,
-)
-from deskbook.normalize import normalize_phone, patient_name_norm
+from deskbook.db.models import Package, Patient, Role
 from deskbook.passwords import hash_password
+from deskbook.testing.rows import Rows
 
 PASSWORD = "soak-password-1"
 FIRST = ["Rashid", "Fatima", "Omar", "Layla", "Yousef", "Noura", "Khalid", "Sara", "Ali", "Huda"]
 FIRST_AR = ["راشد", "فاطمة", "عمر", "ليلى", "يوسف", "نورة", "خالد", "سارة", "علي", "هدى"]
 LAST = ["Al-Harbi", "Al-Qahtani", "Al-Otaibi", "Al-Ghamdi", "Al-Zahrani", "Al-Shehri"]
 LAST_AR = ["الحربي", "القحطاني", "العتيبي", "الغامدي", "الزهراني", "الشهري"]
+PRICE, PACKAGE_PRICE = Decimal("250.00"), Decimal("1000.00")
+# Every day, long hours: the soak never runs out of days to book, whatever the weekday.
+HOURS = (time(8, 0), time(20, 0))
 
 
 @dataclass(frozen=True)
@@ -90,89 +75,51 @@ def _build(
     n_prov: int,
     desks: int,
 ) -> SeedInfo:
-    tenant = Tenant(name="Soak Clinic", timezone="Asia/Riyadh", currency="SAR")
-    session.add(tenant)
-    session.flush()
-    tid = tenant.id
+    rows = Rows.new_tenant(session, "Soak Clinic")
     usernames = tuple(f"desk{i:02d}" for i in range(1, desks + 1))
     for name in usernames:
-        session.add(_staff(tid, name, Role.FRONT_DESK, password_hash))
-    admin = _staff(tid, "soakadmin", Role.ADMIN, password_hash)
-    session.add(admin)
+        rows.staff(name, password_hash)
+    admin = rows.staff("soakadmin", password_hash, Role.ADMIN)
 
-    slp = Clinic(tenant_id=tid, name_en="Speech Clinic", name_ar="عيادة النطق", specialty="SLP")
-    aba = Clinic(tenant_id=tid, name_en="ABA Clinic", name_ar="عيادة تحليل السلوك", specialty="ABA")
-    session.add_all([slp, aba])
-    session.flush()
-    slp_single = _service(tid, slp.id, "SLP session", 30, group=False)
-    slp_group = _service(tid, slp.id, "SLP group", 60, group=True)
-    aba_single = _service(tid, aba.id, "ABA session", 60, group=False)
-    session.add_all([slp_single, slp_group, aba_single])
-    session.flush()
+    slp = rows.clinic("Speech Clinic", "SLP", "عيادة النطق")
+    aba = rows.clinic("ABA Clinic", "ABA", "عيادة تحليل السلوك")
+    slp_single = rows.service(slp, "SLP session", 30, PRICE)
+    slp_group = rows.service(slp, "SLP group", 60, PRICE, group=True)
+    aba_single = rows.service(aba, "ABA session", 60, PRICE)
 
     provider_services: dict[uuid.UUID, tuple[uuid.UUID, ...]] = {}
     provider_ids = []
     for i in range(n_prov):
         clinic, services = (slp, (slp_single, slp_group)) if i % 2 == 0 else (aba, (aba_single,))
-        provider = Provider(tenant_id=tid, name_en=f"Provider {i + 1}", name_ar=f"المعالج {i + 1}")
-        session.add(provider)
-        session.flush()
-        _link_provider(session, tid, provider.id, clinic.id, [s.id for s in services])
+        provider = rows.provider(f"Provider {i + 1}", clinic, services, HOURS, f"المعالج {i + 1}")
         provider_ids.append(provider.id)
         provider_services[provider.id] = tuple(s.id for s in services)
 
     packages = [
-        _package(session, tid, "10 SLP Sessions", 90, {slp_single.id: 10}),
-        _package(session, tid, "3 ABA Sessions", 30, {aba_single.id: 3}),
-        _package(session, tid, "Mixed 2+2", 60, {slp_single.id: 2, aba_single.id: 2}),
+        rows.package("10 SLP Sessions", {slp_single.id: 10}, PACKAGE_PRICE, 90),
+        rows.package("3 ABA Sessions", {aba_single.id: 3}, PACKAGE_PRICE, 30),
+        rows.package("Mixed 2+2", {slp_single.id: 2, aba_single.id: 2}, PACKAGE_PRICE, 60),
     ]
 
-    patient_ids = []
-    for i in range(n_patients):
-        patient = _patient(tid, i, rng)
-        session.add(patient)
-        patient_ids.append(patient.id)
-    session.flush()
+    patient_ids = [_patient(rows, i, rng).id for i in range(n_patients)]
 
     # A third of the patients already hold a purchase, so "Use package" has work from the start.
     purchase_ids = []
     for patient_id in patient_ids[::3]:
-        package, quotas = rng.choice(packages)
-        purchase_ids.append(_purchase(session, tid, patient_id, package, quotas))
-        _audit(session, tid, admin.id, "package_purchase", purchase_ids[-1])
+        purchase_ids.append(_purchase(rows, admin.id, patient_id, rng.choice(packages)))
 
     group_ids = []
     tomorrow = datetime.now(UTC).date() + timedelta(days=1)
-    slp_provider = provider_ids[0]
     for day in range(3):
         start = datetime.combine(tomorrow + timedelta(days=day), time(14, 0), UTC)
-        group = GroupSession(
-            tenant_id=tid,
-            clinic_id=slp.id,
-            service_id=slp_group.id,
-            provider_id=slp_provider,
-            start_at=start,
-            end_at=start + timedelta(minutes=60),
-            capacity=3,
-        )
-        session.add(group)
-        session.flush()
-        session.add(
-            ProviderBlock(
-                tenant_id=tid,
-                provider_id=slp_provider,
-                start_at=group.start_at,
-                end_at=group.end_at,
-                group_session_id=group.id,
-            )
-        )
+        group = rows.group_session(slp_group, provider_ids[0], start, capacity=3)
         group_ids.append(group.id)
-        _audit(session, tid, admin.id, "group_session", group.id)
+        rows.seeded_audit(admin.id, "group_session", group.id)
 
     other = _other_tenant(session, password_hash)
     session.flush()
     return SeedInfo(
-        tenant_id=tid,
+        tenant_id=rows.tenant_id,
         desk_usernames=usernames,
         admin_username="soakadmin",
         password=PASSWORD,
@@ -181,7 +128,7 @@ def _build(
         clinic_ids=(slp.id, aba.id),
         single_service_ids=(slp_single.id, aba_single.id),
         group_service_id=slp_group.id,
-        package_ids=tuple(p.id for p, _ in packages),
+        package_ids=tuple(p.id for p in packages),
         purchase_ids=tuple(purchase_ids),
         group_session_ids=tuple(group_ids),
         provider_services=provider_services,
@@ -189,153 +136,41 @@ def _build(
     )
 
 
-def _audit(
-    session: Session, tid: uuid.UUID, staff_id: uuid.UUID, entity: str, entity_id: uuid.UUID
-) -> None:
-    # Seeded rows carry an audit event like any other write, so the audit check holds for all.
-    session.add(
-        AuditEvent(
-            tenant_id=tid,
-            staff_id=staff_id,
-            action="seed",
-            entity=entity,
-            entity_id=entity_id,
-            after='{"seeded": true}',
-        )
-    )
-
-
-def _staff(tid: uuid.UUID, username: str, role: Role, password_hash: str) -> Staff:
-    return Staff(
-        tenant_id=tid,
-        username=username,
-        display_name=username.title(),
-        password_hash=password_hash,
-        role=role,
-    )
-
-
-def _service(tid: uuid.UUID, clinic_id: uuid.UUID, name: str, minutes: int, group: bool) -> Service:
-    return Service(
-        tenant_id=tid,
-        clinic_id=clinic_id,
-        name_en=name,
-        duration_minutes=minutes,
-        price=Decimal("250.00"),
-        group_capable=group,
-    )
-
-
-def _link_provider(
-    session: Session,
-    tid: uuid.UUID,
-    provider_id: uuid.UUID,
-    clinic_id: uuid.UUID,
-    service_ids: list[uuid.UUID],
-) -> None:
-    session.add(ProviderClinic(provider_id=provider_id, clinic_id=clinic_id, tenant_id=tid))
-    for service_id in service_ids:
-        session.add(ProviderService(provider_id=provider_id, service_id=service_id, tenant_id=tid))
-    # Every day, long hours: the soak never runs out of days to book, whatever the weekday.
-    for weekday in range(7):
-        session.add(
-            ProviderSchedule(
-                tenant_id=tid,
-                provider_id=provider_id,
-                clinic_id=clinic_id,
-                weekday=weekday,
-                start_time=time(8, 0),
-                end_time=time(20, 0),
-            )
-        )
-
-
-def _package(
-    session: Session, tid: uuid.UUID, name: str, days: int, quotas: dict[uuid.UUID, int]
-) -> tuple[Package, dict[uuid.UUID, int]]:
-    package = Package(
-        tenant_id=tid, name_en=name, price=Decimal("1000.00"), validity_days=days, active=True
-    )
-    session.add(package)
-    session.flush()
-    for service_id, sessions in quotas.items():
-        session.add(
-            PackageService(
-                tenant_id=tid, package_id=package.id, service_id=service_id, sessions=sessions
-            )
-        )
-    return package, quotas
-
-
 def _purchase(
-    session: Session,
-    tid: uuid.UUID,
-    patient_id: uuid.UUID,
-    package: Package,
-    quotas: dict[uuid.UUID, int],
+    rows: Rows, staff_id: uuid.UUID, patient_id: uuid.UUID, package: Package
 ) -> uuid.UUID:
-    today = date.today()
-    purchase = PackagePurchase(
-        tenant_id=tid,
-        patient_id=patient_id,
-        package_id=package.id,
-        purchase_date=today,
-        expiry_date=today + timedelta(days=package.validity_days),
-        price_paid=package.price,
-    )
-    session.add(purchase)
-    session.flush()
-    for service_id, quota in quotas.items():
-        session.add(
-            PurchaseQuota(
-                tenant_id=tid, purchase_id=purchase.id, service_id=service_id, quota=quota
-            )
-        )
+    # Seeded rows carry an audit event like any other write, so the audit check holds for all.
+    purchase = rows.purchase(patient_id, package, date.today())
+    rows.seeded_audit(staff_id, "package_purchase", purchase.id)
     return purchase.id
 
 
-def _patient(tid: uuid.UUID, i: int, rng: random.Random) -> Patient:
+def _patient(rows: Rows, i: int, rng: random.Random) -> Patient:
     f = rng.randrange(len(FIRST))
     la = rng.randrange(len(LAST))
-    name_en, name_ar = f"{FIRST[f]} {LAST[la]}", f"{FIRST_AR[f]} {LAST_AR[la]}"
-    phone = f"05{rng.randrange(10**8):08d}"
-    return Patient(
-        tenant_id=tid,
-        mrn=f"S{i + 1:06d}",
-        name_en=name_en,
-        name_ar=name_ar,
+    return rows.patient(
+        f"S{i + 1:06d}",
+        f"{FIRST[f]} {LAST[la]}",
+        f"05{rng.randrange(10**8):08d}",
+        f"{FIRST_AR[f]} {LAST_AR[la]}",
         date_of_birth=date(2010 + i % 12, 1 + i % 12, 1 + i % 28),
         sex="MF"[i % 2],
-        phone=phone,
         national_id=f"1{rng.randrange(10**9):09d}",
-        name_norm=patient_name_norm(name_en, name_ar),
-        phone_norm=normalize_phone(phone),
     )
 
 
 def _other_tenant(session: Session, password_hash: str) -> dict[str, uuid.UUID]:
     """A second organisation whose ids must never work from the first one's desks."""
-    tenant = Tenant(name="Other Clinic")
-    session.add(tenant)
-    session.flush()
-    tid = tenant.id
-    staff = _staff(tid, "otherdesk", Role.FRONT_DESK, password_hash)
-    clinic = Clinic(tenant_id=tid, name_en="Other SLP", specialty="SLP")
-    session.add_all([staff, clinic])
-    session.flush()
-    service = _service(tid, clinic.id, "Other SLP session", 30, group=False)
-    provider = Provider(tenant_id=tid, name_en="Other Provider")
-    session.add_all([service, provider])
-    session.flush()
-    _link_provider(session, tid, provider.id, clinic.id, [service.id])
-    package, quotas = _package(session, tid, "Other 5", 90, {service.id: 5})
-    patient = _patient(tid, 0, random.Random(99))
-    session.add(patient)
-    session.flush()
-    purchase_id = _purchase(session, tid, patient.id, package, quotas)
-    _audit(session, tid, staff.id, "package_purchase", purchase_id)
+    rows = Rows.new_tenant(session, "Other Clinic")
+    staff = rows.staff("otherdesk", password_hash)
+    clinic = rows.clinic("Other SLP", "SLP")
+    service = rows.service(clinic, "Other SLP session", 30, PRICE)
+    provider = rows.provider("Other Provider", clinic, (service,), HOURS)
+    package = rows.package("Other 5", {service.id: 5}, PACKAGE_PRICE, 90)
+    patient = _patient(rows, 0, random.Random(99))
+    purchase_id = _purchase(rows, staff.id, patient.id, package)
     return {
-        "tenant_id": tid,
+        "tenant_id": rows.tenant_id,
         "clinic_id": clinic.id,
         "service_id": service.id,
         "provider_id": provider.id,
