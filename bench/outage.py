@@ -11,24 +11,18 @@ with a wrong password, which should be alike (one argon2 verification each).
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
-import uuid
 from collections.abc import Callable
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from deskbook import Desk
-from deskbook.db.migrate import upgrade
 from deskbook.errors import DeskError
+from deskbook.testing.clock import future_day
+from deskbook.testing.databases import fresh_database
 from deskbook.testing.soak_seed import PASSWORD, seed_clinic
 from deskbook.testing.tcp_proxy import TcpProxy
-
-PG_URL = os.environ.get("DESKBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def timed(call: Callable[[], object]) -> tuple[float, str]:
@@ -47,21 +41,16 @@ def show(what: str, call: Callable[[], object]) -> None:
 
 
 def main() -> None:
-    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    name = f"outage_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    url = make_url(PG_URL).set(database=name)
-    try:
-        upgrade(url.render_as_string(hide_password=False))
-        seed = seed_clinic(url.render_as_string(hide_password=False), patients=20, desks=2)
+    with fresh_database("postgres") as fresh:
+        url = make_url(fresh)
+        seed = seed_clinic(fresh, patients=20, desks=2)
         with TcpProxy(url.host or "127.0.0.1", url.port or 5432) as proxy:
             through = url.set(host="127.0.0.1", port=proxy.port).render_as_string(False)
             with Desk.open(through) as desk:
                 d = desk.login(seed.desk_usernames[0], PASSWORD)
                 provider = seed.provider_ids[0]
                 service = seed.provider_services[provider][0]
-                day = datetime.now(ZoneInfo("Asia/Riyadh")).date() + timedelta(days=1)
+                day = future_day(1)
                 start = d.free_slots(provider, service, day)[0]
                 booking = (seed.patient_ids[0], service, provider, start)
 
@@ -85,10 +74,6 @@ def main() -> None:
                     f"failed login, unknown user: median {statistics.median(unknown):.1f} ms; "
                     f"wrong password: median {statistics.median(wrong):.1f} ms"
                 )
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        admin.dispose()
 
 
 if __name__ == "__main__":

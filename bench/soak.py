@@ -12,42 +12,16 @@ there were no violations, no unexpected errors and exactly one audit event per w
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
-import os
 import sys
 import tempfile
-import uuid
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from deskbook.db.migrate import upgrade
+from deskbook.testing.databases import fresh_database
 from deskbook.testing.soak import SoakReport, run_soak
-
-PG_URL = os.environ.get("DESKBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-
-
-def _pg_admin(sql: str) -> None:
-    engine = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(text(sql))
-    finally:
-        engine.dispose()
-
-
-def fresh_database(engine: str, folder: Path) -> tuple[str, str | None]:
-    """A migrated, empty database: (url, PostgreSQL database name to drop afterwards)."""
-    if engine == "sqlite":
-        url = f"sqlite:///{folder / 'soak.db'}"
-        upgrade(url)
-        return url, None
-    name = f"soak_{uuid.uuid4().hex[:10]}"
-    _pg_admin(f"CREATE DATABASE {name}")
-    url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
-    upgrade(url)
-    return url, name
 
 
 def print_report(report: SoakReport, command: str) -> None:
@@ -92,8 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     folder = Path(tempfile.mkdtemp(prefix="deskbook-soak-"))
-    url, pg_name = (args.db, None) if args.db else fresh_database(args.engine, folder)
-    try:
+    with contextlib.ExitStack() as stack:
+        url = args.db or stack.enter_context(fresh_database(args.engine, folder, keep=args.keep))
         report = run_soak(
             url,
             processes=args.processes,
@@ -102,9 +76,6 @@ def main(argv: list[str] | None = None) -> int:
             providers=args.providers,
             seed=args.seed,
         )
-    finally:
-        if pg_name and not args.keep:
-            _pg_admin(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")
     if args.json:
         print(json.dumps(report.as_dict(), indent=2, default=str))
     else:

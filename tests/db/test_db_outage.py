@@ -11,9 +11,8 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, TypeVar
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import event, text
@@ -24,6 +23,7 @@ from deskbook.db import engine as db_engine
 from deskbook.db.engine import make_engine, read_session, run_write, write_session
 from deskbook.db.models import AuditEvent, Tenant
 from deskbook.errors import Busy, DatabaseError, DeskError
+from deskbook.testing.clock import future_day
 from deskbook.testing.invariants import check_invariants, violations
 from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
 from deskbook.testing.tcp_proxy import TcpProxy
@@ -232,7 +232,7 @@ def clinic_url(db_url: str) -> tuple[str, SeedInfo]:
 def _tomorrow_slots(d: Any, seed: SeedInfo) -> tuple[Any, Any, list[datetime]]:
     provider = seed.provider_ids[0]
     service = seed.provider_services[provider][0]
-    day = datetime.now(ZoneInfo("Asia/Riyadh")).date() + timedelta(days=1)
+    day = future_day(1)
     return provider, service, d.free_slots(provider, service, day)
 
 

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from conftest import create_pg_database, drop_pg_database, pg_database_url
 from deskbook.cli import app
 from deskbook.db.engine import make_engine
 from deskbook.db.migrate import current_revision, ensure_current, head_revision, upgrade_engine
 from deskbook.errors import DatabaseError, SchemaOutOfDate
+from deskbook.testing.databases import create_pg_database, drop_pg_database, pg_database_url
 
 DESKBOOK = str(Path(sys.executable).with_name("deskbook"))
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/x"

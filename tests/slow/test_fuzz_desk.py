@@ -12,28 +12,24 @@ session still works and every invariant holds.
 from __future__ import annotations
 
 import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
-from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine
 
-from conftest import create_pg_database, drop_pg_database, pg_database_url
 from deskbook import Desk
 from deskbook.db.engine import make_engine
 from deskbook.errors import DeskError
+from deskbook.testing.clock import TZ, future_day
 from deskbook.testing.invariants import check_invariants, table_counts, violations
 from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
 
-RIYADH = ZoneInfo("Asia/Riyadh")
 # Modest by default so the suite stays quick; DESKBOOK_FUZZ_EXAMPLES=500 for a long hunt.
 EXAMPLES = int(os.environ.get("DESKBOOK_FUZZ_EXAMPLES", "25"))
 
@@ -131,7 +127,7 @@ def hostile(kind: str, env: FuzzEnv) -> st.SearchStrategy[Any]:
             st.datetimes(
                 min_value=datetime(1, 1, 2),
                 max_value=datetime(9999, 12, 30),
-                timezones=st.sampled_from([UTC, timezone(timedelta(hours=14)), RIYADH]),
+                timezones=st.sampled_from([UTC, timezone(timedelta(hours=14)), TZ]),
             ),
             st.datetimes(),  # naive
         )
@@ -262,42 +258,25 @@ def _valid_args(env: FuzzEnv, method: str) -> dict[str, Any]:
     }[method]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgres"])
-def fuzz_env(
-    request: pytest.FixtureRequest,
-    tmp_path_factory: pytest.TempPathFactory,
-    sqlite_template: Path,
-    pg_template: str | None,
-) -> Iterator[FuzzEnv]:
+@pytest.fixture(scope="module")
+def fuzz_env(module_url: str) -> Iterator[FuzzEnv]:
     """One seeded database per engine for the whole module: the checks compare each call's
     before and after, so the examples need not start from the same rows."""
-    pg_name = None
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
-        shutil.copyfile(sqlite_template, path)
-        url = f"sqlite:///{path}"
-    else:
-        if pg_template is None:
-            pytest.skip("PostgreSQL is not reachable (set DESKBOOK_TEST_PG_URL)")
-        pg_name = create_pg_database(template=pg_template)
-        url = pg_database_url(pg_name)
-    seed = seed_clinic(url, patients=12, desks=2)
-    desk = Desk.open(url)
-    counter = make_engine(url)
+    seed = seed_clinic(module_url, patients=12, desks=2)
+    desk = Desk.open(module_url)
+    counter = make_engine(module_url)
     try:
-        yield _prepare(url, counter, desk, seed)
+        yield _prepare(module_url, counter, desk, seed)
     finally:
         desk.close()
         counter.dispose()
-        if pg_name:
-            drop_pg_database(pg_name)
 
 
 def _prepare(url: str, counter: Engine, desk: Desk, seed: SeedInfo) -> FuzzEnv:
     d = desk.login(seed.desk_usernames[0], PASSWORD)
     provider = seed.provider_ids[0]
     service = seed.provider_services[provider][0]
-    tomorrow = datetime.now(RIYADH).date() + timedelta(days=1)
+    tomorrow = future_day(1)
     slots = d.free_slots(provider, service, tomorrow)
     assert len(slots) > 4
     booked = d.book(seed.patient_ids[0], service, provider, slots[0])

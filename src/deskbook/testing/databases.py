@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -76,13 +77,16 @@ def migrated_sqlite_template(path: Path) -> Path:
 
 @contextmanager
 def fresh_database(
-    engine_kind: str, folder: Path, template: Path | str | None = None
+    engine_kind: str,
+    folder: Path | None = None,
+    template: Path | str | None = None,
+    keep: bool = False,
 ) -> Iterator[str]:
-    """The URL of a new database at the newest schema, dropped again on exit (a SQLite file
-    stays in folder). template: a migrated SQLite file or PostgreSQL database to copy; without
-    one the migrations run."""
+    """The URL of a new database at the newest schema, dropped again on exit unless keep (a
+    SQLite file stays in folder, a new temporary one by default). template: a migrated SQLite
+    file or PostgreSQL database to copy; without one the migrations run."""
     if engine_kind == "sqlite":
-        path = folder / "deskbook.db"
+        path = (folder or Path(tempfile.mkdtemp(prefix="deskbook-"))) / "deskbook.db"
         if template is None:
             migrated_sqlite_template(path)
         else:
@@ -96,4 +100,5 @@ def fresh_database(
             upgrade(url)
         yield url
     finally:
-        drop_pg_database(name)
+        if not keep:
+            drop_pg_database(name)

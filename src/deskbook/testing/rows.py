@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Connection, insert, select
 from sqlalchemy.orm import Session
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from deskbook.config import DEFAULT_CURRENCY, DEFAULT_TIMEZONE
 from deskbook.db.models import (
@@ -296,7 +296,7 @@ class Rows:
         purchase = self.add(
             PackagePurchase(**purchase_values(self.tenant_id, patient_id, package, bought, expiry))
         )
-        items = select(PackageService).where(PackageService.package_id == package.id)
+        items = select(PackageService).where(col(PackageService.package_id) == package.id)
         for item in self.session.scalars(items):
             self.session.add(
                 PurchaseQuota(

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -281,7 +282,7 @@ def desk_process(
             sum(tally.ops[w] for w in WRITES) < min_writes and time.monotonic() < cap
         ):
             op = rng.choices(ops, weights)[0]
-            _count(tally, op, lambda op=op: terminal.do(op))
+            _count(tally, op, partial(terminal.do, op))
     except BaseException:
         tally.errors[f"start:{UNEXPECTED}"] += 1
         tally.tracebacks.append(traceback.format_exc())
@@ -313,9 +314,10 @@ def _audit_count(url: str) -> int:
     engine = make_engine(url)
     try:
         with engine.connect() as conn:
-            return conn.execute(
+            found = conn.execute(
                 text("SELECT count(*) FROM audit_event WHERE action NOT LIKE '%login%'")
             ).scalar_one()
+            return int(found)
     finally:
         engine.dispose()
 
