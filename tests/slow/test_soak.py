@@ -20,6 +20,7 @@ from deskbook.db.models import (
     PurchaseQuota,
 )
 from deskbook.testing.invariants import check_invariants, violations
+from deskbook.testing.rows import Rows
 from deskbook.testing.soak import run_soak
 from deskbook.testing.soak_seed import seed_clinic
 
@@ -144,20 +145,9 @@ def test_a_group_over_capacity_is_caught(db_url: str) -> None:
     with write_session(engine) as session:
         g = session.get(GroupSession, group)
         assert g is not None
+        rows = Rows(session, seed.tenant_id)
         for patient in seed.patient_ids[: g.capacity + 1]:
-            session.add(
-                Appointment(
-                    tenant_id=seed.tenant_id,
-                    patient_id=patient,
-                    clinic_id=g.clinic_id,
-                    service_id=g.service_id,
-                    provider_id=g.provider_id,
-                    start_at=g.start_at,
-                    end_at=g.end_at,
-                    kind="GROUP",
-                    group_session_id=g.id,
-                )
-            )
+            rows.seat(g, patient)
     found = violations(check_invariants(engine))
     engine.dispose()
     assert found.get("group_over_capacity") == 1, found
