@@ -12,12 +12,11 @@ from sqlalchemy import select, text
 
 from deskbook.db.engine import make_engine, write_session
 from deskbook.db.models import (
-    Appointment,
     AuditEvent,
     GroupSession,
     PackagePurchase,
-    ProviderBlock,
     PurchaseQuota,
+    Service,
 )
 from deskbook.testing.invariants import check_invariants, violations
 from deskbook.testing.rows import Rows
@@ -70,29 +69,9 @@ def test_the_checks_catch_every_kind_of_broken_row(db_url: str) -> None:
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=5)
 
     def add(session: Any, patient: Any, at: datetime, **extra: Any) -> uuid.UUID:
-        appt = Appointment(
-            tenant_id=seed.tenant_id,
-            patient_id=patient,
-            clinic_id=seed.clinic_ids[1],
-            service_id=seed.single_service_ids[1],
-            provider_id=aba_provider,
-            start_at=at,
-            end_at=at + timedelta(minutes=60),
-            **extra,
-        )
-        session.add(appt)
-        session.flush()
-        if appt.kind != "GROUP":
-            session.add(
-                ProviderBlock(
-                    tenant_id=seed.tenant_id,
-                    provider_id=aba_provider,
-                    start_at=appt.start_at,
-                    end_at=appt.end_at,
-                    appointment_id=appt.id,
-                )
-            )
-        return appt.id
+        aba = session.get(Service, seed.single_service_ids[1])
+        rows = Rows(session, seed.tenant_id)
+        return rows.appointment(patient, aba, aba_provider, at, **extra).id
 
     with write_session(engine) as session:
         p1, p2 = seed.patient_ids[1], seed.patient_ids[2]
