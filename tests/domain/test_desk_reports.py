@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,11 +17,8 @@ from deskbook.cli import app
 from deskbook.db.engine import write_session
 from deskbook.db.models import PackagePurchase
 from deskbook.errors import InvalidInput, PermissionDenied
-from factory import PASSWORD, TZ, World, at, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
-
-
-def today() -> date:
-    return datetime.now(TZ).date()
+from deskbook.testing.clock import at, future_day, today
+from deskbook.testing.small_clinic import PASSWORD, World
 
 
 def clinic_world(world: World) -> dict[str, object]:

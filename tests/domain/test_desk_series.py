@@ -20,15 +20,16 @@ from deskbook.errors import (
     PermissionDenied,
     SeriesConflict,
 )
-from deskbook.invariants import check_invariants, table_counts, violations
-from factory import TZ, World, at, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
+from deskbook.testing.clock import TZ, at, today
+from deskbook.testing.invariants import check_invariants, table_counts, violations
+from deskbook.testing.small_clinic import World
 
 FOUR_PM = time(16, 0)
 
 
 def next_day(weekday: int, weeks: int = 1) -> date:
     """The first such weekday (0 Monday .. 6 Sunday) at least `weeks` weeks from today."""
-    day = datetime.now(TZ).date() + timedelta(weeks=weeks)
+    day = today() + timedelta(weeks=weeks)
     return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
@@ -45,7 +46,7 @@ def expire(world: World, purchase_id: object, expiry: date) -> None:
         s.execute(
             update(PackagePurchase)
             .where(PackagePurchase.id == purchase_id)
-            .values(purchase_date=min(expiry, datetime.now(TZ).date()), expiry_date=expiry)
+            .values(purchase_date=min(expiry, today()), expiry_date=expiry)
         )
 
 

@@ -4,7 +4,7 @@ expiry warnings; its status stays true after every operation. Both engines."""
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -20,12 +20,9 @@ from deskbook.errors import (
     PackageExpired,
     PermissionDenied,
 )
-from deskbook.invariants import check_invariants, table_counts, violations
-from factory import TZ, World, at, build, future_day, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
-
-
-def today() -> date:
-    return datetime.now(TZ).date()
+from deskbook.testing.clock import at, future_day, today
+from deskbook.testing.invariants import check_invariants, table_counts, violations
+from deskbook.testing.small_clinic import World, build
 
 
 def set_purchase(world: World, purchase_id: object, **values: object) -> None:

@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 
 from deskbook.cli import app
 from deskbook.errors import InvalidInput, NotFound
-from factory import World, at, build, future_day, module_url_fixture, world_fixture  # noqa: F401
+from deskbook.testing.clock import at, future_day
+from deskbook.testing.small_clinic import World, build
 
 
 def _day(world: World) -> tuple[object, list[object]]:

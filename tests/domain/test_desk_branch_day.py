@@ -16,16 +16,8 @@ from deskbook.db.engine import write_session
 from deskbook.db.models import AuditEvent, Provider, ProviderTimeOff, Service, Staff
 from deskbook.desk import Desk
 from deskbook.errors import InvalidInput, NotFound, PermissionDenied
-from factory import (  # noqa: F401  (fixtures)
-    PASSWORD,
-    TZ,
-    World,
-    at,
-    build,
-    future_day,
-    module_url_fixture,
-    world_fixture,
-)
+from deskbook.testing.clock import TZ, at, future_day
+from deskbook.testing.small_clinic import PASSWORD, World, build
 
 # -- home clinic ----------------------------------------------------------------------------
 
