@@ -8,7 +8,6 @@ a failure. The databases themselves come from deskbook.testing.databases.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
@@ -17,14 +16,13 @@ import pytest
 
 from deskbook.testing.databases import (
     ENGINES,
+    REQUIRE_PG,
     drop_pg_database,
     fresh_database,
     migrated_pg_template,
     migrated_sqlite_template,
     pg_problem,
 )
-
-REQUIRE_PG = os.environ.get("DESKBOOK_REQUIRE_POSTGRES", "") not in ("", "0", "false", "no")
 
 
 @pytest.fixture(scope="session")

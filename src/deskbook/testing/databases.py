@@ -22,6 +22,8 @@ from deskbook.db.migrate import upgrade
 
 PG_URL = os.environ.get("DESKBOOK_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ENGINES = ("sqlite", "postgres")
+# CI sets it: a PostgreSQL that cannot be reached fails the run instead of skipping tests.
+REQUIRE_PG = os.environ.get("DESKBOOK_REQUIRE_POSTGRES", "") not in ("", "0", "false", "no")
 
 
 def _pg_admin_engine() -> Engine:

@@ -6,7 +6,7 @@ libpq tries them in order and keeps the one that accepts writes, so once the sta
 new connections find it, and the pool (pre-ping) throws away the connections to the dead one.
 
 The slow test builds a real primary and synchronous standby on loopback ports
-(tests/pg_cluster.py), books through the Desk from several threads, SIGKILLs the primary,
+(deskbook.testing.pg_cluster), books through the Desk from several threads, SIGKILLs the primary,
 promotes the standby and checks the new primary against what the desks were told.
 """
 
@@ -24,19 +24,20 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from test_db_outage import within_deadline
 
-from conftest import REQUIRE_PG
 from deskbook.backup import pg_dump_advice
 from deskbook.db import engine as engine_module
 from deskbook.db.engine import make_engine, parse_url, pg_servers, safe_url
 from deskbook.db.migrate import upgrade
 from deskbook.desk import Desk, DeskSession
 from deskbook.errors import DatabaseError, DeskError
-from deskbook.invariants import check_invariants, violations
-from factory import PASSWORD, World, at, build, future_day
-from pg_cluster import Cluster, free_port, why_not_available
-from tcp_proxy import TcpProxy
-from test_db_outage import within_deadline
+from deskbook.testing.clock import at, future_day
+from deskbook.testing.databases import REQUIRE_PG
+from deskbook.testing.invariants import check_invariants, violations
+from deskbook.testing.pg_cluster import Cluster, free_port, why_not_available
+from deskbook.testing.small_clinic import PASSWORD, World, build
+from deskbook.testing.tcp_proxy import TcpProxy
 
 MULTI = (
     "postgresql+psycopg://clinic:Hunter2-secret@/deskbook"
