@@ -89,6 +89,7 @@ from deskbook.results import (
     GroupSessionView,
     PackageChoice,
     PackageReportRow,
+    PatientMatches,
     PatientSummary,
     PaymentView,
     ProviderView,
@@ -244,6 +245,11 @@ class DeskSession:
     def search_patients(self, query: str, limit: int = 50) -> list[PatientSummary]:
         actor = self._booker("search patients")
         return self._read(lambda s: patients.search(s, actor, query, limit))
+
+    def find_patients(self, query: str, limit: int = 50) -> PatientMatches:
+        """search_patients and the number of all matches, for "312 matches, first 50"."""
+        actor = self._booker("search patients")
+        return self._read(lambda s: patients.find(s, actor, query, limit))
 
     def get_patient(self, patient_id: Id) -> PatientSummary:
         actor = self._booker("see patients")

@@ -11,12 +11,13 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from deskbook import audit
-from deskbook.access import Actor, clean_text, count, get_owned, printable
+from deskbook.access import Actor, clean_text, get_owned, printable
+from deskbook.access import count as count_arg
 from deskbook.db.models import Patient, Tenant
-from deskbook.db.search import search_patients as ranked_search
+from deskbook.db.search import find_patients
 from deskbook.errors import InvalidInput
 from deskbook.normalize import normalize_phone, patient_name_norm
-from deskbook.results import PatientSummary
+from deskbook.results import PatientMatches, PatientSummary
 
 MRN_PREFIX = "P"
 MRN_DIGITS = 7
@@ -45,15 +46,21 @@ def summary(patient: Patient, today: date) -> PatientSummary:
 
 
 def search(session: Session, actor: Actor, query: str, limit: int) -> list[PatientSummary]:
+    return list(find(session, actor, query, limit, count=False).patients)
+
+
+def find(
+    session: Session, actor: Actor, query: str, limit: int, count: bool = True
+) -> PatientMatches:
     text = printable(query)
     if text is None:
         raise InvalidInput("Type a name, phone, MRN or national id (200 characters at most).")
-    limit = count(limit, "number of results", 0, 1000, default=50)
-    if not text.strip() or limit == 0:
-        return []
+    limit = count_arg(limit, "number of results", 0, 1000, default=50)
+    if not text.strip():
+        return PatientMatches((), 0, False)
     today = actor.today()
-    rows = ranked_search(session, actor.tenant_id, text, limit)
-    return [summary(p, today) for p in rows]
+    found = find_patients(session, actor.tenant_id, text, limit, count=count)
+    return PatientMatches(tuple(summary(p, today) for p in found.patients), found.total, found.more)
 
 
 def get(session: Session, actor: Actor, patient_id: uuid.UUID) -> PatientSummary:

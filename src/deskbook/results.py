@@ -431,3 +431,13 @@ class RevenueReportRow:
     received: Decimal
     balance_due: Decimal
     refunds_due: Decimal
+
+
+@dataclass(frozen=True)
+class PatientMatches:
+    """The first patients a search found, best first, and how many matched in all: a screen
+    says "312 matches, first 50", or "more than 1,000 matches" when `more` is set."""
+
+    patients: tuple[PatientSummary, ...]
+    total: int  # every match, counted up to deskbook.db.search.COUNT_CAP
+    more: bool  # more than `total` matched: the count stopped at its cap

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import Engine, event
 
 from deskbook.db.engine import make_engine, read_session
-from deskbook.db.search import search_patients
+from deskbook.db.search import find_patients
 from deskbook.testing import explain_clinic
 from deskbook.testing.explain_clinic import DAY, PASSWORD, ExplainClinic
 
@@ -86,8 +86,9 @@ def seeks_only(engine: Engine, statements: list[tuple[str, Any]]) -> list[str]:
 
 
 def run_search(engine: Engine, tenant: uuid.UUID, query: str) -> tuple[list[str], list[uuid.UUID]]:
+    """The plan lines of every statement of a search, its count of all matches included."""
     with captured(engine) as seen, read_session(engine) as session:
-        found = [p.id for p in search_patients(session, tenant, query)]
+        found = [p.id for p in find_patients(session, tenant, query).patients]
     lines = [line for statement, params in seen for line in plan(engine, statement, params)]
     return lines, found
 
@@ -138,6 +139,23 @@ def test_name_searches_use_the_trigram_index(
         assert "SEARCH patient USING INTEGER PRIMARY KEY" in text_plan
     else:
         assert "Bitmap Index Scan on ix_patient_name_trgm" in text_plan
+
+
+@pytest.mark.parametrize("query", ["moka", "sa ri", "كاري", "p001", "mo", "كا"])
+def test_counting_a_common_query_reads_a_bounded_part_of_an_index(
+    clinic: tuple[Engine, ExplainClinic], query: str
+) -> None:
+    engine, c = clinic
+    if engine.dialect.name == "postgresql" and len(query) > 2 and not query[-1].isdigit():
+        # A fragment in 2% of the names: at 40,000 rows PostgreSQL rightly prices a scan that
+        # stops at the limit below the trigram index, for the search as for its count. The
+        # million-row benchmark (docs/benchmarks.md) is where that choice is measured.
+        pytest.skip("PostgreSQL's plan for a common fragment depends on the table's size")
+    with captured(engine) as seen, read_session(engine) as session:
+        found = find_patients(session, c.tenant, query)
+    assert len(found.patients) == 50 and found.total > 100
+    assert any("count(" in statement.lower() for statement, _ in seen)
+    assert not seeks_only(engine, seen)
 
 
 @pytest.mark.parametrize("query", ["mo", "ka", "مو", "كا", "q"])

@@ -12,7 +12,13 @@ from sqlalchemy.orm import Session
 
 from deskbook.db.engine import make_engine, read_session, write_session
 from deskbook.db.models import Patient, Tenant
-from deskbook.db.search import MAX_RESULTS, check_search_support, search_patients
+from deskbook.db.search import (
+    COUNT_CAP,
+    MAX_RESULTS,
+    check_search_support,
+    find_patients,
+    search_patients,
+)
 from deskbook.errors import DatabaseError
 from deskbook.normalize import patient_name_norm
 from deskbook.testing.rows import patient_values
@@ -69,15 +75,15 @@ def find(engine: Engine, tenant: uuid.UUID) -> Callable[..., list[str]]:
     return find
 
 
-def test_identifier_then_name_prefix_then_fragment(add: Add, find: Callable) -> None:
+def test_identifier_then_name_start_then_word_start_then_fragment(add: Add, find: Callable) -> None:
     add("Hussam Ali")
     add("Osama Khan")
     add("Sami Haddad")
     add("Ahmed Samir")
     add("Zed Quill", mrn="SAMI")
     add("Nobody Else")
-    assert find("sami") == ["Zed Quill", "Ahmed Samir", "Sami Haddad"]
-    assert find("sam") == ["Ahmed Samir", "Sami Haddad", "Hussam Ali", "Osama Khan"]
+    assert find("sami") == ["Zed Quill", "Sami Haddad", "Ahmed Samir"]
+    assert find("sam") == ["Sami Haddad", "Ahmed Samir", "Hussam Ali", "Osama Khan"]
 
 
 def test_exact_identifiers_come_before_identifier_prefixes(add: Add, find: Callable) -> None:
@@ -327,3 +333,76 @@ def test_quotes_and_backslashes_are_only_text(
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM patient")).scalar() == 1
     assert find("o'brien") == ["O'Brien Sean"]
+
+
+def test_the_exact_full_name_comes_first_then_names_that_start_with_it(
+    add: Add, find: Callable
+) -> None:
+    add("Anas Mohammed Al-Rashid")
+    add("Mohammed Al-Rashidi")
+    add("Mohammed Al-Rashid", "محمد الرشيد")
+    add("Ali Mohammed Alrashid")
+    add("Mohammed Salem Al-Rashid")  # both words, not in that order at the start
+    add("Hamohammed Alrashidy")  # fragments only
+    order = [
+        "Mohammed Al-Rashid",
+        "Mohammed Al-Rashidi",
+        "Ali Mohammed Alrashid",
+        "Anas Mohammed Al-Rashid",
+        "Mohammed Salem Al-Rashid",
+        "Hamohammed Alrashidy",
+    ]
+    assert find("Mohammed Al-Rashid") == order
+    assert find("mohammed al rashid") == order
+    assert find("MOHAMMED ALRASHID") == order
+    assert find("محمد الرشيد") == ["Mohammed Al-Rashid"]
+
+
+def test_an_exact_arabic_name_comes_first(add: Add, find: Callable) -> None:
+    add("Anas Mohammed", "أنس محمد الرشيد")
+    add("Mohammed Ahmed", "محمد الرشيد أحمد")
+    add("Mohammed", "مُحَمَّد الرَّشِيد")
+    assert find("محمد الرشيد") == ["Mohammed", "Mohammed Ahmed", "Anas Mohammed"]
+
+
+def test_the_exact_name_is_first_among_hundreds_that_hold_it(
+    find: Callable, engine: Engine, tenant: uuid.UUID
+) -> None:
+    with write_session(engine) as session:
+        for i in range(150):
+            session.add(make_patient(tenant, f"Mohammed Al-Rashid Abd{i:03d}", "محمد الرشيد"))
+            session.add(make_patient(tenant, f"Abd{i:03d} Mohammed Al-Rashid"))
+        session.add(make_patient(tenant, "Mohammed Al-Rashid", "محمد بن راشد", mrn="P7777777"))
+        session.add(make_patient(tenant, "Mohammed Alrashid", mrn="P8888888"))
+    found = find("Mohammed Al-Rashid")
+    # One spelling once folded: both are the exact name, in alphabetical order of the fold.
+    assert found[:2] == ["Mohammed Alrashid", "Mohammed Al-Rashid"]
+    assert found[2:] == sorted(found[2:])
+    assert all(name.startswith("Mohammed Al-Rashid Abd") for name in found[2:])
+
+
+def test_the_total_counts_every_match_and_stops_at_the_cap(
+    engine: Engine, tenant: uuid.UUID
+) -> None:
+    def found(query: str) -> tuple[int, int, bool]:
+        with read_session(engine) as session:
+            result = find_patients(session, tenant, query)
+        return len(result.patients), result.total, result.more
+
+    with write_session(engine) as session:
+        for i in range(130):
+            family = "Zahrani" if i % 2 else "Qahtani"
+            session.add(make_patient(tenant, f"Noura {family}", mrn=f"P{1000 + i:07d}"))
+        for i in range(COUNT_CAP + 5):
+            session.add(make_patient(tenant, f"Common Name{i}", mrn=f"Q{i:07d}"))
+        session.add(make_patient(tenant, "Lone Patient", phone="0591112233", mrn="P0000042"))
+    assert found("noura") == (50, 130, False)
+    assert found("noura zahr") == (50, 65, False)
+    assert found("qahtani") == (50, 65, False)
+    assert found("common") == (50, COUNT_CAP, True)
+    assert found("q0000") == (50, 1000, False)  # Q0000000..Q0000999
+    assert found("co") == (50, COUNT_CAP, True)
+    assert found("lone patient") == (1, 1, False)
+    assert found("0591112233") == (1, 1, False)
+    assert found("zzqxv") == (0, 0, False)
+    assert found("  ") == (0, 0, False)

@@ -125,6 +125,23 @@ def test_register_and_search(world: World) -> None:
     assert events.count(("register_patient", f"{world.prefix}frontdesk")) == 2
 
 
+def test_find_patients_says_how_many_matched(world: World) -> None:
+    d = world.login()
+    exact = world.patient("Mohammed Al-Rashid", "محمد الرشيد")
+    world.patient("Anas Mohammed Al-Rashid")
+    for _ in range(3):
+        world.patient("Mohammed Al-Rashidi")
+    found = d.find_patients("Mohammed Al-Rashid", limit=2)
+    assert (found.total, found.more, len(found.patients)) == (5, False, 2)
+    assert found.patients[0].id == exact
+    assert [p.id for p in d.search_patients("Mohammed Al-Rashid", limit=1)] == [exact]
+    assert d.find_patients("   ").total == 0
+    with pytest.raises(InvalidInput):
+        d.find_patients("x" * 500)
+    with pytest.raises(PermissionDenied):
+        world.login("provider").find_patients("rashid")
+
+
 BAD_REGISTRATIONS = [
     (("", "0501234567", None), "English name is required"),
     (("A", "", None), "phone number is required"),

@@ -141,6 +141,7 @@ def hostile(kind: str, env: FuzzEnv) -> st.SearchStrategy[Any]:
 # method -> (argument kinds, read-only?)
 METHODS: dict[str, tuple[dict[str, str], bool]] = {
     "search_patients": ({"query": "text", "limit": "number"}, True),
+    "find_patients": ({"query": "text", "limit": "number"}, True),
     "get_patient": ({"patient_id": "id"}, True),
     "packages_for_patient": ({"patient_id": "id"}, True),
     "clinics_for": ({"package_id": "id", "purchase_id": "id", "service_id": "id"}, True),
@@ -201,6 +202,7 @@ def _valid_args(env: FuzzEnv, method: str) -> dict[str, Any]:
     v = env.valid
     return {
         "search_patients": {"query": "rashid", "limit": 50},
+        "find_patients": {"query": "rashid", "limit": 50},
         "get_patient": {"patient_id": v["patient"]},
         "packages_for_patient": {"patient_id": v["patient"]},
         "clinics_for": {"package_id": v["package"], "purchase_id": None, "service_id": None},

@@ -1,53 +1,80 @@
-"""Patient search: exact identifier first, then "starts with", then name fragment; top 50.
+"""Patient search: exact identifier, exact full name, names that start with the query, words
+that start a name word, then fragments; top 50, and how many matched in all.
 
 Every look-up is an index seek bounded by CANDIDATES rows, so a search costs about the same
-on a thousand patients as on a million, and all of a query's look-ups go in one round trip:
+on a thousand patients as on a million, and all of a query's look-ups go in one round trip.
+The look-ups are described once (Equal, Prefix, Words) and each engine renders the same
+description as SQL text (_render):
 
 - Identifiers (MRN, national id, phone) are prefix ranges over btree indexes, walked in index
   order (SQLite: the 0001 indexes with `col >= lo AND col < lo || U+10FFFF`; PostgreSQL: the
   0002 text_pattern_ops indexes with a literal `LIKE 'lo%'` ordered `USING ~<~`). An exact
   match is the first entry of its own range. A query with a digit never touches the trigram
   index, so an MRN can never turn into a scan of every name.
+- A typed full name is looked up as the stored form of that name (equality on the Arabic side
+  of name_norm, which is the English side when there is no Arabic name, and a prefix range up
+  to the side separator), so the exact name is found however many longer names hold it.
 - Names of 3 characters or more go through the trigram index (SQLite: FTS5 `patient_fts`;
   PostgreSQL: pg_trgm GIN). Each word of the query must appear, in any order; when that
   look-up comes back full, a second one asks for the words as word starts (" word", see
-  deskbook.normalize) so a rare prefix match still outranks a crowd of fragments.
+  deskbook.normalize) so a rare prefix match still outranks a crowd of fragments. A prefix
+  range over the start of the name finds the names that start with the query.
 - Names of 1–2 characters cannot make a trigram, so they are prefix ranges over the first
   word of the English and of the Arabic name (btree and expression indexes from 0002).
 
 When more than CANDIDATES patients match one look-up, the ones shown come from the first
 CANDIDATES of it: always the same ones (stable), not the alphabetical first of everyone; the
-receptionist types on and the list narrows.
+receptionist types on and the list narrows. The total is then counted by the same look-ups
+with a higher limit (COUNT_CAP), so a common name costs a bounded count, not a scan.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, Select, bindparam, select, text, union_all
+from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import TextualSelect
+from sqlmodel import col
 
 from deskbook.db.models import Patient
 from deskbook.errors import DatabaseError
-from deskbook.normalize import fold_digits, is_arabic, phone_query_prefixes, search_text
+from deskbook.normalize import (
+    fold_digits,
+    is_arabic,
+    patient_name_norm,
+    phone_query_prefixes,
+    search_text,
+)
 
 MAX_RESULTS = 50
 CANDIDATES = 100
+# Beyond this many matches the total is "more than COUNT_CAP": counting every "mohammed" of a
+# million patients would cost what the search itself is built to avoid.
+COUNT_CAP = 1000
 TRIGRAM = 3
 _TOP = "\U0010ffff"  # sorts after every character: lo <= x < lo + _TOP means x starts with lo
+_LATIN_ARTICLES = ("al", "el")
 
 # The Arabic side of name_norm (" en words | ar words"); the same text as the 0002 index
-# expression, because both engines match an expression index by its exact shape.
+# expression, because both engines match an expression index by its exact shape. Without an
+# Arabic name it is the English side (instr/strpos give 0), which exact-name look-ups use.
 ARABIC_SIDE = {
     "sqlite": "substr(patient.name_norm, instr(patient.name_norm, '| ') + 2)",
     "postgresql": "substr(patient.name_norm, strpos(patient.name_norm, '| ') + 2)",
 }
+_COLUMNS = {
+    "mrn": "patient.mrn",
+    "national_id": "patient.national_id",
+    "phone_norm": "patient.phone_norm",
+    "name_norm": "patient.name_norm",
+}
 
-EXACT, STARTS, FRAGMENT = 0, 1, 2
+# Ranks, best first; alphabetical (folded name, then MRN) only inside one rank.
+EXACT_ID, EXACT_NAME, NAME_START, WORD_START, FRAGMENT = range(5)
 
 
 @dataclass(frozen=True)
@@ -65,6 +92,19 @@ class _Query:
         upper = self.raw.upper()
         return (self.raw,) if upper == self.raw else (self.raw, upper)
 
+    @property
+    def stored_names(self) -> tuple[str, ...]:
+        """The typed name as patient_name_norm would store it. A Latin "alrashid" may be a
+        name written "Al-Rashid" (stored "alrashid rashid") or "Alrashid" (stored as is), so
+        both forms are tried; Arabic articles always store their bare word."""
+        split = " ".join(
+            f"{word[:2]} {word[2:]}"
+            if word[:2] in _LATIN_ARTICLES and len(word) > 2 and not is_arabic(word)
+            else word
+            for word in self.name.split()
+        )
+        return tuple(dict.fromkeys(patient_name_norm(form, None) for form in (split, self.name)))
+
 
 def _parse(query: str) -> _Query:
     raw = fold_digits(query).strip()
@@ -73,158 +113,182 @@ def _parse(query: str) -> _Query:
     return _Query(raw=raw, name=search_text(query), phones=phones)
 
 
-class _Candidate(NamedTuple):
-    id: uuid.UUID
-    name_norm: str
-    mrn: str
-    national_id: str | None
-    phone_norm: str
+# -- the look-ups, described once -----------------------------------------------------------
 
 
-# Candidates are ranked on these few columns; only the winners are loaded as whole rows.
-# Plain table columns, not ORM attributes: candidate look-ups run as Core statements (SQLite)
-# or SQL text (PostgreSQL, _pg_lookups), which skips the ORM's per-statement work.
-_PATIENT = Patient.__table__  # type: ignore[attr-defined]
-_KEYS = (
-    _PATIENT.c.id,
-    _PATIENT.c.name_norm,
-    _PATIENT.c.mrn,
-    _PATIENT.c.national_id,
-    _PATIENT.c.phone_norm,
-)
-_KEY_SQL = "patient.id, patient.name_norm, patient.mrn, patient.national_id, patient.phone_norm"
+@dataclass(frozen=True)
+class Equal:
+    """Rows whose column is one of values: an index equality seek."""
 
-Lookup = Select[Any] | TextualSelect
+    column: str  # a key of _COLUMNS, or "arabic" for ARABIC_SIDE
+    values: tuple[str, ...]
+    counted: bool = True  # False: only re-finds rows another look-up counts, for ranking
 
 
-def search_patients(
-    session: Session, tenant_id: uuid.UUID, query: str, limit: int = MAX_RESULTS
-) -> list[Patient]:
-    """The tenant's patients matching query, best first, at most `limit` (never above 50).
-    Ties are broken by the folded name, then the MRN, so the order is stable."""
-    limit = max(0, min(limit, MAX_RESULTS))
+@dataclass(frozen=True)
+class Prefix:
+    """The first rows, in index order, whose column starts with value: one index range."""
+
+    column: str
+    value: str
+    counted: bool = True
+
+
+@dataclass(frozen=True)
+class Words:
+    """Rows whose folded name holds every word, anywhere (lead "") or at the start of a name
+    word (lead " "), in any order: the trigram index.
+
+    Each word is its own index term rather than the query being one phrase: a phrase must
+    also be adjacent, and proving that "sarah alqah" is nowhere means reading the huge
+    posting lists of its common trigrams ("ah ", " al") to the end. Words too short for a
+    trigram are checked on the rows the others found."""
+
+    words: tuple[str, ...]
+    lead: str
+    counted: bool = True
+
+
+Lookup = Equal | Prefix | Words
+
+
+@dataclass(frozen=True)
+class SearchPlan:
+    first: tuple[Lookup, ...]  # always run
+    starts: Words | None  # run when the fragment look-up came back full
+
+
+def plan_search(query: str) -> SearchPlan:
+    """The index look-ups a query makes, for either engine."""
     parsed = _parse(query)
-    if limit == 0 or not (parsed.raw and (parsed.name or parsed.phones)):
-        return []
-    dialect = session.get_bind().dialect.name
-    first, starts = (
-        _pg_lookups(tenant_id, parsed)
-        if dialect == "postgresql"
-        else planned_lookups(dialect, tenant_id, query)
-    )
-    found: dict[uuid.UUID, _Candidate] = {}
-
-    def take(lookups: list[Lookup] | list[str]) -> None:
-        if not lookups:
-            return
-        connection = session.connection()
-        if isinstance(lookups[0], str):
-            # PostgreSQL: literal SQL, so no statement is built or compiled per search (that
-            # was a third of the client's time); `%` is doubled for the driver's paramstyle.
-            sql = str(lookups[0])
-            if len(lookups) > 1:
-                sql = "SELECT * FROM ({}) AS candidate".format(
-                    " UNION ALL ".join(f"({lookup})" for lookup in lookups)
-                )
-            rows: Any = connection.exec_driver_sql(sql.replace("%", "%%"))
-        else:
-            # One round trip for all of them: each keeps its own LIMIT inside its subquery.
-            combined = union_all(*(select(lookup.subquery()) for lookup in lookups))  # type: ignore[union-attr]
-            rows = connection.execute(combined if len(lookups) > 1 else lookups[0])  # type: ignore[arg-type]
-        for row in rows:
-            found.setdefault(row[0], _Candidate(*row))
-
-    take(first)
-    # The fragment look-up came back full and holds too few word-start matches to fill the
-    # page, so some may lie beyond it: ask for those alone, so they still rank first.
-    words = parsed.name.split()
-    if (
-        starts
-        and sum(1 for c in found.values() if _holds(c, words, "")) >= CANDIDATES
-        and sum(1 for c in found.values() if _holds(c, words, " ")) < limit
-    ):
-        take(starts)
-    ranked = sorted(found.values(), key=lambda c: (_rank(c, parsed), c.name_norm, c.mrn))
-    ids = [c.id for c in ranked[:limit]]
-    if not ids:
-        return []
-    rows = session.scalars(
-        select(Patient).where(Patient.tenant_id == tenant_id, Patient.id.in_(ids))
-    )
-    by_id = {p.id: p for p in rows}
-    return [by_id[i] for i in ids if i in by_id]
-
-
-def planned_lookups(
-    dialect: str, tenant_id: uuid.UUID, query: str
-) -> tuple[list[Lookup], list[Lookup]]:
-    """The index look-ups a query makes: those that always run, and the word-start one that
-    runs when the name-fragment look-up came back full. search_patients uses these on
-    SQLite; on PostgreSQL it sends the same look-ups as text (_pg_lookups): keep them alike."""
-    parsed = _parse(query)
-    names = _Names(dialect, tenant_id)
-    first: list[Lookup] = list(_identifier_lookups(names, parsed))
-    starts: list[Lookup] = []
-    if parsed.name and not parsed.has_digit:
-        if len(parsed.name) < TRIGRAM:
-            first.append(_first_word_lookup(names, parsed.name))
-        else:
-            words = parsed.name.split()
-            first.append(_trigram_lookup(names, words, ""))
-            starts.append(_trigram_lookup(names, words, " "))
-    return first, starts
-
-
-def _pg_lookups(tenant_id: uuid.UUID, parsed: _Query) -> tuple[list[str], list[str]]:
-    """planned_lookups for PostgreSQL as SQL text: the same look-ups, with every value a
-    literal, so the planner sees the patterns (see _prefix_lookup)."""
-    base = f"SELECT {_KEY_SQL} FROM patient WHERE patient.tenant_id = '{tenant_id}'"
-
-    def prefix(expression: str, value: str) -> str:
-        pattern = _pg_literal(_escape_like(value) + "%")
-        return (
-            f"{base} AND {expression} LIKE {pattern} "
-            f"ORDER BY {expression} USING ~<~ LIMIT {CANDIDATES}"
-        )
-
-    def trigram(words: list[str], lead: str) -> str:
-        terms = [lead + word for word in words]
-        indexed = [term for term in terms if len(term) >= TRIGRAM]
-        checked = [term for term in terms if len(term) < TRIGRAM]
-        if not indexed:
-            indexed, checked = [lead + " ".join(words)], []
-        conditions = [
-            f"patient.name_norm LIKE {_pg_literal('%' + _escape_like(term) + '%')}"
-            for term in indexed
-        ]
-        conditions += [f"strpos(patient.name_norm, {_pg_literal(term)}) > 0" for term in checked]
-        return f"{base} AND {' AND '.join(conditions)} LIMIT {CANDIDATES}"
-
-    idents = ", ".join(_pg_literal(value) for value in parsed.identifiers)
+    first: list[Lookup] = []
     if not parsed.has_digit:
-        first = [
-            f"{base} AND patient.mrn IN ({idents})",
-            f"{base} AND patient.national_id IN ({idents})",
-        ]
+        # Without a digit the query can still be an MRN or national id typed whole, but is not
+        # taken as the start of one ("m" would otherwise list every MRN).
+        first += [Equal("mrn", parsed.identifiers), Equal("national_id", parsed.identifiers)]
     else:
-        first = [
-            prefix(f"patient.{column}", value)
+        first += [
+            Prefix(column, value)
             for column in ("mrn", "national_id")
             for value in parsed.identifiers
         ]
-        first += [prefix("patient.phone_norm", value) for value in parsed.phones]
-    starts: list[str] = []
+        first += [Prefix("phone_norm", value) for value in parsed.phones]
+    starts: Words | None = None
     if parsed.name and not parsed.has_digit:
-        if len(parsed.name) < TRIGRAM:
-            if is_arabic(parsed.name):
-                first.append(prefix(ARABIC_SIDE["postgresql"], parsed.name))
-            else:
-                first.append(prefix("patient.name_norm", " " + parsed.name))
+        arabic = is_arabic(parsed.name)
+        for form in parsed.stored_names:
+            first.append(Equal("arabic", (form[1:],), counted=False))
+            if not arabic:
+                first.append(Prefix("name_norm", form + " | ", counted=False))
+        short = len(parsed.name) < TRIGRAM
+        side, start = ("arabic", parsed.name) if arabic else ("name_norm", " " + parsed.name)
+        first.append(Prefix(side, start, counted=short))
+        if not short:
+            words = tuple(parsed.name.split())
+            first.append(Words(words, ""))
+            starts = Words(words, " ", counted=False)
+    return SearchPlan(tuple(first), starts)
+
+
+# -- rendering: the same description as SQL text on both engines -----------------------------
+
+_KEYS = (
+    "patient.id, patient.name_norm, patient.mrn, patient.national_id, patient.phone_norm, "
+    "patient.name_en, patient.name_ar"
+)
+
+
+class _Sql:
+    """SQL text for one engine. PostgreSQL gets every value as a literal: the planner must see
+    a LIKE pattern to use the text_pattern_ops index (a generic plan for `LIKE $1` cannot, and
+    psycopg prepares a statement once it has run 5 times), and no statement is built or
+    compiled per search (that was a third of the client's time). SQLite gets `?` parameters."""
+
+    def __init__(self, dialect: str, tenant_id: uuid.UUID) -> None:
+        self.dialect = dialect
+        self.tenant_id = tenant_id
+        self.params: list[str] = []
+
+    @property
+    def postgres(self) -> bool:
+        return self.dialect == "postgresql"
+
+    def value(self, value: str) -> str:
+        if self.postgres:
+            return _pg_literal(value)
+        self.params.append(value)
+        return "?"
+
+    def column(self, column: str) -> str:
+        return ARABIC_SIDE[self.dialect] if column == "arabic" else _COLUMNS[column]
+
+    def render(self, lookup: Lookup, tag: int, limit: int, keys: bool) -> str:
+        """One look-up as a SELECT of the candidate keys (and its tag), or of the id only."""
+        what = f"{tag} AS lookup, {_KEYS}" if keys else "patient.id"
+        if isinstance(lookup, Words):
+            return self._words(lookup, what, limit)
+        tenant = self.value(self.tenant_id.hex) if not self.postgres else f"'{self.tenant_id}'"
+        head = f"SELECT {what} FROM patient WHERE patient.tenant_id = {tenant}"
+        expression = self.column(lookup.column)
+        if isinstance(lookup, Equal):
+            values = ", ".join(self.value(v) for v in lookup.values)
+            return f"{head} AND {expression} IN ({values}) LIMIT {limit}"
+        # In index order, so the first rows are a walk down one range, never a sort of every
+        # match. On PostgreSQL that order is ~<~, the one text_pattern_ops keeps (a plain
+        # ORDER BY under the database collation could not use the index).
+        if self.postgres:
+            condition = f"{expression} LIKE {self.value(_escape_like(lookup.value) + '%')}"
+            order = f"{expression} USING ~<~"
         else:
-            words = parsed.name.split()
-            first.append(trigram(words, ""))
-            starts.append(trigram(words, " "))
-    return first, starts
+            low, high = self.value(lookup.value), self.value(lookup.value + _TOP)
+            condition = f"{expression} >= {low} AND {expression} < {high}"
+            order = expression
+        return f"{head} AND {condition} ORDER BY {order} LIMIT {limit}"
+
+    def _words(self, lookup: Words, what: str, limit: int) -> str:
+        terms = [lookup.lead + word for word in lookup.words]
+        indexed = [term for term in terms if len(term) >= TRIGRAM]
+        checked = [term for term in terms if len(term) < TRIGRAM]
+        if not indexed:
+            indexed, checked = [lookup.lead + " ".join(lookup.words)], []
+        if self.postgres:
+            conditions = [
+                f"patient.name_norm LIKE {self.value('%' + _escape_like(term) + '%')}"
+                for term in indexed
+            ]
+            conditions += [f"strpos(patient.name_norm, {self.value(term)}) > 0" for term in checked]
+            return (
+                f"SELECT {what} FROM patient WHERE patient.tenant_id = '{self.tenant_id}' "
+                f"AND {' AND '.join(conditions)} LIMIT {limit}"
+            )
+        match = self.value(" AND ".join('"' + term.replace('"', '""') + '"' for term in indexed))
+        tenant = self.value(self.tenant_id.hex)
+        filters = "".join(
+            f" AND instr(patient.name_norm, {self.value(term)}) > 0" for term in checked
+        )
+        # CROSS JOIN fixes the loop order in SQLite: the full-text match drives and each hit
+        # is one rowid seek into patient, whatever the statistics say.
+        return (
+            f"SELECT {what} FROM patient_fts CROSS JOIN patient "
+            "ON patient.rowid = patient_fts.rowid "
+            f"WHERE patient_fts MATCH {match} AND patient.tenant_id = {tenant}"
+            f"{filters} LIMIT {limit}"
+        )
+
+
+def _union(selects: list[str], all_rows: bool = True) -> str:
+    if len(selects) == 1:
+        return selects[0]
+    glue = " UNION ALL " if all_rows else " UNION "
+    return glue.join(f"SELECT * FROM ({sql}) AS lookup_{n}" for n, sql in enumerate(selects))
+
+
+def _run(session: Session, sql: _Sql, statement: str) -> Any:
+    connection = session.connection()
+    if sql.postgres:
+        # Literal SQL with no parameters; `%` is doubled for the driver's paramstyle.
+        return connection.exec_driver_sql(statement.replace("%", "%%"))
+    return connection.exec_driver_sql(statement, tuple(sql.params))
 
 
 def _pg_literal(value: str) -> str:
@@ -235,8 +299,110 @@ def _pg_literal(value: str) -> str:
     return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
 
 
-def _holds(candidate: _Candidate, words: list[str], lead: str) -> bool:
-    return all(lead + word in candidate.name_norm for word in words)
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# -- running and ranking ---------------------------------------------------------------------
+
+
+class _Candidate(NamedTuple):
+    lookup: int
+    id: uuid.UUID
+    name_norm: str
+    mrn: str
+    national_id: str | None
+    phone_norm: str
+    name_en: str
+    name_ar: str | None
+
+
+class Found(NamedTuple):
+    patients: list[Patient]  # best first, at most the limit
+    total: int  # every match, counted up to COUNT_CAP
+    more: bool  # more than COUNT_CAP matched: total is COUNT_CAP
+
+
+def search_patients(
+    session: Session, tenant_id: uuid.UUID, query: str, limit: int = MAX_RESULTS
+) -> list[Patient]:
+    """The tenant's patients matching query, best first, at most `limit` (never above 50)."""
+    return find_patients(session, tenant_id, query, limit, count=False).patients
+
+
+def find_patients(
+    session: Session,
+    tenant_id: uuid.UUID,
+    query: str,
+    limit: int = MAX_RESULTS,
+    count: bool = True,
+) -> Found:
+    """search_patients and how many patients matched in all (see COUNT_CAP). Ties inside a
+    rank are broken by the folded name, then the MRN, so the order is stable."""
+    limit = max(0, min(limit, MAX_RESULTS))
+    parsed = _parse(query)
+    if not (parsed.raw and (parsed.name or parsed.phones)):
+        return Found([], 0, False)
+    plan = plan_search(query)
+    dialect = session.get_bind().dialect.name
+    found: dict[uuid.UUID, _Candidate] = {}
+    returned: Counter[int] = Counter()
+
+    def take(lookups: tuple[Lookup, ...], offset: int) -> None:
+        sql = _Sql(dialect, tenant_id)
+        selects = [
+            sql.render(lookup, offset + n, CANDIDATES, keys=True)
+            for n, lookup in enumerate(lookups)
+        ]
+        for row in _run(session, sql, _union(selects)):
+            candidate = _Candidate(row[0], _uuid(row[1]), *row[2:])
+            returned[candidate.lookup] += 1
+            found.setdefault(candidate.id, candidate)
+
+    take(plan.first, 0)
+    fragments = next((n for n, lookup in enumerate(plan.first) if isinstance(lookup, Words)), None)
+    if (
+        plan.starts is not None
+        and fragments is not None
+        and returned[fragments] >= CANDIDATES
+        and sum(1 for c in found.values() if _rank(c, parsed) <= WORD_START) < limit
+    ):
+        # The fragment look-up came back full and holds too few word-start matches to fill
+        # the page, so some may lie beyond it: ask for those alone, so they still rank first.
+        take((plan.starts,), len(plan.first))
+    total, more = len(found), False
+    if count and any(returned[n] >= CANDIDATES for n in range(len(plan.first))):
+        total, more = _count(session, dialect, tenant_id, plan)
+    ranked = sorted(found.values(), key=lambda c: (_rank(c, parsed), c.name_norm, c.mrn))
+    ids = [c.id for c in ranked[:limit]]
+    if not ids:
+        return Found([], total, more)
+    rows = session.scalars(
+        select(Patient).where(col(Patient.tenant_id) == tenant_id, col(Patient.id).in_(ids))
+    )
+    by_id = {p.id: p for p in rows}
+    return Found([by_id[i] for i in ids if i in by_id], total, more)
+
+
+def _count(
+    session: Session, dialect: str, tenant_id: uuid.UUID, plan: SearchPlan
+) -> tuple[int, bool]:
+    """How many distinct patients the counted look-ups match, up to COUNT_CAP: each is
+    bounded at COUNT_CAP + 1 rows, so the count costs a bounded walk of the same indexes."""
+    sql = _Sql(dialect, tenant_id)
+    selects = [
+        sql.render(lookup, n, COUNT_CAP + 1, keys=False)
+        for n, lookup in enumerate(plan.first)
+        if lookup.counted
+    ]
+    statement = f"SELECT count(*) FROM ({_union(selects, all_rows=False)}) AS matches"
+    total = int(_run(session, sql, statement).scalar() or 0)
+    return (COUNT_CAP, True) if total > COUNT_CAP else (total, False)
+
+
+def _uuid(value: Any) -> uuid.UUID:
+    # SQLite hands back the stored hex text: driver SQL skips SQLAlchemy's Uuid type.
+    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 def _rank(patient: _Candidate, query: _Query) -> int:
@@ -246,136 +412,25 @@ def _rank(patient: _Candidate, query: _Query) -> int:
         or (patient.national_id is not None and patient.national_id in idents)
         or (query.phones and patient.phone_norm in query.phones)
     ):
-        return EXACT
-    if query.name and _holds(patient, query.name.split(), " "):
-        return STARTS
+        return EXACT_ID
+    if query.name:
+        first = " " + query.name.split()[0]
+        # Folding a name costs microseconds; only names whose first word could fit are folded.
+        if patient.name_norm.startswith(first) or "|" + first in patient.name_norm:
+            names = [search_text(n) for n in (patient.name_en, patient.name_ar) if n]
+            if query.name in names:
+                return EXACT_NAME
+            if any(name.startswith(query.name) for name in names):
+                return NAME_START
+        if all(" " + word in patient.name_norm for word in query.name.split()):
+            return WORD_START
     if query.has_digit and (
         patient.mrn.startswith(idents)
         or (patient.national_id or "").startswith(idents)
         or (query.phones and patient.phone_norm.startswith(query.phones))
     ):
-        return STARTS
+        return NAME_START
     return FRAGMENT
-
-
-class _Names:
-    """Unique bind-parameter names, so several look-ups can share one statement."""
-
-    def __init__(self, dialect: str, tenant_id: uuid.UUID) -> None:
-        self.dialect = dialect
-        self.tenant_id = tenant_id
-        self._count = 0
-
-    def next(self, stem: str) -> str:
-        self._count += 1
-        return f"{stem}_{self._count}"
-
-
-def _identifier_lookups(names: _Names, query: _Query) -> list[Lookup]:
-    """Seeks for MRN, national id and phone. A query with a digit is looked up as the start
-    of each; one without can still be an MRN or national id typed whole, but is not taken as
-    the start of one ("m" would otherwise list every MRN)."""
-    if not query.has_digit:
-        return [
-            _base(names.tenant_id).where(_PATIENT.c.mrn.in_(query.identifiers)),
-            _base(names.tenant_id).where(_PATIENT.c.national_id.in_(query.identifiers)),
-        ]
-    lookups = [
-        _prefix_lookup(names, f"patient.{column}", value)
-        for column in ("mrn", "national_id")
-        for value in query.identifiers
-    ]
-    lookups += [_prefix_lookup(names, "patient.phone_norm", value) for value in query.phones]
-    return lookups
-
-
-def _base(tenant_id: uuid.UUID) -> Select[Any]:
-    return select(*_KEYS).where(_PATIENT.c.tenant_id == tenant_id)
-
-
-def _prefix_lookup(names: _Names, expression: str, prefix: str) -> Select[Any]:
-    """The first CANDIDATES rows whose `expression` starts with prefix: one index range."""
-    if names.dialect == "postgresql":
-        # A literal pattern, not a bind parameter: a generic plan for `LIKE $1` cannot use the
-        # text_pattern_ops index, and psycopg prepares a statement once it has run 5 times.
-        pattern = names.next("pattern")
-        condition = text(f"{expression} LIKE :{pattern}").bindparams(
-            bindparam(pattern, _escape_like(prefix) + "%", literal_execute=True)
-        )
-    else:
-        lo, hi = names.next("lo"), names.next("hi")
-        condition = text(f"{expression} >= :{lo} AND {expression} < :{hi}").bindparams(
-            bindparam(lo, prefix), bindparam(hi, prefix + _TOP)
-        )
-    # In index order, so the first CANDIDATES are a walk down one range, never a sort of every
-    # match. On PostgreSQL that order is ~<~, the one text_pattern_ops keeps (a plain ORDER BY
-    # under the database collation could not use the index).
-    order = f"{expression} USING ~<~" if names.dialect == "postgresql" else expression
-    return _base(names.tenant_id).where(condition).order_by(text(order)).limit(CANDIDATES)
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _first_word_lookup(names: _Names, name: str) -> Select[Any]:
-    if is_arabic(name):
-        return _prefix_lookup(names, ARABIC_SIDE[names.dialect], name)
-    return _prefix_lookup(names, "patient.name_norm", " " + name)
-
-
-def _trigram_lookup(names: _Names, words: list[str], lead: str) -> Lookup:
-    """The first CANDIDATES patients whose folded name holds every word, anywhere (lead "")
-    or at the start of a name word (lead " "), in any order.
-
-    Each word is its own index term rather than the query being one phrase: a phrase must
-    also be adjacent, and proving that "sarah alqah" is nowhere means reading the huge
-    posting lists of its common trigrams ("ah ", " al") to the end. Words too short for a
-    trigram are checked on the rows the others found."""
-    terms = [lead + word for word in words]
-    indexed = [term for term in terms if len(term) >= TRIGRAM]
-    checked = [term for term in terms if len(term) < TRIGRAM]
-    if not indexed:
-        indexed, checked = [lead + " ".join(words)], []
-    params = []
-    if names.dialect == "sqlite":
-        tenant = names.next("tenant")
-        params.append(bindparam(tenant, names.tenant_id.hex))
-        match = " AND ".join('"' + term.replace('"', '""') + '"' for term in indexed)
-        phrase = names.next("match")
-        params.append(bindparam(phrase, match))
-        filters = ""
-        for term in checked:
-            name = names.next("word")
-            params.append(bindparam(name, term))
-            filters += f" AND instr(patient.name_norm, :{name}) > 0"
-        return (
-            text(
-                # CROSS JOIN fixes the loop order in SQLite: the full-text match drives and
-                # each hit is one rowid seek into patient, whatever the statistics say.
-                f"SELECT {_KEY_SQL} FROM patient_fts CROSS JOIN patient "
-                "ON patient.rowid = patient_fts.rowid "
-                f"WHERE patient_fts MATCH :{phrase} AND patient.tenant_id = :{tenant}"
-                f"{filters} LIMIT {CANDIDATES}"
-            )
-            .bindparams(*params)
-            .columns(*_KEYS)
-        )
-    # Literal patterns for the same reason as in _prefix_lookup: the planner must see them.
-    conditions = []
-    for term in indexed:
-        name = names.next("pattern")
-        conditions.append(
-            text(f"patient.name_norm LIKE :{name}").bindparams(
-                bindparam(name, "%" + _escape_like(term) + "%", literal_execute=True)
-            )
-        )
-    for term in checked:
-        name = names.next("word")
-        conditions.append(
-            text(f"strpos(patient.name_norm, :{name}) > 0").bindparams(bindparam(name, term))
-        )
-    return _base(names.tenant_id).where(*conditions).limit(CANDIDATES)
 
 
 def check_search_support(engine: Engine) -> None:
