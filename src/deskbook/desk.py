@@ -284,6 +284,12 @@ class DeskSession:
         pid, package_uuid = as_id(patient_id, "patient"), as_id(package_id, "package")
         return self._write(lambda s: packages.assign(s, actor, pid, package_uuid))
 
+    def void_purchase(self, purchase_id: Id, reason: str) -> PurchaseView:
+        """Take back a package assigned by mistake, while nothing of it is used or booked."""
+        actor = self._booker("void packages")
+        purchase = as_id(purchase_id, "purchase")
+        return self._write(lambda s: packages.void(s, actor, purchase, reason))
+
     # -- where and when -------------------------------------------------------------------
 
     def clinics_for(

@@ -55,6 +55,10 @@ class NotPatientsPackage(DeskError):
     default_message = "This package belongs to another patient."
 
 
+class PurchaseInUse(DeskError):
+    default_message = "This package has sessions used or booked; it cannot be voided."
+
+
 class GroupFull(DeskError):
     default_message = "That group session is full."
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from deskbook import audit
-from deskbook.access import Actor, get_owned
+from deskbook.access import Actor, clean_text, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
     AppointmentStatus,
@@ -31,7 +31,7 @@ from deskbook.db.models import (
     PurchaseStatus,
     Service,
 )
-from deskbook.errors import InvalidInput, NotFound
+from deskbook.errors import InvalidInput, NotFound, PurchaseInUse
 from deskbook.results import CatalogPackage, CatalogService, PackageChoice, PurchaseView, QuotaView
 from deskbook.statuses import OPEN_STATUSES
 
@@ -331,3 +331,42 @@ def settle_status(session: Session, actor: Actor, purchase: PackagePurchase) -> 
         purchase.status = status
         session.flush()
     return status
+
+
+def void(
+    session: Session, actor: Actor, purchase_id: uuid.UUID, reason: str | None
+) -> PurchaseView:
+    """Take back a purchase assigned by mistake: only while no session of it was used or
+    booked. Under the patient's and the purchase's locks, the order booking takes them in, so
+    a desk booking against it at the same moment either comes first (and the void is
+    refused) or finds it voided."""
+    why = clean_text(reason, "reason", 500, required=True, multiline=True)
+    seen = get_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
+    lock_owned(session, Patient, seen.patient_id, actor, "patient")
+    purchase = lock_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
+    if purchase.status != PurchaseStatus.ACTIVE:
+        state = str(purchase.status).lower()
+        raise InvalidInput(f"This package is {state}; only an active one can be voided.")
+    sessions = session.scalar(
+        select(func.count(col(Appointment.id))).where(
+            col(Appointment.purchase_id) == purchase.id,
+            col(Appointment.status) != AppointmentStatus.CANCELLED,
+        )
+    )
+    if sessions:
+        raise PurchaseInUse(
+            f"This package has {sessions} session{'s' if sessions != 1 else ''} used or "
+            "booked; cancel the booked ones first, or ask an administrator to cancel it."
+        )
+    purchase.status = PurchaseStatus.VOIDED
+    session.flush()
+    audit.log(
+        session,
+        actor,
+        "void_purchase",
+        "package_purchase",
+        purchase.id,
+        before={"status": PurchaseStatus.ACTIVE},
+        after={"status": PurchaseStatus.VOIDED, "reason": why},
+    )
+    return purchase_view(session, actor, purchase)

@@ -6,7 +6,15 @@ from datetime import timedelta
 
 import pytest
 
-from deskbook.errors import NotPatientsPackage, PackageExhausted, PackageExpired
+from deskbook.errors import (
+    InvalidInput,
+    NotFound,
+    NotPatientsPackage,
+    PackageExhausted,
+    PackageExpired,
+    PermissionDenied,
+    PurchaseInUse,
+)
 from deskbook.testing import clock
 from deskbook.testing.clock import at, future_day
 from deskbook.testing.small_clinic import World
@@ -121,3 +129,55 @@ def test_the_same_package_twice(world: World) -> None:
     third = d.assign_package(patient, world.slp10)
     assert len(d.packages_for_patient(patient).assigned) == 3
     assert third.remaining == 10
+
+
+def test_a_purchase_assigned_by_mistake_is_voided(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    wrong = d.assign_package(patient, world.aba20)
+    right = d.assign_package(patient, world.slp10)
+    voided = d.void_purchase(wrong.id, "  picked the wrong package ")
+    assert (voided.status, voided.usable, voided.reason) == ("VOIDED", False, "voided")
+    cards = d.packages_for_patient(patient).assigned
+    assert [(c.id, c.reason) for c in cards] == [(right.id, None), (wrong.id, "voided")]
+    before = world.counts()
+    with pytest.raises(PackageExhausted, match="voided"):
+        d.book(patient, world.aba, world.chadi, at(future_day(), 9), purchase_id=wrong.id)
+    with pytest.raises(InvalidInput, match="voided; only an active one"):
+        d.void_purchase(wrong.id, "again")
+    assert world.counts() == before
+    [event] = [e for e in world.login("admin").audit_log(5) if e.action == "void_purchase"]
+    assert event.entity_id == wrong.id
+    assert "picked the wrong package" in (event.after or "")
+    assert "ACTIVE" in (event.before or "")
+
+
+def test_a_purchase_with_a_session_booked_is_not_voided(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    purchase = d.assign_package(patient, world.slp10).id
+    booked = d.book(patient, world.slp, world.amal, at(future_day(), 9), purchase_id=purchase)
+    before = world.counts()
+    with pytest.raises(PurchaseInUse, match="1 session used or booked"):
+        d.void_purchase(purchase, "mistake")
+    assert world.counts() == before
+    assert d.packages_for_patient(patient).assigned[0].status == "ACTIVE"
+    d.cancel(booked.id, "booked on the wrong package")
+    assert d.void_purchase(purchase, "mistake").status == "VOIDED"
+
+
+def test_voiding_needs_a_reason_a_booker_and_the_tenant(world: World) -> None:
+    d = world.login()
+    purchase = d.assign_package(world.patient(), world.slp10).id
+    provider, admin = world.login("provider"), world.login("admin")
+    before = world.counts()
+    with pytest.raises(InvalidInput, match="reason is required"):
+        d.void_purchase(purchase, "  ")
+    with pytest.raises(PermissionDenied):
+        provider.void_purchase(purchase, "mistake")
+    with pytest.raises(NotFound):
+        d.void_purchase("00000000-0000-0000-0000-000000000000", "mistake")
+    with pytest.raises(InvalidInput, match="not a valid purchase id"):
+        d.void_purchase("nonsense", "mistake")
+    assert world.counts() == before
+    assert admin.void_purchase(purchase, "mistake").status == "VOIDED"

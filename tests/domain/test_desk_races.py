@@ -132,6 +132,31 @@ def test_concurrent_cancels_and_reschedules_keep_numbers(world: World) -> None:
     _clean(world)
 
 
+def test_void_and_booking_of_one_purchase_at_once(world: World) -> None:
+    """Half the desks book a session on the purchase, half void it: either the void comes
+    first and every booking is refused, or a booking does and every void is refused."""
+    d = world.login()
+    patient = world.patient()
+    purchase = d.assign_package(patient, world.slp10).id
+    day = future_day()
+
+    def job(i: int, desk: DeskSession) -> None:
+        if i % 2:
+            desk.void_purchase(purchase, "assigned by mistake")
+        else:
+            desk.book(patient, world.slp, world.amal, at(day, 8 + i // 2), purchase_id=purchase)
+
+    outcomes = race(_desks(world), job)
+    [card] = d.packages_for_patient(patient).assigned
+    if card.status == "VOIDED":
+        assert outcomes == Counter({"ok": 1, "PackageExhausted": 8, "InvalidInput": 7})
+        assert card.used == 0
+    else:
+        assert outcomes == Counter({"ok": 8, "PurchaseInUse": 8})
+        assert card.used == 8
+    _clean(world)
+
+
 def test_schema_backstops_speak_desk_errors(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the code checks switched off, the schema still refuses, in the same words."""
     from deskbook import booking, schedule

@@ -171,6 +171,7 @@ METHODS: dict[str, tuple[dict[str, str], bool]] = {
         False,
     ),
     "assign_package": ({"patient_id": "id", "package_id": "id"}, False),
+    "void_purchase": ({"purchase_id": "id", "reason": "text"}, False),
     "book": (
         {
             "patient_id": "id",
@@ -233,6 +234,7 @@ def _valid_args(env: FuzzEnv, method: str) -> dict[str, Any]:
             "national_id": "1234567890",
         },
         "assign_package": {"patient_id": v["patient"], "package_id": v["package"]},
+        "void_purchase": {"purchase_id": env.seed.purchase_ids[0], "reason": "by mistake"},
         "book": {
             "patient_id": v["patient"],
             "service_id": v["service"],
