@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import appointments, audit, packages, schedule
+from deskbook import appointments, audit, schedule
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
@@ -39,10 +39,9 @@ from deskbook.errors import (
     SlotTaken,
 )
 from deskbook.results import AppointmentView
-from deskbook.statuses import OPEN_STATUSES
+from deskbook.status import NOT_STARTED, OPEN, refuse
 
 S = AppointmentStatus
-NOT_STARTED = (S.BOOKED, S.CONFIRMED)
 
 
 def _snapshot(a: Appointment) -> dict[str, object]:
@@ -279,18 +278,12 @@ def _lock_for_change(
     return seen
 
 
-def _refuse(appointment: Appointment, allowed: tuple[S, ...], doing: str) -> None:
-    if appointment.status not in allowed:
-        state = appointment.status.replace("_", "-").lower()
-        raise InvalidInput(f"This appointment is {state}; it cannot be {doing}.")
-
-
 def cancel(
     session: Session, actor: Actor, appointment_id: uuid.UUID, reason: str | None
 ) -> AppointmentView:
     reason = clean_text(reason, "reason", 500, multiline=True)
     appointment = _lock_for_change(session, actor, appointment_id, set())
-    _refuse(appointment, OPEN_STATUSES, "cancelled")
+    refuse(appointment, OPEN, "cancelled")
     before = _snapshot(appointment)
     appointment.status = S.CANCELLED
     appointment.cancel_reason = reason
@@ -320,7 +313,7 @@ def reschedule(
     appointment = _lock_for_change(session, actor, appointment_id, extra)
     if appointment.kind == AppointmentKind.GROUP:
         raise InvalidInput("A group seat moves with its group; cancel it and join another.")
-    _refuse(appointment, NOT_STARTED, "rescheduled")
+    refuse(appointment, NOT_STARTED, "rescheduled")
     provider = get_owned(
         session, Provider, provider_id or appointment.provider_id, actor, "provider"
     )
@@ -353,33 +346,4 @@ def reschedule(
     audit.log(
         session, actor, "reschedule", "appointment", appointment.id, before, _snapshot(appointment)
     )
-    return appointments.view(session, actor, appointment.id)
-
-
-_TRANSITIONS: dict[str, tuple[tuple[S, ...], S, str]] = {
-    "check_in": (NOT_STARTED, S.ARRIVED, "checked in"),
-    "complete": (OPEN_STATUSES, S.COMPLETED, "completed"),
-    "no_show": (NOT_STARTED, S.NO_SHOW, "marked as a no-show"),
-}
-
-
-def set_status(
-    session: Session, actor: Actor, appointment_id: uuid.UUID, action: str
-) -> AppointmentView:
-    """check_in, complete or no_show. None of them frees the slot or the package session:
-    a no-show spent both."""
-    allowed, target, doing = _TRANSITIONS[action]
-    appointment = lock_owned(session, Appointment, appointment_id, actor, "appointment")
-    _refuse(appointment, allowed, doing)
-    before = _snapshot(appointment)
-    appointment.status = target
-    appointment.updated_at = datetime.now(UTC)
-    session.flush()
-    if appointment.purchase_id is not None and target in packages.SPENT:
-        # The last session spent completes the purchase (its status is kept true).
-        purchase = lock_owned(
-            session, PackagePurchase, appointment.purchase_id, actor, "package purchase"
-        )
-        packages.settle_status(session, actor, purchase)
-    audit.log(session, actor, action, "appointment", appointment.id, before, _snapshot(appointment))
     return appointments.view(session, actor, appointment.id)

@@ -59,6 +59,14 @@ class PurchaseInUse(DeskError):
     default_message = "This package has sessions used or booked; it cannot be voided."
 
 
+class FutureVisit(DeskError):
+    default_message = "This visit is on a later day; its status changes on that day."
+
+
+class NothingToUndo(DeskError):
+    default_message = "There is no status change of today to take back."
+
+
 class GroupFull(DeskError):
     default_message = "That group session is full."
 

@@ -174,6 +174,7 @@ def test_failed_operations_write_nothing(world: World) -> None:
     with pytest.raises(SlotTaken):
         d.book(patient, world.slp, world.amal, at(day, 9), purchase_id=purchase)
     assert world.counts() == before
+    world.move_to_day(taken.id, future_day(0))
     d.complete(taken.id)
     before = world.counts()
     with pytest.raises(InvalidInput, match="completed"):

@@ -7,11 +7,15 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from deskbook.errors import (
+    FutureVisit,
     GroupFull,
     InvalidInput,
+    NotFound,
+    NothingToUndo,
     OutsideSchedule,
     PackageExhausted,
     PatientBusy,
+    PermissionDenied,
     SlotTaken,
 )
 from deskbook.testing.clock import at, future_day
@@ -122,6 +126,9 @@ def test_status_flow_and_package_accounting(world: World) -> None:
         d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase)
         for h in (9, 11, 13)
     )
+    today = future_day(0)
+    world.move_to_day(a.id, today)
+    world.move_to_day(b.id, today)
     assert d.check_in(a.id).status == "ARRIVED"
     assert d.complete(a.id).status == "COMPLETED"
     assert d.no_show(b.id).status == "NO_SHOW"
@@ -134,7 +141,7 @@ def test_status_flow_and_package_accounting(world: World) -> None:
         d.check_in(c.id)
     with pytest.raises(InvalidInput):
         d.reschedule(b.id, at(day, 15))
-    assert [x.id for x in d.day_sheet(day)] == [a.id, b.id]
+    assert [x.id for x in d.day_sheet(today)] == [a.id, b.id]
 
 
 def test_exhausted_package_refused(world: World) -> None:
@@ -217,3 +224,79 @@ def test_filters_for_the_chooser(world: World) -> None:
     assert {s.id for s in d.services_for(clinic_id=world.slp_clinic)} == {world.slp, world.social}
     assert [p.id for p in d.providers_for(world.slp_clinic, world.slp)] == [world.amal, world.badr]
     assert [p.id for p in d.providers_for(world.aba_clinic)] == [world.chadi]
+
+
+def test_status_keys_wait_for_the_visit_s_day(world: World) -> None:
+    d = world.login()
+    day = future_day(2)
+    visit = d.book(world.patient(), world.slp, world.amal, at(day, 9))
+    before = world.counts()
+    for press in (d.check_in, d.complete, d.no_show):
+        with pytest.raises(FutureVisit, match=f"on {day:%a %d %b %Y}.*not before"):
+            press(visit.id)
+    assert world.counts() == before
+    assert d.confirm(visit.id).status == "CONFIRMED"  # a reminder call is made days ahead
+    world.move_to_day(visit.id, future_day(0))
+    assert d.check_in(visit.id).status == "ARRIVED"
+    earlier = d.book(world.patient(), world.slp, world.badr, at(day, 9))
+    world.move_to_day(earlier.id, future_day(-3))  # a visit of days ago, entered late
+    assert d.complete(earlier.id).status == "COMPLETED"
+
+
+def test_undo_takes_back_today_s_status_changes_in_turn(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    purchase = d.assign_package(patient, world.slp10).id
+    day = future_day()
+    first, second = (
+        d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase) for h in (9, 11)
+    )
+    world.move_to_day(first.id, future_day(0))
+    with pytest.raises(NothingToUndo, match="booked; no status change"):
+        d.undo_status(first.id)
+    d.confirm(first.id)
+    d.check_in(first.id)
+    d.complete(first.id)
+    assert d.undo_status(first.id).status == "ARRIVED"
+    assert d.undo_status(first.id).status == "CONFIRMED"
+    with pytest.raises(NothingToUndo):
+        d.undo_status(first.id)  # a confirmation is not taken back: it is no visit-day key
+    d.no_show(first.id)
+    card = d.packages_for_patient(patient).assigned[0]
+    assert (card.completed, card.scheduled) == (1, 1)
+    undone = d.undo_status(first.id)
+    assert (undone.status, undone.session_number) == ("CONFIRMED", 1)
+    card = d.packages_for_patient(patient).assigned[0]
+    assert (card.completed, card.scheduled) == (0, 2)
+    assert d.appointments_of(patient)[1].id == second.id
+    assert d.appointments_of(patient)[1].session_number == 2
+    actions = [e.action for e in world.login("admin").audit_log(20) if e.entity_id == first.id]
+    assert actions.count("undo_status") == 3
+
+
+def test_undo_refuses_a_change_of_an_earlier_day(world: World) -> None:
+    from sqlalchemy import update
+
+    from deskbook.db.engine import write_session
+    from deskbook.db.models import AuditEvent
+
+    d = world.login()
+    visit = d.book(world.patient(), world.slp, world.amal, at(future_day(), 9))
+    world.move_to_day(visit.id, future_day(-1))
+    d.complete(visit.id)
+    with write_session(world.desk.engine) as s:
+        s.execute(
+            update(AuditEvent)
+            .where(AuditEvent.entity_id == visit.id)
+            .values(at=datetime.now(UTC) - timedelta(days=1))
+        )
+    provider = world.login("provider")
+    before = world.counts()
+    with pytest.raises(NothingToUndo, match="completed before today"):
+        d.undo_status(visit.id)
+    with pytest.raises(PermissionDenied):
+        provider.undo_status(visit.id)
+    with pytest.raises(NotFound):
+        d.undo_status("00000000-0000-0000-0000-000000000000")
+    assert world.counts() == before
+    assert d.appointments_of(visit.patient_id)[0].status == "COMPLETED"

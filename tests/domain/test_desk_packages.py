@@ -44,6 +44,7 @@ def test_remaining_sessions_decide(world: World) -> None:
         d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase)
         for h in range(8, 13)
     ]
+    world.move_to_day(booked[0].id, _today())
     d.complete(booked[0].id)
     [card] = d.packages_for_patient(patient).assigned
     assert (card.total, card.used, card.remaining, card.usable) == (10, 5, 5, True)

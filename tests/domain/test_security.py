@@ -204,7 +204,7 @@ def test_every_write_leaves_who_when_before_and_after(clinic: tuple[str, SeedInf
         single = d.book(patient.id, service, provider, slots[3])
         d.reschedule(booked.id, slots[5])
         d.cancel(single.id, "family trip")
-        d.no_show(booked.id)
+        d.confirm(booked.id)
         ended = datetime.now(UTC) + timedelta(seconds=1)
         writes = 7
 
@@ -223,7 +223,7 @@ def test_every_write_leaves_who_when_before_and_after(clinic: tuple[str, SeedInf
         assert {patient.id, purchase.id, booked.id, single.id} <= set(by_entity)
         # A change records what it was before and what it became.
         changes = [e for e in by_entity[booked.id] + by_entity[single.id] if e.before]
-        assert len(changes) == 3  # reschedule, cancel, no-show
+        assert len(changes) == 3  # reschedule, cancel, confirm
         for event in changes:
             assert json.loads(event.before) != json.loads(event.after or "{}")
 

@@ -189,6 +189,8 @@ METHODS: dict[str, tuple[dict[str, str], bool]] = {
     "check_in": ({"appointment_id": "id"}, False),
     "complete": ({"appointment_id": "id"}, False),
     "no_show": ({"appointment_id": "id"}, False),
+    "confirm": ({"appointment_id": "id"}, False),
+    "undo_status": ({"appointment_id": "id"}, False),
     "schedule_group_session": (
         {"service_id": "id", "provider_id": "id", "start": "moment", "capacity": "number"},
         False,
@@ -253,6 +255,8 @@ def _valid_args(env: FuzzEnv, method: str) -> dict[str, Any]:
         "check_in": {"appointment_id": v["appointment"]},
         "complete": {"appointment_id": v["appointment"]},
         "no_show": {"appointment_id": v["appointment"]},
+        "confirm": {"appointment_id": v["appointment"]},
+        "undo_status": {"appointment_id": v["appointment"]},
         "schedule_group_session": {
             "service_id": v["group_service"],
             "provider_id": v["provider"],

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -26,7 +26,7 @@ from deskbook.db.models import (
 )
 from deskbook.desk import Desk, DeskSession
 from deskbook.passwords import hash_password
-from deskbook.testing.clock import today
+from deskbook.testing.clock import TZ, today
 from deskbook.testing.rows import Rows
 
 PASSWORD = "secret-pass"
@@ -83,6 +83,22 @@ class World:
                 patient_id, package_id, bought or today(), expiry, quota
             )
         return row.id
+
+    def move_to_day(self, appointment_id: uuid.UUID, day: date) -> None:
+        """Put a booked visit on another day at the same clock time, as if its day had come
+        (booking refuses a time that has passed, and a visit is checked in on its day)."""
+        with write_session(self.desk.engine) as s:
+            visit = s.get(Appointment, appointment_id)
+            assert visit is not None
+            shift = datetime.combine(day, time(0), tzinfo=TZ) - datetime.combine(
+                visit.start_at.astimezone(TZ).date(), time(0), tzinfo=TZ
+            )
+            visit.start_at, visit.end_at = visit.start_at + shift, visit.end_at + shift
+            block = s.scalar(
+                select(ProviderBlock).where(ProviderBlock.appointment_id == appointment_id)
+            )
+            if block is not None:
+                block.start_at, block.end_at = visit.start_at, visit.end_at
 
     def counts(self) -> dict[str, int]:
         """Rows per table that a use case may write, to show a failure wrote nothing."""
