@@ -6,7 +6,7 @@ import re
 import uuid
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -19,8 +19,11 @@ from deskbook.errors import InvalidInput
 from deskbook.normalize import normalize_phone, patient_name_norm
 from deskbook.results import PatientMatches, PatientSummary
 
+# The MRN scheme of a tenant that has no patients yet; after that, its own MRNs decide.
 MRN_PREFIX = "P"
 MRN_DIGITS = 7
+_MRN = re.compile(r"^(.*?)(\d+)$")
+_SCHEME_SAMPLE = 1000
 _NATIONAL_ID = re.compile(r"^[A-Za-z0-9]{5,32}$")
 _SEXES = {"M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "ذكر": "M", "أنثى": "F"}
 
@@ -109,19 +112,59 @@ def _national_id(value: str | None) -> str | None:
     return cleaned
 
 
-def _next_mrn(session: Session, tenant_id: uuid.UUID) -> str:
-    # Called with the tenant row locked, so two desks never compute the same number.
-    low, high = MRN_PREFIX + "0" * MRN_DIGITS, MRN_PREFIX + "9" * MRN_DIGITS
-    last = session.scalar(
-        select(col(Patient.mrn))
-        .where(
-            col(Patient.tenant_id) == tenant_id, col(Patient.mrn) >= low, col(Patient.mrn) <= high
-        )
-        .order_by(col(Patient.mrn).desc())
-        .limit(1)
+def _scheme(mrn: str | None) -> tuple[str, int] | None:
+    """An MRN's prefix and digit count: "MRN0000042" -> ("MRN", 7)."""
+    match = _MRN.match(mrn or "")
+    return (match.group(1), len(match.group(2))) if match else None
+
+
+def _in_scheme(tenant_id: uuid.UUID, prefix: str, digits: int) -> Select[str]:
+    # A range of the (tenant, mrn) unique index: every MRN of the scheme sorts inside it.
+    return select(col(Patient.mrn)).where(
+        col(Patient.tenant_id) == tenant_id,
+        col(Patient.mrn) >= prefix + "0" * digits,
+        col(Patient.mrn) <= prefix + "9" * digits,
+        func.length(Patient.mrn) == len(prefix) + digits,
     )
-    number = int(last[len(MRN_PREFIX) :]) + 1 if last and last[1:].isdigit() else 1
-    return f"{MRN_PREFIX}{number:0{MRN_DIGITS}d}"
+
+
+def _tenant_scheme(session: Session, tenant_id: uuid.UUID) -> tuple[str, int]:
+    """The scheme the tenant's MRNs follow, from the two ends of its MRN index (a handful of
+    index reads, whatever the number of patients). When the ends disagree (a tenant where
+    another scheme crept in), the one more MRNs follow wins, counted up to a cap."""
+    ends = [
+        _scheme(
+            session.scalar(
+                select(col(Patient.mrn))
+                .where(col(Patient.tenant_id) == tenant_id)
+                .order_by(order)
+                .limit(1)
+            )
+        )
+        for order in (col(Patient.mrn), col(Patient.mrn).desc())
+    ]
+    schemes = list(dict.fromkeys(scheme for scheme in ends if scheme is not None))
+    if not schemes:
+        return MRN_PREFIX, MRN_DIGITS
+    if len(schemes) == 1:
+        return schemes[0]
+
+    def followers(scheme: tuple[str, int]) -> int:
+        bounded = _in_scheme(tenant_id, *scheme).limit(_SCHEME_SAMPLE).subquery()
+        return session.scalar(select(func.count()).select_from(bounded)) or 0
+
+    return max(schemes, key=followers)  # max keeps the first (the lower MRNs) on a tie
+
+
+def _next_mrn(session: Session, tenant_id: uuid.UUID) -> str:
+    # Called with the tenant row locked, so two desks never compute the same number; the
+    # unique (tenant, mrn) index is the backstop.
+    prefix, digits = _tenant_scheme(session, tenant_id)
+    last = session.scalar(
+        _in_scheme(tenant_id, prefix, digits).order_by(col(Patient.mrn).desc()).limit(1)
+    )
+    number = int(last[len(prefix) :]) + 1 if last else 1
+    return f"{prefix}{number:0{digits}d}"
 
 
 def register(

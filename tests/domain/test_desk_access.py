@@ -125,6 +125,22 @@ def test_register_and_search(world: World) -> None:
     assert events.count(("register_patient", f"{world.prefix}frontdesk")) == 2
 
 
+def test_new_patients_continue_the_tenant_s_mrn_scheme(world: World) -> None:
+    d = world.login()
+    for mrn in ("MRN0000001", "MRN0000002", "MRN0000041", "P0000007", "X-12"):
+        world.patient(mrn=mrn)
+    assert d.register_patient("Huda Omar", "0551112222", None).mrn == "MRN0000042"
+    assert d.register_patient("Sara Omar", "0551112223", None).mrn == "MRN0000043"
+    assert [p.name_en for p in d.search_patients("MRN0000043")] == ["Sara Omar"]
+
+
+def test_a_tenant_s_own_scheme_whatever_its_width(world: World) -> None:
+    d = world.login()
+    world.patient()  # the test clinic's MRNs: "<prefix>T00001"
+    world.patient()
+    assert d.register_patient("Huda Omar", "0551112222", None).mrn == f"{world.prefix}T00003"
+
+
 def test_find_patients_says_how_many_matched(world: World) -> None:
     d = world.login()
     exact = world.patient("Mohammed Al-Rashid", "محمد الرشيد")

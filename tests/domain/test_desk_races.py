@@ -157,6 +157,19 @@ def test_void_and_booking_of_one_purchase_at_once(world: World) -> None:
     _clean(world)
 
 
+def test_registrations_at_once_get_distinct_mrns_of_the_tenant_s_scheme(world: World) -> None:
+    world.patient(mrn="MRN0000001")
+    outcomes = race(
+        _desks(world),
+        lambda i, d: d.register_patient(f"Racer {i}", f"05500000{i:02d}", None),
+    )
+    assert outcomes == Counter({"ok": WRITERS})
+    d = world.login()
+    mrns = sorted(p.mrn for p in d.find_patients("racer").patients)
+    assert mrns == [f"MRN{n:07d}" for n in range(2, WRITERS + 2)]
+    _clean(world)
+
+
 def test_schema_backstops_speak_desk_errors(world: World, monkeypatch: pytest.MonkeyPatch) -> None:
     """With the code checks switched off, the schema still refuses, in the same words."""
     from deskbook import booking, schedule

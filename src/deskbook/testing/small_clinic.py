@@ -56,12 +56,14 @@ class World:
     def login(self, role: str = "frontdesk") -> DeskSession:
         return self.desk.login(f"{self.prefix}{role}", PASSWORD)
 
-    def patient(self, name_en: str = "Test Patient", name_ar: str | None = None) -> uuid.UUID:
+    def patient(
+        self, name_en: str = "Test Patient", name_ar: str | None = None, mrn: str | None = None
+    ) -> uuid.UUID:
         self.counter[0] += 1
         n = self.counter[0]
         with write_session(self.desk.engine) as s:
             row = Rows(s, self.tenant_id).patient(
-                f"{self.prefix}T{n:05d}",
+                mrn or f"{self.prefix}T{n:05d}",
                 name_en,
                 f"05{n:08d}",
                 name_ar,
