@@ -33,6 +33,7 @@ from __future__ import annotations
 import uuid
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, select, text
@@ -43,6 +44,7 @@ from sqlmodel import col
 from deskbook.db.models import Patient
 from deskbook.errors import DatabaseError
 from deskbook.normalize import (
+    SIDE_SEPARATOR,
     fold_digits,
     is_arabic,
     patient_name_norm,
@@ -92,7 +94,7 @@ class _Query:
         upper = self.raw.upper()
         return (self.raw,) if upper == self.raw else (self.raw, upper)
 
-    @property
+    @cached_property
     def stored_names(self) -> tuple[str, ...]:
         """The typed name as patient_name_norm would store it. A Latin "alrashid" may be a
         name written "Al-Rashid" (stored "alrashid rashid") or "Alrashid" (stored as is), so
@@ -104,6 +106,11 @@ class _Query:
             for word in self.name.split()
         )
         return tuple(dict.fromkeys(patient_name_norm(form, None) for form in (split, self.name)))
+
+    @cached_property
+    def stored_sides(self) -> tuple[str, ...]:
+        """stored_names as one side of name_norm reads (without the leading space)."""
+        return tuple(form[1:] for form in self.stored_names)
 
 
 def _parse(query: str) -> _Query:
@@ -122,7 +129,13 @@ class Equal:
 
     column: str  # a key of _COLUMNS, or "arabic" for ARABIC_SIDE
     values: tuple[str, ...]
-    counted: bool = True  # False: only re-finds rows another look-up counts, for ranking
+    # False: only re-finds rows a counted look-up matches, to rank them; then the page
+    # (MAX_RESULTS) is all it needs to find.
+    counted: bool = True
+
+    @property
+    def limit(self) -> int:
+        return CANDIDATES if self.counted else MAX_RESULTS
 
 
 @dataclass(frozen=True)
@@ -132,6 +145,10 @@ class Prefix:
     column: str
     value: str
     counted: bool = True
+
+    @property
+    def limit(self) -> int:
+        return CANDIDATES if self.counted else MAX_RESULTS
 
 
 @dataclass(frozen=True)
@@ -147,6 +164,7 @@ class Words:
     words: tuple[str, ...]
     lead: str
     counted: bool = True
+    limit: int = CANDIDATES
 
 
 Lookup = Equal | Prefix | Words
@@ -192,10 +210,7 @@ def plan_search(query: str) -> SearchPlan:
 
 # -- rendering: the same description as SQL text on both engines -----------------------------
 
-_KEYS = (
-    "patient.id, patient.name_norm, patient.mrn, patient.national_id, patient.phone_norm, "
-    "patient.name_en, patient.name_ar"
-)
+_KEYS = "patient.id, patient.name_norm, patient.mrn, patient.national_id, patient.phone_norm"
 
 
 class _Sql:
@@ -313,8 +328,6 @@ class _Candidate(NamedTuple):
     mrn: str
     national_id: str | None
     phone_norm: str
-    name_en: str
-    name_ar: str | None
 
 
 class Found(NamedTuple):
@@ -351,7 +364,7 @@ def find_patients(
     def take(lookups: tuple[Lookup, ...], offset: int) -> None:
         sql = _Sql(dialect, tenant_id)
         selects = [
-            sql.render(lookup, offset + n, CANDIDATES, keys=True)
+            sql.render(lookup, offset + n, lookup.limit, keys=True)
             for n, lookup in enumerate(lookups)
         ]
         for row in _run(session, sql, _union(selects)):
@@ -364,14 +377,16 @@ def find_patients(
     if (
         plan.starts is not None
         and fragments is not None
-        and returned[fragments] >= CANDIDATES
+        and returned[fragments] >= plan.first[fragments].limit
         and sum(1 for c in found.values() if _rank(c, parsed) <= WORD_START) < limit
     ):
         # The fragment look-up came back full and holds too few word-start matches to fill
         # the page, so some may lie beyond it: ask for those alone, so they still rank first.
         take((plan.starts,), len(plan.first))
     total, more = len(found), False
-    if count and any(returned[n] >= CANDIDATES for n in range(len(plan.first))):
+    if count and any(
+        returned[n] >= lookup.limit for n, lookup in enumerate(plan.first) if lookup.counted
+    ):
         total, more = _count(session, dialect, tenant_id, plan)
     ranked = sorted(found.values(), key=lambda c: (_rank(c, parsed), c.name_norm, c.mrn))
     ids = [c.id for c in ranked[:limit]]
@@ -414,14 +429,13 @@ def _rank(patient: _Candidate, query: _Query) -> int:
     ):
         return EXACT_ID
     if query.name:
-        first = " " + query.name.split()[0]
-        # Folding a name costs microseconds; only names whose first word could fit are folded.
-        if patient.name_norm.startswith(first) or "|" + first in patient.name_norm:
-            names = [search_text(n) for n in (patient.name_en, patient.name_ar) if n]
-            if query.name in names:
-                return EXACT_NAME
-            if any(name.startswith(query.name) for name in names):
-                return NAME_START
+        # name_norm holds each side as patient_name_norm stores it, and stored_names is the
+        # query stored the same way, so plain string tests decide (no folding per row).
+        sides = patient.name_norm[1:].split(SIDE_SEPARATOR)
+        if any(side in query.stored_sides for side in sides):
+            return EXACT_NAME
+        if any(side.startswith((query.name, *query.stored_sides)) for side in sides):
+            return NAME_START
         if all(" " + word in patient.name_norm for word in query.name.split()):
             return WORD_START
     if query.has_digit and (
