@@ -73,16 +73,32 @@ def patient_clash(
     return session.scalar(stmt.limit(1)) is not None
 
 
+def _live_in_order(session: Session, purchase_id: uuid.UUID) -> list[Appointment]:
+    """The purchase's live visits in session order: by start, then by when they were booked.
+    The one rule for session numbers: renumber() applies it, number_at() previews it."""
+    return list(
+        session.scalars(
+            select(Appointment)
+            .where(
+                col(Appointment.purchase_id) == purchase_id, col(Appointment.status) != S.CANCELLED
+            )
+            .order_by(col(Appointment.start_at), col(Appointment.created_at), col(Appointment.id))
+        ).all()
+    )
+
+
+def number_at(session: Session, purchase_id: uuid.UUID, start: datetime) -> int:
+    """The session number a visit booked now at `start` would get: it sorts after every live
+    visit starting at or before it (those were booked earlier), before the later ones."""
+    return 1 + sum(1 for a in _live_in_order(session, purchase_id) if a.start_at <= start)
+
+
 def renumber(session: Session, purchase_id: uuid.UUID) -> None:
     """Session numbers 1..k in start order. Two passes: the unique index on (purchase,
     session_number) is checked row by row on PostgreSQL, so every row that moves first goes
     to a number above all current ones, then to its place."""
     session.flush()
-    rows = session.scalars(
-        select(Appointment)
-        .where(col(Appointment.purchase_id) == purchase_id, col(Appointment.status) != S.CANCELLED)
-        .order_by(col(Appointment.start_at), col(Appointment.created_at), col(Appointment.id))
-    ).all()
+    rows = _live_in_order(session, purchase_id)
     wanted = {a.id: n for n, a in enumerate(rows, start=1)}
     moving = [a for a in rows if a.session_number != wanted[a.id]]
     if not moving:
@@ -302,6 +318,14 @@ def cancel(
     return appointments.view(session, actor, appointment.id)
 
 
+def check_movable(appointment: Appointment) -> None:
+    """What reschedule refuses whatever the new time: a slot grid asks first, so it never
+    offers times for a visit that cannot move."""
+    if appointment.kind == AppointmentKind.GROUP:
+        raise InvalidInput("A group seat moves with its group; cancel it and join another.")
+    refuse(appointment, NOT_STARTED, "rescheduled")
+
+
 def reschedule(
     session: Session,
     actor: Actor,
@@ -311,9 +335,7 @@ def reschedule(
 ) -> AppointmentView:
     extra = {provider_id} if provider_id is not None else set()
     appointment = _lock_for_change(session, actor, appointment_id, extra)
-    if appointment.kind == AppointmentKind.GROUP:
-        raise InvalidInput("A group seat moves with its group; cancel it and join another.")
-    refuse(appointment, NOT_STARTED, "rescheduled")
+    check_movable(appointment)
     provider = get_owned(
         session, Provider, provider_id or appointment.provider_id, actor, "provider"
     )

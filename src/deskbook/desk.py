@@ -61,6 +61,7 @@ from deskbook.db.migrate import ensure_current
 from deskbook.db.models import (
     Appointment,
     PackagePurchase,
+    Patient,
     Provider,
     Service,
     Staff,
@@ -99,6 +100,8 @@ from deskbook.results import (
     SeriesPlan,
     SeriesView,
     ServiceView,
+    SessionPreview,
+    SlotView,
     StaffView,
     TransferredPurchase,
     UtilizationReportRow,
@@ -285,6 +288,23 @@ class DeskSession:
         pid, package_uuid = as_id(patient_id, "patient"), as_id(package_id, "package")
         return self._write(lambda s: packages.assign(s, actor, pid, package_uuid))
 
+    def usable_purchases_for(self, patient_id: Id, service_id: Id) -> list[PurchaseView]:
+        """The patient's packages that could pay a session of the service now, soonest expiry
+        first: a screen warns before booking that service as a single paid session."""
+        actor = self._booker("see packages")
+        pid, sid = as_id(patient_id, "patient"), as_id(service_id, "service")
+        return self._read(lambda s: packages.usable_for(s, actor, pid, sid))
+
+    def next_session_number(
+        self, purchase_id: Id, service_id: Id, start: datetime
+    ) -> SessionPreview:
+        """Which session of the purchase a visit at `start` would be, by the numbering rule
+        booking applies ("Session 2 of 4"), for the confirm before booking."""
+        actor = self._booker("book")
+        purchase, sid = as_id(purchase_id, "purchase"), as_id(service_id, "service")
+        when = within_horizon(start, "time")
+        return self._read(lambda s: packages.session_preview(s, actor, purchase, sid, when))
+
     def void_purchase(self, purchase_id: Id, reason: str) -> PurchaseView:
         """Take back a package assigned by mistake, while nothing of it is used or booked."""
         actor = self._booker("void packages")
@@ -344,6 +364,44 @@ class DeskSession:
             schedule.check_delivers(s, provider, service)
             expiry = self._expiry(s, purchase_uuid)
             return schedule.free_slots(s, actor, provider, service, day, expiry)
+
+        return self._read(work)
+
+    def slot_grid(
+        self,
+        provider_id: Id,
+        service_id: Id,
+        day: date,
+        purchase_id: Id | None = None,
+        patient_id: Id | None = None,
+        appointment_id: Id | None = None,
+    ) -> list[SlotView]:
+        """Every start time of the provider's day for the service, each free or with the reason
+        it is not (booked, provider off, passed, the patient's other visit, after the package
+        expires). With appointment_id, the grid of a reschedule: that visit's own time counts
+        as free, its patient is the patient, and a visit that cannot move is refused here,
+        in the words reschedule would use."""
+        actor = self._booker("book")
+        pid, sid = as_id(provider_id, "provider"), as_id(service_id, "service")
+        purchase, day = optional_id(purchase_id, "purchase"), as_day(day)
+        patient, moving = (
+            optional_id(patient_id, "patient"),
+            optional_id(appointment_id, "appointment"),
+        )
+
+        def work(s: Session) -> list[SlotView]:
+            provider = get_owned(s, Provider, pid, actor, "provider")
+            service = get_owned(s, Service, sid, actor, "service")
+            schedule.check_delivers(s, provider, service)
+            who, expiry = patient, self._expiry(s, purchase)
+            if moving is not None:
+                visit = get_owned(s, Appointment, moving, actor, "appointment")
+                booking.check_movable(visit)
+                who = visit.patient_id
+                expiry = self._expiry(s, visit.purchase_id) if purchase is None else expiry
+            elif who is not None:
+                get_owned(s, Patient, who, actor, "patient")
+            return schedule.slot_grid(s, actor, provider, service, day, expiry, who, moving)
 
         return self._read(work)
 

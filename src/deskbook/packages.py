@@ -9,14 +9,14 @@ from __future__ import annotations
 import uuid
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import audit
+from deskbook import audit, booking
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
@@ -32,7 +32,14 @@ from deskbook.db.models import (
     Service,
 )
 from deskbook.errors import InvalidInput, NotFound, PurchaseInUse
-from deskbook.results import CatalogPackage, CatalogService, PackageChoice, PurchaseView, QuotaView
+from deskbook.results import (
+    CatalogPackage,
+    CatalogService,
+    PackageChoice,
+    PurchaseView,
+    QuotaView,
+    SessionPreview,
+)
 from deskbook.statuses import OPEN_STATUSES
 
 SPENT = (AppointmentStatus.COMPLETED, AppointmentStatus.NO_SHOW)
@@ -194,6 +201,40 @@ def purchase_view(session: Session, actor: Actor, purchase: PackagePurchase) -> 
     return purchase_views(session, actor, [(purchase, package)])[0]
 
 
+def usable_for(
+    session: Session, actor: Actor, patient_id: uuid.UUID, service_id: uuid.UUID
+) -> list[PurchaseView]:
+    """The patient's purchases that could pay a session of the service today, the one that
+    expires soonest first: what a single paid booking should warn about."""
+    get_owned(session, Service, service_id, actor, "service")
+    return [
+        purchase
+        for purchase in assigned_to(session, actor, patient_id)
+        if purchase.usable
+        and any(q.service_id == service_id and q.remaining > 0 for q in purchase.services)
+    ]
+
+
+def session_preview(
+    session: Session,
+    actor: Actor,
+    purchase_id: uuid.UUID,
+    service_id: uuid.UUID,
+    start: datetime,
+) -> SessionPreview:
+    purchase = get_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
+    service = get_owned(session, Service, service_id, actor, "service")
+    view = purchase_view(session, actor, purchase)
+    quota = next((q for q in view.services if q.service_id == service.id), None)
+    if quota is None:
+        raise InvalidInput(f"This package does not include {service.name_en}.")
+    return SessionPreview(
+        number=booking.number_at(session, purchase.id, start),
+        total=view.total,
+        service_remaining=quota.remaining,
+    )
+
+
 def catalog(session: Session, actor: Actor, currency: str) -> list[CatalogPackage]:
     packages = session.scalars(
         select(Package)
@@ -238,9 +279,9 @@ def catalog(session: Session, actor: Actor, currency: str) -> list[CatalogPackag
     ]
 
 
-def for_patient(
-    session: Session, actor: Actor, patient_id: uuid.UUID, currency: str
-) -> PackageChoice:
+def assigned_to(session: Session, actor: Actor, patient_id: uuid.UUID) -> list[PurchaseView]:
+    """The patient's purchases: usable first, the one that expires soonest on top, so the desk
+    spends it before it lapses."""
     get_owned(session, Patient, patient_id, actor, "patient")
     rows = session.execute(
         select(PackagePurchase, Package)
@@ -252,8 +293,14 @@ def for_patient(
         .order_by(col(PackagePurchase.created_at), col(PackagePurchase.id))
     ).all()
     assigned = purchase_views(session, actor, [(p, k) for p, k in rows])
-    # Usable first, the one that expires soonest on top, so the desk spends it before it lapses.
     assigned.sort(key=lambda v: (not v.usable, v.expiry_date if v.usable else date.max))
+    return assigned
+
+
+def for_patient(
+    session: Session, actor: Actor, patient_id: uuid.UUID, currency: str
+) -> PackageChoice:
+    assigned = assigned_to(session, actor, patient_id)
     return PackageChoice(
         assigned=tuple(assigned), available=tuple(catalog(session, actor, currency))
     )

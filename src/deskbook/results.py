@@ -441,3 +441,21 @@ class PatientMatches:
     patients: tuple[PatientSummary, ...]
     total: int  # every match, counted up to deskbook.db.search.COUNT_CAP
     more: bool  # more than `total` matched: the count stopped at its cap
+
+
+@dataclass(frozen=True)
+class SessionPreview:
+    """The session a package visit at a given time would be: "Session 2 of 4"."""
+
+    number: int  # by the purchase's numbering rule: live visits in start order
+    total: int  # the purchase's sessions, every service (as AppointmentView.session_total)
+    service_remaining: int  # sessions of this service not yet used or booked
+
+
+@dataclass(frozen=True)
+class SlotView:
+    """One start time of a provider's day for a service: free, or why not."""
+
+    start: datetime
+    free: bool
+    reason: str | None  # "booked", "provider off", "passed", "the patient has a visit at 10:00"

@@ -17,6 +17,8 @@ from sqlmodel import col
 
 from deskbook.access import Actor, get_owned
 from deskbook.db.models import (
+    Appointment,
+    AppointmentStatus,
     Clinic,
     Package,
     PackagePurchase,
@@ -31,7 +33,7 @@ from deskbook.db.models import (
     Service,
 )
 from deskbook.errors import InvalidInput, OutsideSchedule
-from deskbook.results import ClinicView, ProviderView, ServiceView
+from deskbook.results import ClinicView, ProviderView, ServiceView, SlotView
 
 # How many days first_available looks ahead before it says there is nothing.
 SEARCH_DAYS = 62
@@ -261,6 +263,92 @@ def free_slots(
     now = datetime.now(UTC)
     found = _cut(actor, day, windows, busy, service.duration_minutes, now)
     return [s.astimezone(actor.tz) for s in found]
+
+
+def slot_grid(
+    session: Session,
+    actor: Actor,
+    provider: Provider,
+    service: Service,
+    day: date,
+    expiry: date | None,
+    patient_id: uuid.UUID | None,
+    skip_appointment: uuid.UUID | None,
+) -> list[SlotView]:
+    """Every start time of the provider's day for the service, free or with the reason it is
+    not, so a screen greys out what booking would refuse. The free ones are free_slots'."""
+    windows = _windows(session, [provider.id], service.clinic_id)[provider.id][day.weekday()]
+    if not windows:
+        return []
+    span = day_span(actor, day)
+    start, end = span
+    blocks = select(col(ProviderBlock.start_at), col(ProviderBlock.end_at)).where(
+        col(ProviderBlock.provider_id) == provider.id,
+        col(ProviderBlock.start_at) < end,
+        col(ProviderBlock.end_at) > start,
+    )
+    if skip_appointment is not None:
+        blocks = blocks.where(
+            col(ProviderBlock.appointment_id).is_(None)
+            | (col(ProviderBlock.appointment_id) != skip_appointment)
+        )
+    off = select(col(ProviderTimeOff.start_at), col(ProviderTimeOff.end_at)).where(
+        col(ProviderTimeOff.provider_id) == provider.id,
+        col(ProviderTimeOff.start_at) < end,
+        col(ProviderTimeOff.end_at) > start,
+    )
+    visits: list[Span] = []
+    if patient_id is not None:
+        mine = select(col(Appointment.start_at), col(Appointment.end_at)).where(
+            col(Appointment.tenant_id) == actor.tenant_id,
+            col(Appointment.patient_id) == patient_id,
+            col(Appointment.status) != AppointmentStatus.CANCELLED,
+            col(Appointment.start_at) < end,
+            col(Appointment.end_at) > start,
+        )
+        if skip_appointment is not None:
+            mine = mine.where(col(Appointment.id) != skip_appointment)
+        visits = [(s, e) for s, e in session.execute(mine)]
+    taken = [(s, e) for s, e in session.execute(blocks)]
+    away = [(s, e) for s, e in session.execute(off)]
+    now, step = datetime.now(UTC), timedelta(minutes=service.duration_minutes)
+    grid: list[SlotView] = []
+    for w_start, w_end in windows:
+        cursor = datetime.combine(day, w_start, tzinfo=actor.tz).astimezone(UTC)
+        stop = datetime.combine(day, w_end, tzinfo=actor.tz).astimezone(UTC)
+        while cursor + step <= stop:
+            reason = _why_not(actor, cursor, cursor + step, now, day, expiry, away, taken, visits)
+            grid.append(SlotView(cursor.astimezone(actor.tz), reason is None, reason))
+            cursor += step
+    return sorted(set(grid), key=lambda slot: slot.start)
+
+
+def _why_not(
+    actor: Actor,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    day: date,
+    expiry: date | None,
+    away: list[Span],
+    taken: list[Span],
+    visits: list[Span],
+) -> str | None:
+    def clash(spans: list[Span]) -> Span | None:
+        return next(((s, e) for s, e in spans if s < end and start < e), None)
+
+    if expiry is not None and day > expiry:
+        return f"after the package expires on {expiry.isoformat()}"
+    if start < now:
+        return "passed"
+    if clash(away):
+        return "provider off"
+    if clash(taken):
+        return "booked"
+    visit = clash(visits)
+    if visit is not None:
+        return f"the patient has a visit at {visit[0].astimezone(actor.tz):%H:%M}"
+    return None
 
 
 def first_available(

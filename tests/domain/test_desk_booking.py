@@ -300,3 +300,66 @@ def test_undo_refuses_a_change_of_an_earlier_day(world: World) -> None:
         d.undo_status("00000000-0000-0000-0000-000000000000")
     assert world.counts() == before
     assert d.appointments_of(visit.patient_id)[0].status == "COMPLETED"
+
+
+def test_notes_come_back_wherever_the_visit_is_listed(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    day = future_day()
+    booked = d.book(patient, world.slp, world.amal, at(day, 9), notes="Bring the report\nto Amal")
+    assert booked.notes == "Bring the report\nto Amal"
+    assert [a.notes for a in d.appointments_of(patient)] == ["Bring the report\nto Amal"]
+    assert [a.notes for a in d.day_sheet(day)] == ["Bring the report\nto Amal"]
+    assert d.book(patient, world.slp, world.amal, at(day, 11)).notes is None
+
+
+def test_the_slot_grid_says_why_a_time_cannot_be_taken(world: World) -> None:
+    d = world.login()
+    day = future_day()
+    patient, other = world.patient(), world.patient()
+    d.book(patient, world.slp, world.badr, at(day, 10, 30))  # with Badr, 10:30-11:30
+    d.book(other, world.slp, world.amal, at(day, 13))
+    plain = d.slot_grid(world.amal, world.slp, day)
+    assert [s.start for s in plain if s.free] == d.free_slots(world.amal, world.slp, day)
+    assert [s.start.hour for s in plain] == list(range(8, 18))
+    grid = {s.start.hour: s for s in d.slot_grid(world.amal, world.slp, day, patient_id=patient)}
+    assert (grid[9].free, grid[9].reason) == (True, None)
+    for hour in (10, 11):
+        assert (grid[hour].free, grid[hour].reason) == (False, "the patient has a visit at 10:30")
+    assert (grid[13].free, grid[13].reason) == (False, "booked")
+    with pytest.raises(PatientBusy):  # what the grid greyed out, booking refuses
+        d.book(patient, world.slp, world.amal, at(day, 10))
+    earlier = {s.reason for s in d.slot_grid(world.amal, world.slp, future_day(-1))}
+    assert earlier == {"passed"}
+    with pytest.raises(NotFound):
+        d.slot_grid(world.amal, world.slp, day, patient_id="00000000-0000-0000-0000-000000000000")
+
+
+def test_the_reschedule_grid_offers_only_what_reschedule_takes(world: World) -> None:
+    d = world.login()
+    day = future_day()
+    patient = world.patient()
+    purchase = d.assign_package(patient, world.slp10).id
+    visit = d.book(patient, world.slp, world.amal, at(day, 10), purchase_id=purchase)
+    d.book(patient, world.aba, world.chadi, at(day, 14))
+    grid = {
+        s.start.hour: s for s in d.slot_grid(world.amal, world.slp, day, appointment_id=visit.id)
+    }
+    assert grid[10].free  # its own time
+    assert grid[14].reason == "the patient has a visit at 14:00"
+    for hour, slot in grid.items():
+        if slot.free and hour != 10:
+            assert d.reschedule(visit.id, slot.start).start == slot.start
+            break
+    expiry = d.packages_for_patient(patient).assigned[0].expiry_date
+    late = d.slot_grid(world.amal, world.slp, expiry + timedelta(days=1), appointment_id=visit.id)
+    assert {s.reason for s in late} == {f"after the package expires on {expiry.isoformat()}"}
+    admin = world.login("admin")
+    group = admin.schedule_group_session(world.social, world.badr, at(day, 16), capacity=4)
+    seat = d.book(world.patient(), world.social, world.badr, group.start, group_session_id=group.id)
+    for refused in (
+        lambda: d.slot_grid(world.badr, world.social, day, appointment_id=seat.id),
+        lambda: d.reschedule(seat.id, at(day, 9)),
+    ):
+        with pytest.raises(InvalidInput, match="moves with its group"):
+            refused()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -44,7 +44,7 @@ def test_remaining_sessions_decide(world: World) -> None:
         d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase)
         for h in range(8, 13)
     ]
-    world.move_to_day(booked[0].id, _today())
+    world.move_to_day(booked[0].id, clock.today())
     d.complete(booked[0].id)
     [card] = d.packages_for_patient(patient).assigned
     assert (card.total, card.used, card.remaining, card.usable) == (10, 5, 5, True)
@@ -182,3 +182,65 @@ def test_voiding_needs_a_reason_a_booker_and_the_tenant(world: World) -> None:
         d.void_purchase("nonsense", "mistake")
     assert world.counts() == before
     assert admin.void_purchase(purchase, "mistake").status == "VOIDED"
+
+
+def test_a_single_session_warns_of_a_usable_package(world: World) -> None:
+    d = world.login()
+    patient = world.patient()
+    assert d.usable_purchases_for(patient, world.slp) == []
+    slp = d.assign_package(patient, world.slp10)
+    d.assign_package(patient, world.aba20)
+    today = clock.today()
+    soon = world.purchase(patient, world.slp10, bought=today, expiry=today + timedelta(days=5))
+    world.purchase(
+        patient, world.slp10, bought=today - timedelta(days=99), expiry=today - timedelta(days=1)
+    )
+    used_up = world.purchase(patient, world.slp10, quota=1)
+    d.book(patient, world.slp, world.amal, at(future_day(), 9), purchase_id=used_up)
+    assert [p.id for p in d.usable_purchases_for(patient, world.slp)] == [soon, slp.id]
+    d.void_purchase(slp.id, "mistake")
+    assert [p.id for p in d.usable_purchases_for(patient, world.slp)] == [soon]
+    with pytest.raises(NotFound):
+        d.usable_purchases_for(patient, "00000000-0000-0000-0000-000000000000")
+
+
+def test_the_next_session_number_is_the_one_booking_gives(world: World) -> None:
+    from decimal import Decimal
+
+    from deskbook.db.engine import write_session
+    from deskbook.db.models import Package, PackageService
+
+    with write_session(world.desk.engine) as s:
+        mixed = Package(
+            tenant_id=world.tenant_id, name_en="Mixed", price=Decimal("900"), validity_days=90
+        )
+        s.add(mixed)
+        s.flush()
+        for service, sessions in ((world.slp, 2), (world.aba, 2)):
+            s.add(
+                PackageService(
+                    tenant_id=world.tenant_id,
+                    package_id=mixed.id,
+                    service_id=service,
+                    sessions=sessions,
+                )
+            )
+    d = world.login()
+    patient = world.patient()
+    purchase = d.assign_package(patient, mixed.id).id
+    day = future_day()
+    d.book(patient, world.aba, world.chadi, at(day, 9), purchase_id=purchase)
+    d.book(patient, world.aba, world.chadi, at(day, 15), purchase_id=purchase)
+    preview = d.next_session_number(purchase, world.slp, at(day, 11))
+    assert (preview.number, preview.total, preview.service_remaining) == (2, 4, 2)
+    booked = d.book(patient, world.slp, world.amal, at(day, 11), purchase_id=purchase)
+    assert (booked.session_number, booked.session_total) == (preview.number, preview.total)
+    first = d.next_session_number(purchase, world.slp, at(day, 8))
+    assert (first.number, first.service_remaining) == (1, 1)
+    assert (
+        d.book(patient, world.slp, world.amal, at(day, 8), purchase_id=purchase).session_number == 1
+    )
+    with pytest.raises(InvalidInput, match="does not include"):
+        d.next_session_number(purchase, world.social, at(day, 12))
+    with pytest.raises(InvalidInput, match="time zone"):
+        d.next_session_number(purchase, world.slp, datetime(2030, 1, 1, 9))

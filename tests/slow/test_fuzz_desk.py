@@ -151,6 +151,22 @@ METHODS: dict[str, tuple[dict[str, str], bool]] = {
         {"provider_id": "id", "service_id": "id", "day": "day", "purchase_id": "id"},
         True,
     ),
+    "slot_grid": (
+        {
+            "provider_id": "id",
+            "service_id": "id",
+            "day": "day",
+            "purchase_id": "id",
+            "patient_id": "id",
+            "appointment_id": "id",
+        },
+        True,
+    ),
+    "usable_purchases_for": ({"patient_id": "id", "service_id": "id"}, True),
+    "next_session_number": (
+        {"purchase_id": "id", "service_id": "id", "start": "moment"},
+        True,
+    ),
     "first_available": (
         {"clinic_id": "id", "service_id": "id", "after": "moment", "purchase_id": "id"},
         True,
@@ -216,6 +232,20 @@ def _valid_args(env: FuzzEnv, method: str) -> dict[str, Any]:
             "service_id": v["service"],
             "day": v["day"],
             "purchase_id": None,
+        },
+        "slot_grid": {
+            "provider_id": v["provider"],
+            "service_id": v["service"],
+            "day": v["day"],
+            "purchase_id": None,
+            "patient_id": v["patient"],
+            "appointment_id": None,
+        },
+        "usable_purchases_for": {"patient_id": v["patient"], "service_id": v["service"]},
+        "next_session_number": {
+            "purchase_id": env.seed.purchase_ids[0],
+            "service_id": v["service"],
+            "start": v["start"],
         },
         "first_available": {
             "clinic_id": v["clinic"],
