@@ -70,6 +70,8 @@ def test_status_is_true_after_every_operation(world: World) -> None:
         for n in range(20)
     ]
     clean(world)
+    for n, visit in enumerate(visits):  # the twenty days have come: the last one is today
+        world.move_to_day(visit.id, today() - timedelta(days=19 - n))
     for visit in visits[:-1]:
         d.complete(visit.id)
     clean(world)
@@ -167,6 +169,7 @@ def test_transfer_moves_the_unused_unbooked_sessions(world: World) -> None:
     purchase = d.assign_package(giver, world.slp10)
     day = future_day()
     first = d.book(giver, world.slp, world.amal, at(day, 9), purchase_id=purchase.id)
+    world.move_to_day(first.id, today())
     d.complete(first.id)
     kept = d.book(giver, world.slp, world.amal, at(day, 10), purchase_id=purchase.id)
     other = build(world.url, prefix=f"{world.prefix}x_", name="Another Clinic")
@@ -241,6 +244,8 @@ def test_cancel_purchase_cancels_future_visits_and_says_the_refund(world: World)
         d.book(patient, world.slp, world.amal, at(day, h), purchase_id=purchase)
         for h in (9, 10, 11, 12)
     ]
+    for visit in visits[:3]:  # today's; the fourth is still to come
+        world.move_to_day(visit.id, today())
     d.complete(visits[0].id)
     d.no_show(visits[1].id)
     d.record_payment(purchase, Decimal("2500"), "CASH")
@@ -289,7 +294,9 @@ def test_cancel_purchase_cancels_future_visits_and_says_the_refund(world: World)
     # Paid less than what was used: nothing back.
     second = d.assign_package(patient, world.slp10).id
     for h in (13, 14):
-        d.complete(d.book(patient, world.slp, world.badr, at(day, h), purchase_id=second).id)
+        visit = d.book(patient, world.slp, world.badr, at(day, h), purchase_id=second)
+        world.move_to_day(visit.id, today())
+        d.complete(visit.id)
     d.record_payment(second, "400.00", "TRANSFER", "IBAN ref 55")
     assert admin.cancel_purchase(second, "stopped").refund_due == Decimal("0.00")
     clean(world)

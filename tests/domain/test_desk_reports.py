@@ -37,15 +37,19 @@ def clinic_world(world: World) -> dict[str, object]:
             )
         )
     stopped = d.assign_package(b, world.slp10).id
-    day = future_day(1)
+    # A day gone by: its visits were booked days before it and seen on it.
+    day, booked_for = today() - timedelta(days=1), future_day(1)
     for h in (9, 10):
-        d.complete(d.book(b, world.slp, world.amal, at(day, h), purchase_id=stopped).id)
+        visit = d.book(b, world.slp, world.amal, at(booked_for, h), purchase_id=stopped)
+        world.move_to_day(visit.id, day)
+        d.complete(visit.id)
     d.record_payment(stopped, "2500", "CASH")
     admin.cancel_purchase(stopped, "moved away")  # refund 2,500 - 2 x 250 = 2,000
     running = d.assign_package(c, world.aba20).id
     d.record_payment(running, "1000.50", "CARD")
     for h in (9, 10, 11):
-        d.book(c, world.aba, world.chadi, at(day, h), purchase_id=running)
+        visit = d.book(c, world.aba, world.chadi, at(booked_for, h), purchase_id=running)
+        world.move_to_day(visit.id, day)
     return {"day": day}
 
 
