@@ -19,7 +19,7 @@ from sqlmodel import col
 
 from deskbook import audit, packages
 from deskbook.access import HORIZON_DAYS, Actor, clean_text, get_owned, lock_owned
-from deskbook.booking import NOT_STARTED, renumber
+from deskbook.booking import renumber
 from deskbook.db.models import (
     Appointment,
     AppointmentStatus,
@@ -40,6 +40,7 @@ from deskbook.results import (
     PurchaseView,
     TransferredPurchase,
 )
+from deskbook.status import NOT_STARTED
 from deskbook.statuses import OPEN_STATUSES
 
 CENT = Decimal("0.01")

@@ -14,7 +14,7 @@ from sqlmodel import col
 
 from deskbook import audit, schedule
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
-from deskbook.booking import NOT_STARTED, _snapshot, renumber
+from deskbook.booking import _snapshot, renumber
 from deskbook.db.models import (
     Appointment,
     AppointmentStatus,
@@ -27,6 +27,7 @@ from deskbook.db.models import (
 from deskbook.errors import InvalidInput
 from deskbook.results import SeriesView
 from deskbook.series import Course, givers, lay_plan, lock_providers, view, write_visits
+from deskbook.status import NOT_STARTED
 
 
 def _lock_series(
