@@ -39,7 +39,7 @@ from deskbook.errors import (
     SlotTaken,
 )
 from deskbook.results import AppointmentView
-from deskbook.status import NOT_STARTED, OPEN, refuse
+from deskbook.visit_status import NOT_STARTED, OPEN, refuse
 
 S = AppointmentStatus
 

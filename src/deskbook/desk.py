@@ -37,7 +37,7 @@ from deskbook import (
     schedule,
     series,
     series_changes,
-    status,
+    visit_status,
     waitlist,
 )
 from deskbook import board as boards
@@ -481,13 +481,13 @@ class DeskSession:
     def _status(self, appointment_id: Id, action: str, what: str) -> AppointmentView:
         actor = self._booker(what)
         aid = as_id(appointment_id, "appointment")
-        return self._write(lambda s: status.set_status(s, actor, aid, action))
+        return self._write(lambda s: visit_status.set_status(s, actor, aid, action))
 
     def undo_status(self, appointment_id: Id) -> AppointmentView:
         """Take back the last check-in, completion or no-show of the visit, made today."""
         actor = self._booker("change a visit's status")
         aid = as_id(appointment_id, "appointment")
-        return self._write(lambda s: status.undo(s, actor, aid))
+        return self._write(lambda s: visit_status.undo(s, actor, aid))
 
     # -- lists ----------------------------------------------------------------------------
 

@@ -40,8 +40,8 @@ from deskbook.results import (
     PurchaseView,
     TransferredPurchase,
 )
-from deskbook.status import NOT_STARTED
 from deskbook.statuses import OPEN_STATUSES
+from deskbook.visit_status import NOT_STARTED
 
 CENT = Decimal("0.01")
 

@@ -27,7 +27,7 @@ from deskbook.db.models import (
 from deskbook.errors import InvalidInput
 from deskbook.results import SeriesView
 from deskbook.series import Course, givers, lay_plan, lock_providers, view, write_visits
-from deskbook.status import NOT_STARTED
+from deskbook.visit_status import NOT_STARTED
 
 
 def _lock_series(

@@ -52,3 +52,8 @@ OPEN_STATUSES: tuple[AppointmentStatus, ...] = (
     AppointmentStatus.CONFIRMED,
     AppointmentStatus.ARRIVED,
 )
+# Not started: the patient has not arrived yet, so check-in and no-show still apply.
+NOT_STARTED_STATUSES: tuple[AppointmentStatus, ...] = (
+    AppointmentStatus.BOOKED,
+    AppointmentStatus.CONFIRMED,
+)

@@ -10,6 +10,7 @@ import uuid
 from typing import Any
 
 import pytest
+from tui_pilot import SIZE, notes, settle
 
 from deskbook.errors import DatabaseError
 from deskbook.results import StaffView
@@ -17,7 +18,6 @@ from deskbook.statuses import Role
 from deskbook.tui.app import DeskApp
 from deskbook.tui.screens.base import DeskScreen
 from deskbook.tui.widgets.db_banner import BANNER_ID
-from tui_pilot import SIZE, notes, settle
 
 
 class FlakySession:

@@ -21,10 +21,11 @@ from deskbook.access import Actor, lock_owned
 from deskbook.db.models import Appointment, AppointmentStatus, AuditEvent, PackagePurchase
 from deskbook.errors import FutureVisit, InvalidInput, NothingToUndo
 from deskbook.results import AppointmentView
+from deskbook.statuses import NOT_STARTED_STATUSES, OPEN_STATUSES
 
 S = AppointmentStatus
-OPEN = (S.BOOKED, S.CONFIRMED, S.ARRIVED)
-NOT_STARTED = (S.BOOKED, S.CONFIRMED)
+OPEN = OPEN_STATUSES
+NOT_STARTED = NOT_STARTED_STATUSES
 
 # action -> (statuses it applies to, the status it sets, the words for a refusal)
 TRANSITIONS: dict[str, tuple[tuple[S, ...], S, str]] = {
