@@ -13,6 +13,7 @@ from datetime import date, datetime, time
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlmodel import col
 
 from deskbook.db.engine import write_session
 from deskbook.db.models import (
@@ -97,7 +98,7 @@ class World:
             )
             visit.start_at, visit.end_at = visit.start_at + shift, visit.end_at + shift
             block = s.scalar(
-                select(ProviderBlock).where(ProviderBlock.appointment_id == appointment_id)
+                select(ProviderBlock).where(col(ProviderBlock.appointment_id) == appointment_id)
             )
             if block is not None:
                 block.start_at, block.end_at = visit.start_at, visit.end_at
