@@ -8,6 +8,9 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from deskbook.display import BidiMode, parse_mode
+from deskbook.errors import InvalidInput
+
 ENV_PREFIX = "DESKBOOK_"
 DEFAULT_TIMEZONE = "Asia/Riyadh"
 DEFAULT_CURRENCY = "SAR"
@@ -31,6 +34,8 @@ class Settings:
     database_url: str
     lock_timeout_seconds: float = 5.0
     busy_retries: int = 3
+    # How Arabic is painted (deskbook.display); None: the login's choice, else the terminal's.
+    bidi: BidiMode | None = None
 
     @classmethod
     def from_env(cls, explicit_url: str | None = None) -> Settings:
@@ -39,4 +44,15 @@ class Settings:
             database_url=database_url(explicit_url),
             lock_timeout_seconds=float(env.get(f"{ENV_PREFIX}LOCK_TIMEOUT", "5")),
             busy_retries=int(env.get(f"{ENV_PREFIX}BUSY_RETRIES", "3")),
+            bidi=_bidi_mode(env.get(f"{ENV_PREFIX}BIDI", "")),
         )
+
+
+def _bidi_mode(raw: str) -> BidiMode | None:
+    if not raw.strip():
+        return None
+    mode = parse_mode(raw)
+    if mode is None:
+        choices = ", ".join(m.value for m in BidiMode)
+        raise InvalidInput(f"{ENV_PREFIX}BIDI must be one of {choices}, not '{raw}'.")
+    return mode
