@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import TypeVar
@@ -77,7 +78,13 @@ from deskbook.errors import (
     PatientBusy,
     SlotTaken,
 )
-from deskbook.logins import LOCKOUT, MAX_FAILED_LOGINS, count_login, locked_sentence
+from deskbook.logins import (
+    LOCKOUT,
+    MAX_FAILED_LOGINS,
+    count_login,
+    locked_sentence,
+    set_display_mode,
+)
 from deskbook.passwords import verify_password
 from deskbook.results import (
     AppointmentView,
@@ -198,6 +205,7 @@ class Desk:
             currency=tenant.currency,
             provider_id=staff.provider_id,
             home_clinic_id=staff.home_clinic_id,
+            display_mode=staff.display_mode,
         )
         return DeskSession(self.engine, view)
 
@@ -541,6 +549,14 @@ class DeskSession:
         sid, pid = as_id(service_id, "service"), as_id(provider_id, "provider")
         when = future_time(start, "start time")
         return self._write(lambda s: groups.create(s, actor, sid, pid, when, capacity))
+
+    def set_display_mode(self, mode: str) -> StaffView:
+        """How this login wants Arabic painted (deskbook.display), kept for its next sign-in.
+        Every role may choose its own."""
+        actor = self._actor
+        stored = self._write(lambda s: set_display_mode(s, actor, mode))
+        self.staff = replace(self.staff, display_mode=stored)
+        return self.staff
 
     def audit_log(self, limit: int = 100) -> list[AuditView]:
         require(self._actor, ADMINS, "read the audit log")

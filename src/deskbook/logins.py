@@ -9,7 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from deskbook import audit
+from deskbook.access import Actor, lock_owned
 from deskbook.db.models import Staff
+from deskbook.display import BidiMode, parse_mode
+from deskbook.errors import InvalidInput
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
@@ -39,3 +42,25 @@ def count_login(session: Session, staff_id: uuid.UUID, ok: bool, now: datetime) 
         action = "login_locked"
     audit.record(session, staff.tenant_id, None, action, "staff", staff.id)
     return staff.locked_until
+
+
+def set_display_mode(session: Session, actor: Actor, mode: str) -> str:
+    """Keep how this login wants Arabic painted; returns the mode as stored."""
+    chosen = parse_mode(mode)
+    if chosen is None:
+        choices = ", ".join(m.value for m in BidiMode)
+        raise InvalidInput(f"The display mode must be one of {choices}.")
+    staff = lock_owned(session, Staff, actor.staff_id, actor, "staff login")
+    before = staff.display_mode
+    staff.display_mode = chosen.value
+    audit.record(
+        session,
+        actor.tenant_id,
+        actor.staff_id,
+        "display_mode",
+        "staff",
+        staff.id,
+        {"display_mode": before},
+        {"display_mode": chosen.value},
+    )
+    return chosen.value

@@ -24,6 +24,8 @@ class StaffView:
     currency: str
     provider_id: uuid.UUID | None
     home_clinic_id: uuid.UUID | None = None  # the clinic the day sheet and board open on
+    # deskbook.display.BidiMode's value, as this login chose it; None: not chosen.
+    display_mode: str | None = None
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,8 @@ class Staff(SQLModel, table=True):
     failed_logins: int = Field(default=0)
     locked_until: datetime | None = Field(default=None)
     created_at: datetime = Field(default_factory=utcnow)
+    # How this login wants Arabic painted (deskbook.display.BidiMode); None: not chosen.
+    display_mode: str | None = Field(default=None, max_length=16)
 
 
 class Patient(SQLModel, table=True):
