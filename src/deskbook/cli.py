@@ -193,6 +193,34 @@ def bench(
     run_bench_command(db, patients=patients)
 
 
+@app.command("serve")
+@one_line_errors
+def serve(
+    db: DbOption = None,
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="Port to listen on.")] = 8000,
+    public_url: Annotated[
+        str | None,
+        typer.Option("--public-url", help="The address receptionists open (the TLS proxy's)."),
+    ] = None,
+    allowed_origin: Annotated[
+        list[str] | None,
+        typer.Option("--allowed-origin", help="A page allowed to open a desk; repeatable."),
+    ] = None,
+    max_sessions: Annotated[
+        int, typer.Option("--max-sessions", help="Desks (app processes) at most at once.")
+    ] = 8,
+) -> None:
+    """Serve the front desk to browsers (each browser tab signs in as in a terminal)."""
+    from deskbook.desk import Desk
+    from deskbook.tui.serve import plan, run_serve
+
+    chosen = plan(host, port, public_url, allowed_origin or [], max_sessions)
+    url = resolve_url(db)
+    Desk.open(url).close()  # a database that cannot be opened ends here, not in every tab
+    run_serve(url, chosen)
+
+
 @app.command("backup")
 @one_line_errors
 def backup(
