@@ -1,0 +1,128 @@
+"""The front desk in a real browser: Debian's chromium, headless, driven by Playwright, against
+`deskbook serve`. Log in, find a patient by her Arabic name, book a visit, and find the
+booking in the database. What the browser is sent is read off the websocket."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import tui_seed
+from deskbook.desk import Desk
+from deskbook.display import visual
+from served import Screen, serving, wait_for
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(CHROMIUM is None, reason="no chromium installed (apt-get install chromium)"),
+]
+playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright not installed")
+
+
+@pytest.fixture
+def clinic(sqlite_template: Path, tmp_path: Path) -> tui_seed.Seed:
+    path = tmp_path / "desk.db"
+    shutil.copyfile(sqlite_template, path)
+    return tui_seed.build(f"sqlite:///{path}")
+
+
+@pytest.fixture
+def browser() -> Any:
+    with playwright_api.sync_playwright() as driver:
+        launched = driver.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield launched
+        launched.close()
+
+
+def quiet(page: Any, screen: Screen, limit_s: float = 20) -> None:
+    """Until the app has sent nothing for a moment: the keystroke's answer is painted."""
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline and time.monotonic() - screen.last_output < 0.8:
+        page.wait_for_timeout(100)
+
+
+def until(page: Any, screen: Screen, text: str, limit_s: float = 60) -> None:
+    deadline = time.monotonic() + limit_s
+    while text not in screen.text:
+        assert time.monotonic() < deadline, f"{text!r} never shown; last: {screen.text[-400:]!r}"
+        page.wait_for_timeout(100)
+
+
+def test_book_a_visit_from_the_browser(
+    clinic: tui_seed.Seed, browser: Any, tmp_path: Path
+) -> None:
+    with serving(clinic.url, log=tmp_path / "serve.log") as base:
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        screen = Screen()
+        page.on("websocket", lambda ws: ws.on("framereceived", screen.feed))
+        page.goto(base + "/")
+        until(page, screen, "Password")
+        page.click("#terminal")
+        for key in ("frontdesk", "Enter", "frontdesk", "Enter"):
+            quiet(page, screen)
+            _press(page, key)
+        until(page, screen, "Name (English or Arabic)")
+        quiet(page, screen)
+        mark = len(screen.text)
+        page.keyboard.type("رنا")
+        until(page, screen, "MRN-0001")
+        # The browser's terminal (xterm.js) does no BiDi: the app paints the name itself,
+        # reordered and joined (the default mode for the browser).
+        assert visual("خليل") in screen.since(mark)
+        for key in ("Enter", "b", "p", "Enter", "Enter", "Enter", "Enter"):
+            quiet(page, screen)
+            _press(page, key)
+        quiet(page, screen)
+    desk = Desk.open(clinic.url)
+    try:
+        session = desk.login("frontdesk", tui_seed.PASSWORD)
+        booked = [
+            a for a in session.appointments_of(clinic.ids["rana"]) if a.status != "CANCELLED"
+        ]
+    finally:
+        desk.close()
+    assert len(booked) == 1, screen.text[-1500:]
+    assert (booked[0].kind, booked[0].purchase_id) == ("PACKAGE", clinic.ids["rana_slp"])
+
+
+def _press(page: Any, key: str) -> None:
+    if len(key) > 1 and key[0].isupper():
+        page.keyboard.press(key)
+    else:
+        page.keyboard.type(key)
+
+
+def test_a_page_of_another_site_cannot_open_a_desk(
+    clinic: tui_seed.Seed, browser: Any, tmp_path: Path
+) -> None:
+    with serving(clinic.url, log=tmp_path / "serve.log") as base:
+        page = browser.new_page()
+        # A page that claims to come from elsewhere, as a phishing page would.
+        page.route(
+            "http://evil.example/",
+            lambda route: route.fulfill(status=200, content_type="text/html", body="<p>hi</p>"),
+        )
+        page.goto("http://evil.example/")
+        outcome = page.evaluate(
+            """url => new Promise(done => {
+                const ws = new WebSocket(url);
+                ws.onopen = () => done("open");
+                ws.onerror = () => done("refused");
+            })""",
+            base.replace("http:", "ws:") + "/ws",
+        )
+        assert outcome == "refused"
+        assert "Refused a websocket from origin 'http://evil.example'" in _log(tmp_path)
+        # The same page from the desk's own address opens it.
+        page.goto(base + "/")
+        wait_for(lambda: "101" in _log(tmp_path), 60, "the desk's own websocket")
+
+
+def _log(tmp_path: Path) -> str:
+    return (tmp_path / "serve.log").read_text(errors="replace")
