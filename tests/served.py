@@ -34,8 +34,11 @@ class Screen:
 
     def feed(self, data: bytes | str) -> None:
         chunk = self._decoder.decode(data) if isinstance(data, bytes) else data
-        self.text += ANSI.sub("", chunk)
-        self.last_output = time.monotonic()
+        painted = ANSI.sub("", chunk)
+        self.text += painted
+        # A blinking cursor or the header's clock is not an answer to a key.
+        if len(painted.strip()) > 10:
+            self.last_output = time.monotonic()
 
     def since(self, mark: int) -> str:
         return self.text[mark:]

@@ -40,62 +40,54 @@ def browser() -> Any:
         launched.close()
 
 
-def quiet(page: Any, screen: Screen, limit_s: float = 20) -> None:
-    """Until the app has sent nothing for a moment: the keystroke's answer is painted."""
+def step(page: Any, screen: Screen, keys: list[str], shows: str, limit_s: float = 60) -> None:
+    """Type keys meant for one screen, then wait until the next one shows `shows`."""
+    mark = len(screen.text)
+    for key in keys:
+        if key in ("Enter", "Tab", "ArrowDown"):
+            page.keyboard.press(key)
+        else:
+            page.keyboard.type(key)
     deadline = time.monotonic() + limit_s
-    while time.monotonic() < deadline and time.monotonic() - screen.last_output < 0.8:
+    while shows not in screen.since(mark):
+        assert time.monotonic() < deadline, f"{shows!r} never shown: {screen.text[-600:]!r}"
         page.wait_for_timeout(100)
 
 
-def until(page: Any, screen: Screen, text: str, limit_s: float = 60) -> None:
-    deadline = time.monotonic() + limit_s
-    while text not in screen.text:
-        assert time.monotonic() < deadline, f"{text!r} never shown; last: {screen.text[-400:]!r}"
-        page.wait_for_timeout(100)
-
-
-def test_book_a_visit_from_the_browser(
-    clinic: tui_seed.Seed, browser: Any, tmp_path: Path
-) -> None:
+def test_book_a_visit_from_the_browser(clinic: tui_seed.Seed, browser: Any, tmp_path: Path) -> None:
     with serving(clinic.url, log=tmp_path / "serve.log") as base:
         page = browser.new_page(viewport={"width": 1200, "height": 800})
         screen = Screen()
         page.on("websocket", lambda ws: ws.on("framereceived", screen.feed))
         page.goto(base + "/")
-        until(page, screen, "Password")
+        step(page, screen, [], "Password")
         page.click("#terminal")
-        for key in ("frontdesk", "Enter", "frontdesk", "Enter"):
-            quiet(page, screen)
-            _press(page, key)
-        until(page, screen, "Name (English or Arabic)")
-        quiet(page, screen)
+        step(page, screen, ["frontdesk"], "frontdesk")
+        # A key typed while the focus moves may land in the field it leaves: wait for the
+        # password field to be painted focused before typing into it.
+        step(page, screen, ["Tab"], "password")
+        step(page, screen, ["frontdesk"], "•••••••••")
+        step(page, screen, ["Enter"], "Name (English or")
         mark = len(screen.text)
-        page.keyboard.type("رنا")
-        until(page, screen, "MRN-0001")
+        step(page, screen, ["رنا"], "MRN-0001")
         # The browser's terminal (xterm.js) does no BiDi: the app paints the name itself,
         # reordered and joined (the default mode for the browser).
         assert visual("خليل") in screen.since(mark)
-        for key in ("Enter", "b", "p", "Enter", "Enter", "Enter", "Enter"):
-            quiet(page, screen)
-            _press(page, key)
-        quiet(page, screen)
+        step(page, screen, ["Enter"], "Upcoming")
+        step(page, screen, ["b"], "Single session")
+        step(page, screen, ["p"], "used")
+        step(page, screen, ["Enter"], "Which provider?")
+        step(page, screen, ["Enter"], "free slots")  # first available
+        step(page, screen, ["Enter"], "of 10")
+        step(page, screen, ["Enter"], "Upcoming")
     desk = Desk.open(clinic.url)
     try:
         session = desk.login("frontdesk", tui_seed.PASSWORD)
-        booked = [
-            a for a in session.appointments_of(clinic.ids["rana"]) if a.status != "CANCELLED"
-        ]
+        booked = [a for a in session.appointments_of(clinic.ids["rana"]) if a.status != "CANCELLED"]
     finally:
         desk.close()
     assert len(booked) == 1, screen.text[-1500:]
     assert (booked[0].kind, booked[0].purchase_id) == ("PACKAGE", clinic.ids["rana_slp"])
-
-
-def _press(page: Any, key: str) -> None:
-    if len(key) > 1 and key[0].isupper():
-        page.keyboard.press(key)
-    else:
-        page.keyboard.type(key)
 
 
 def test_a_page_of_another_site_cannot_open_a_desk(
