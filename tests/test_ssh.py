@@ -187,7 +187,7 @@ def test_two_ssh_desks_race_for_one_slot_and_one_wins(clinic: Clinic) -> None:
         for desk, patient in ((first, "rana"), (second, "yusuf")):
             desk.sign_in()
             desk.step([patient], "MRN-000")
-            desk.step(["enter"], "Upcoming")
+            desk.step(["enter"], "☎")  # the patient, loaded
             desk.step(["b"], "Single session")
             desk.step(["p"], "used")
             desk.step(["enter"], "Which provider?")

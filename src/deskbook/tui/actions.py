@@ -45,6 +45,10 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("app.audit", "f4", "audit", "Audit log"),
     DeskAction("app.quit", "ctrl+q", "quit", "Quit", priority=True),
     DeskAction("login.submit", "enter", "submit", "Sign in"),
+    DeskAction("login.arabic_check", "f5", "arabic_check", "Arabic check"),
+    DeskAction("check.app", "1", "answer('app')", "The first"),
+    DeskAction("check.terminal", "2", "answer('terminal')", "The second"),
+    DeskAction("check.cancel", "escape", "answer('')", "Keep as is"),
     DeskAction("search.open", "enter", "open", "Open"),
     DeskAction("search.new_patient", "n", "new_patient", "New patient"),
     DeskAction("search.register", "ctrl+n", "register", "New patient"),
@@ -94,6 +98,7 @@ ACTIONS: tuple[DeskAction, ...] = (
 SCOPE_TITLES = {
     "app": "Everywhere",
     "login": "Sign in",
+    "check": "Arabic check",
     "search": "Patient search",
     "register": "New patient",
     "patient": "Patient",

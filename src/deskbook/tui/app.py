@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterable
 from functools import partial
@@ -20,9 +21,11 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from deskbook.display import BidiMode
 from deskbook.errors import DeskError
 from deskbook.statuses import Role
 from deskbook.tui.actions import ACTIONS, actions_of, bindings, key_of, keymap_from_env
+from deskbook.tui.bidi import BidiState
 from deskbook.tui.widgets.db_banner import database_answers, show_banner
 
 if TYPE_CHECKING:
@@ -46,8 +49,11 @@ class DeskApp(App[None]):
         password: str | None = None,
         *,
         url: str | None = None,
+        bidi: BidiMode | None = None,
     ):
         super().__init__()
+        # How Arabic is painted: DESKBOOK_BIDI (bidi), else the login's or the terminal's.
+        self.arabic = BidiState(bidi, os.environ)
         self.desk = desk
         self.url = url
         # The database opens in a thread while the login screen is already up: the domain
@@ -82,6 +88,7 @@ class DeskApp(App[None]):
                 "Ignored in DESKBOOK_KEYMAP: " + "; ".join(self.refused_keys), severity="warning"
             )
         self.theme = _theme_for(self.console.color_system)
+        self._to_terminal(self.arabic.start())
         # The terminal went away (ssh dropped, window closed): leave, do not spin.
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self._terminal_gone)
@@ -118,9 +125,44 @@ class DeskApp(App[None]):
 
         self.session = session
         staff = session.staff
+        self._keep_bidi(session)
         self.title = staff.tenant_name or "deskbook"
         self.sub_title = f"{staff.display_name} ({staff.role.replace('_', ' ').lower()})"
         self.switch_screen(SearchScreen())
+
+    # -- Arabic ---------------------------------------------------------------------------
+
+    def paint(self, text: str) -> str:
+        """One field's text as it is to be painted (deskbook.display)."""
+        return self.arabic.paint(text)
+
+    def fit(self, text: str, width: int) -> str:
+        """One field cut to width cells, with …, as it is to be painted."""
+        return self.arabic.fit(text, width)
+
+    def use_bidi(self, mode: BidiMode) -> None:
+        """The answer of the check on the login screen: paint so from now on, and keep it
+        for the login that signs in."""
+        self.arabic.answered = mode
+        self._to_terminal(self.arabic.choose(mode))
+
+    def _keep_bidi(self, session: DeskSession) -> None:
+        answered = self.arabic.answered
+        if answered is not None and answered.value != session.staff.display_mode:
+            self.run_worker(
+                partial(session.set_display_mode, answered.value),
+                name="display-mode",
+                thread=True,
+                exit_on_error=False,
+            )
+        stored = self.arabic.after_sign_in(session.staff.display_mode)
+        if stored is not None:
+            self._to_terminal(self.arabic.choose(stored))
+
+    def _to_terminal(self, escape: str) -> None:
+        # In order with Textual's own output: through its driver (no public writer exists).
+        if escape and self._driver is not None and not self.is_web:
+            self._driver.write(escape)
 
     # -- database trouble -----------------------------------------------------------------
 
@@ -153,6 +195,8 @@ class DeskApp(App[None]):
         from deskbook.tui.screens.base import DeskScreen
 
         worker = event.worker
+        if worker.name == "display-mode" and event.state == WorkerState.ERROR:
+            self.notify(f"The Arabic display choice was not kept: {worker.error}", timeout=8)
         if worker is not self._probe or event.state != WorkerState.SUCCESS:
             return
         if worker.result and self._probe_timer is not None:
@@ -235,10 +279,17 @@ def _theme_for(color_system: str | None) -> str:
 def run_app(url: str, username: str | None = None) -> None:
     """Run the front desk on the database at url. A database that cannot be opened ends the
     app at once and raises its DeskError, so the CLI prints it as one line."""
-    app = DeskApp(username=username, url=url)
+    from deskbook.config import Settings
+
+    app = DeskApp(username=username, url=url, bidi=Settings.from_env(url).bidi)
     try:
         app.run()
     finally:
+        # The terminal's own BiDi back on, after Textual has given the terminal back.
+        restore = app.arabic.at_exit()
+        if restore and sys.__stderr__ is not None:
+            sys.__stderr__.write(restore)
+            sys.__stderr__.flush()
         app.desk_ready.wait(timeout=10)
         if app.desk is not None:
             app.desk.close()

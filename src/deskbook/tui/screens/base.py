@@ -235,5 +235,6 @@ def age(born: date | None, today: date) -> str:
     return str(years)
 
 
-def bilingual(name_en: str, name_ar: str | None) -> str:
-    return f"{name_en} / {name_ar}" if name_ar else name_en
+def bilingual(name_en: str, name_ar: str | None, paint: Callable[[str], str] = str) -> str:
+    """Both names; the Arabic one painted as a field of its own (DeskApp.paint)."""
+    return f"{name_en} / {paint(name_ar)}" if name_ar else name_en

@@ -68,9 +68,9 @@ class DaySheetScreen(DeskScreen[None]):
                 what += f" {a.session_number}/{a.session_total or '?'}"
             table.add_row(
                 hm(a.start, self.tz),
-                a.clinic_name_en,
-                a.provider_name_en,
-                a.patient_name_en,
+                self.app.fit(a.clinic_name_en, 11),
+                self.app.fit(a.provider_name_en, 14),
+                self.app.fit(a.patient_name_en, 16),
                 what,
                 a.status.replace("_", "-").lower(),
                 key=key,

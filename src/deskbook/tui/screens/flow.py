@@ -45,8 +45,8 @@ class Step(Enum):
     BACK = auto()  # Escape (or nothing to choose): back to the previous step that asked
 
 
-def _label(item: ServiceView | ClinicView | ProviderView) -> str:
-    name = bilingual(item.name_en, item.name_ar)
+def _label(item: ServiceView | ClinicView | ProviderView, paint: Callable[[str], str]) -> str:
+    name = bilingual(item.name_en, item.name_ar, paint)
     return f"{name} ({item.duration_minutes} min)" if isinstance(item, ServiceView) else name
 
 
@@ -118,7 +118,9 @@ class BookingFlow:
             return Step.BACK, None
         if len(items) == 1:
             return Step.TAKEN, items[0]
-        picked = await self.app.push_screen_wait(PickScreen(title, [(_label(i), i) for i in items]))
+        picked = await self.app.push_screen_wait(
+            PickScreen(title, [(_label(i, self.app.paint), i) for i in items])
+        )
         return (Step.BACK, None) if picked is None else (Step.ASKED, picked)
 
     # -- the steps ------------------------------------------------------------------------
@@ -168,7 +170,7 @@ class BookingFlow:
             return Step.TAKEN
         pick: PickScreen[ProviderView | AnyProvider] = PickScreen(
             "Which provider?",
-            [(_label(p), p) for p in providers],
+            [(_label(p, self.app.paint), p) for p in providers],
             top=("» First available (any provider)", FIRST_AVAILABLE),
         )
         picked = await self.app.push_screen_wait(pick)

@@ -8,14 +8,22 @@ from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.screen import ModalScreen
 from textual.widgets import Footer, Header, Input, Label, Static
 
+from deskbook.display import CHECK_WORD, BidiMode, parse_mode, visual
 from deskbook.errors import DeskError
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
 
 if TYPE_CHECKING:
     from deskbook.desk import DeskSession
+
+
+SAID = {
+    BidiMode.APP: "deskbook joins and orders it.",
+    BidiMode.TERMINAL: "the terminal joins and orders it.",
+}
 
 
 class LoginScreen(DeskScreen[None]):
@@ -61,6 +69,14 @@ class LoginScreen(DeskScreen[None]):
         # A write: a sign-in counts failed attempts, so it is never made again by itself.
         self.write("login", partial(self.app.login, name, password), self.signed_in, self.refused)
 
+    def action_arabic_check(self) -> None:
+        self.app.push_screen(ArabicCheck(), self.checked)
+
+    def checked(self, mode: BidiMode | None) -> None:
+        if mode is not None:
+            self.app.use_bidi(mode)
+            self.notify(f"Arabic: {SAID[mode]} Kept for your login.", timeout=6)
+
     def signed_in(self, session: DeskSession) -> None:
         self.app.signed_in(session)
 
@@ -69,3 +85,23 @@ class LoginScreen(DeskScreen[None]):
         password = self.query_one("#password", Input)
         password.value = ""
         password.focus()
+
+
+class ArabicCheck(ModalScreen[BidiMode | None]):
+    """Over ssh the app cannot know what the terminal does with Arabic: the receptionist
+    sees one word painted two ways and says which one reads right."""
+
+    SCOPE = "check"
+    BINDINGS = bindings("check")
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="arabic-check"):
+            yield Static("Which line shows the Arabic word for clinic,", classes="title")
+            yield Static("letters joined, read from right to left?")
+            # Each sample is one field, as every name on screen is.
+            yield Static(f"  1   {visual(CHECK_WORD)}", id="sample-app", markup=False)
+            yield Static(f"  2   {CHECK_WORD}", id="sample-terminal", markup=False)
+            yield Static("Press 1 or 2 · Esc keeps it as it is", classes="hint")
+
+    def action_answer(self, mode: str) -> None:
+        self.dismiss(parse_mode(mode) if mode else None)

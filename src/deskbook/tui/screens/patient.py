@@ -96,7 +96,7 @@ class PatientScreen(DeskScreen[None]):
         p = self.patient
         years_text = str(p.age) if p.age is not None else age(p.date_of_birth, date.today())
         self.query_one("#patient-line", Static).update(
-            f"{bilingual(p.name_en, p.name_ar)}   MRN {p.mrn}   ☎ {p.phone}"
+            f"{bilingual(p.name_en, p.name_ar, self.app.paint)}   MRN {p.mrn}   ☎ {p.phone}"
             + (f"   age {years_text}" if years_text else "")
         )
         now = datetime.now(UTC)

@@ -27,6 +27,9 @@ from deskbook.tui.screens.base import DeskScreen, age
 
 SEARCH_LIMIT = 50
 HINT = "Name (English or Arabic), phone, MRN or national id"
+# Fixed widths: MRN, both names, phone and age fit 80 columns without scrolling.
+COLUMNS = (("MRN", 10), ("Name", 22), ("الاسم", 18), ("Phone", 14), ("Age", 3))
+NAME_WIDTH, NAME_AR_WIDTH = COLUMNS[1][1], COLUMNS[2][1]
 
 
 class SearchScreen(DeskScreen[None]):
@@ -61,9 +64,8 @@ class SearchScreen(DeskScreen[None]):
         yield Input(placeholder=HINT, id="search", compact=True)
         yield Static(HINT, id="search-hint", classes="hint")
         table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
-        # Fixed widths: MRN, both names, phone and age fit 80 columns without scrolling.
-        for label, width in (("MRN", 10), ("Name", 22), ("الاسم", 18), ("Phone", 14), ("Age", 3)):
-            table.add_column(label, width=width)
+        for label, width in COLUMNS:
+            table.add_column(self.app.paint(label), width=width)
         yield table
         yield Footer()
 
@@ -155,8 +157,8 @@ class SearchScreen(DeskScreen[None]):
             self.patients[key] = p
             table.add_row(
                 p.mrn,
-                p.name_en,
-                p.name_ar or "",
+                self.app.fit(p.name_en, NAME_WIDTH),
+                self.app.fit(p.name_ar or "", NAME_AR_WIDTH),
                 p.phone,
                 str(p.age) if p.age is not None else age(p.date_of_birth, today),
                 key=key,
