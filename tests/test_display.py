@@ -167,3 +167,30 @@ def test_setting_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DESKBOOK_BIDI", "rtl")
     with pytest.raises(InvalidInput, match="DESKBOOK_BIDI must be one of app, terminal, off"):
         Settings.from_env()
+
+
+def test_the_terminal_bidi_is_off_while_the_app_paints_and_on_again_after() -> None:
+    from deskbook.tui.bidi import BidiState
+
+    vte = {"VTE_VERSION": "7600"}
+    state = BidiState(None, vte)
+    assert state.start() == TERMINAL_BIDI_OFF
+    assert state.choose(BidiMode.OFF) == ""  # still off
+    assert state.choose(BidiMode.TERMINAL) == TERMINAL_BIDI_ON
+    assert state.at_exit() == ""  # already on
+    assert state.choose(BidiMode.APP) == TERMINAL_BIDI_OFF
+    assert state.at_exit() == TERMINAL_BIDI_ON
+    # A terminal that does no BiDi is sent nothing at all.
+    plain = BidiState(None, {"XTERM_VERSION": "390"})
+    assert (plain.start(), plain.choose(BidiMode.TERMINAL), plain.at_exit()) == ("", "", "")
+
+
+def test_a_login_s_stored_mode_yields_to_the_setting_and_to_an_answer() -> None:
+    from deskbook.tui.bidi import BidiState
+
+    assert BidiState(None, {}).after_sign_in("terminal") is BidiMode.TERMINAL
+    assert BidiState(None, {}).after_sign_in("app") is None  # nothing changes
+    assert BidiState(BidiMode.APP, {}).after_sign_in("terminal") is None
+    answered = BidiState(None, {})
+    answered.answered = BidiMode.APP
+    assert answered.after_sign_in("terminal") is None
