@@ -45,7 +45,8 @@ def desk(sqlite_template: Path, tmp_path: Path) -> Iterator[Desk]:
 
 
 def screen_lines(app: Any) -> list[str]:
-    return ["".join(segment.text for segment in strip) for strip in app.screen._compositor.render_strips()]  # fmt: skip
+    strips = app.screen._compositor.render_strips()
+    return ["".join(segment.text for segment in strip) for strip in strips]
 
 
 def capture(app: Any, name: str) -> None:
@@ -75,7 +76,9 @@ async def test_app_mode_paints_each_name_and_cuts_at_a_word(desk: Desk) -> None:
         assert long_row[1] == "Mohammed Abdulrahman" + ELLIPSIS
         # Tashkeel takes no cell: the phone column starts at the same place on both rows.
         lines = screen_lines(app)
-        starts = {cell_len(line[: line.index(phone)]) for line in lines for phone in rows if phone in line}  # fmt: skip
+        starts = {
+            cell_len(line[: line.index(phone)]) for line in lines for phone in rows if phone in line
+        }
         assert len(starts) == 1, lines
         capture(app, "19-arabic-app.txt")
 
