@@ -1,62 +1,17 @@
-"""`deskbook serve`: loopback by default, the websocket's Origin checked, desks capped."""
+"""`deskbook serve` as a process: the websocket's Origin checked, desks capped, and a desk's
+process ended when its browser goes."""
 
 from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import aiohttp
 import pytest
-
-import tui_seed
-from deskbook.errors import InvalidInput
-from deskbook.tui.serve import is_loopback, origin_of, plan
 from served import desk_processes, serving, wait_for
 
-
-def test_loopback_is_the_default_and_names_of_it_are_allowed() -> None:
-    chosen = plan("127.0.0.1", 8000, None, [], 8)
-    assert chosen.public_url == "http://127.0.0.1:8000"
-    assert chosen.allowed_origins == {"http://127.0.0.1:8000", "http://localhost:8000"}
-    assert is_loopback("localhost") and is_loopback("::1") and is_loopback("127.0.0.2")
-    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.5")
-
-
-@pytest.mark.parametrize(
-    ("public_url", "origins"),
-    [(None, []), ("https://desk.clinic.example", []), (None, ["https://desk.clinic.example"])],
-)
-def test_another_host_needs_a_public_url_and_an_origin(
-    public_url: str | None, origins: list[str]
-) -> None:
-    with pytest.raises(InvalidInput, match="not loopback, without --public-url and"):
-        plan("0.0.0.0", 8000, public_url, origins, 8)
-
-
-def test_a_published_desk_allows_only_the_named_origins() -> None:
-    chosen = plan(
-        "0.0.0.0", 8000, "https://desk.clinic.example/", ["https://Desk.Clinic.example:443"], 4
-    )
-    assert chosen.public_url == "https://desk.clinic.example"
-    assert chosen.allowed_origins == {"https://desk.clinic.example"}
-    assert origin_of("http://[::1]:8000/x") == "http://[::1]:8000"
-    with pytest.raises(InvalidInput, match="not an http"):
-        origin_of("desk.clinic.example")
-
-
-def test_the_command_refuses_in_one_line(tmp_path: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "deskbook", "serve", "--host", "0.0.0.0"],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 1
-    assert done.stderr.strip().count("\n") == 0
-    assert "not loopback" in done.stderr and "Traceback" not in done.stderr
+from deskbook.testing import tui_clinic
 
 
 @pytest.fixture
@@ -64,7 +19,7 @@ def clinic_file(sqlite_template: Path, tmp_path: Path) -> str:
     path = tmp_path / "desk.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
-    tui_seed.build(url)
+    tui_clinic.build(url)
     return url
 
 
@@ -79,7 +34,6 @@ async def _handshake(base: str, origin: str | None) -> int:
         return 101
 
 
-@pytest.mark.slow
 def test_a_wrong_origin_is_refused_and_desks_are_capped(clinic_file: str, tmp_path: Path) -> None:
     with serving(clinic_file, "--max-sessions", "1", log=tmp_path / "serve.log") as base:
         assert asyncio.run(_handshake(base, "http://evil.example")) == 403

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from served import Screen, serving
 
-import tui_seed
 from deskbook.desk import Desk
 from deskbook.display import visual
-from served import Screen, serving
+from deskbook.testing import tui_clinic
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -26,10 +26,10 @@ playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright n
 
 
 @pytest.fixture
-def clinic(sqlite_template: Path, tmp_path: Path) -> tui_seed.Seed:
+def clinic(sqlite_template: Path, tmp_path: Path) -> tui_clinic.Seed:
     path = tmp_path / "desk.db"
     shutil.copyfile(sqlite_template, path)
-    return tui_seed.build(f"sqlite:///{path}")
+    return tui_clinic.build(f"sqlite:///{path}")
 
 
 @pytest.fixture
@@ -54,7 +54,9 @@ def step(page: Any, screen: Screen, keys: list[str], shows: str, limit_s: float 
         page.wait_for_timeout(100)
 
 
-def test_book_a_visit_from_the_browser(clinic: tui_seed.Seed, browser: Any, tmp_path: Path) -> None:
+def test_book_a_visit_from_the_browser(
+    clinic: tui_clinic.Seed, browser: Any, tmp_path: Path
+) -> None:
     with serving(clinic.url, log=tmp_path / "serve.log") as base:
         page = browser.new_page(viewport={"width": 1200, "height": 800})
         screen = Screen()
@@ -82,7 +84,7 @@ def test_book_a_visit_from_the_browser(clinic: tui_seed.Seed, browser: Any, tmp_
         step(page, screen, ["Enter"], "☎")  # the patient, loaded
     desk = Desk.open(clinic.url)
     try:
-        session = desk.login("frontdesk", tui_seed.PASSWORD)
+        session = desk.login("frontdesk", tui_clinic.PASSWORD)
         booked = [a for a in session.appointments_of(clinic.ids["rana"]) if a.status != "CANCELLED"]
     finally:
         desk.close()
@@ -91,7 +93,7 @@ def test_book_a_visit_from_the_browser(clinic: tui_seed.Seed, browser: Any, tmp_
 
 
 def test_a_page_of_another_site_cannot_open_a_desk(
-    clinic: tui_seed.Seed, browser: Any, tmp_path: Path
+    clinic: tui_clinic.Seed, browser: Any, tmp_path: Path
 ) -> None:
     with serving(clinic.url, log=tmp_path / "serve.log") as base:
         page = browser.new_page()

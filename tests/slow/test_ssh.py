@@ -16,11 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from served import Screen, desk_processes, free_port, wait_for
 
-import tui_seed
 from deskbook.desk import Desk
 from deskbook.staff import add_staff
-from served import Screen, desk_processes, free_port, wait_for
+from deskbook.testing import tui_clinic
 
 SSHD = Path("/usr/sbin/sshd")
 WRAPPER = Path(__file__).resolve().parent.parent / "deploy" / "deskbook-ssh"
@@ -40,7 +40,7 @@ STAFF_PASSWORD = "reception-desk-1"
 
 
 class Clinic:
-    def __init__(self, root: Path, seed: tui_seed.Seed) -> None:
+    def __init__(self, root: Path, seed: tui_clinic.Seed) -> None:
         self.root = root
         self.seed = seed
         self.url = seed.url
@@ -51,7 +51,7 @@ class Clinic:
 def clinic(sqlite_template: Path, tmp_path: Path) -> Iterator[Clinic]:
     db = tmp_path / "desk.db"
     shutil.copyfile(sqlite_template, db)
-    seed = tui_seed.build(f"sqlite:///{db}")
+    seed = tui_clinic.build(f"sqlite:///{db}")
     # The ssh login name is the staff login name.
     add_staff(
         seed.url,
@@ -210,7 +210,7 @@ def test_two_ssh_desks_race_for_one_slot_and_one_wins(clinic: Clinic) -> None:
         second.close()
     desk_db = Desk.open(clinic.url)
     try:
-        session = desk_db.login("frontdesk", tui_seed.PASSWORD)
+        session = desk_db.login("frontdesk", tui_clinic.PASSWORD)
         booked = [
             a
             for patient in ("rana", "yusuf")

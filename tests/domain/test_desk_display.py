@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from deskbook.errors import InvalidInput
-from factory import World, module_url_fixture, world_fixture  # noqa: F401  (fixtures)
+from deskbook.testing.small_clinic import World
 
 
 def test_display_mode_is_kept_for_the_next_sign_in(world: World) -> None:

@@ -5,7 +5,6 @@ is kept for the login. Set DESKBOOK_CAPTURE_DIR to write the screens as text (do
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -14,34 +13,24 @@ import pytest
 from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import DataTable
+from tui_pilot import SIZE, screen_name, settle, type_text
 
-import tui_seed
 from deskbook.desk import Desk
 from deskbook.display import CHECK_WORD, ELLIPSIS, BidiMode, visual
+from deskbook.testing import tui_clinic
 from deskbook.tui.app import DeskApp
-from deskbook.tui.screens.search import SearchScreen
-from tui_pilot import SIZE, screen_name, settle, type_text
 
 LONG_AR = "مُحَمَّد عَبْدُ الرَّحْمٰن الشَّمَّرِي"
 LONG_EN = "Mohammed Abdulrahman Al-Shammari"
 
 
-@pytest.fixture(autouse=True)
-def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
-
-
 @pytest.fixture
-def desk(sqlite_template: Path, tmp_path: Path) -> Iterator[Desk]:
-    path = tmp_path / "desk.db"
-    path.write_bytes(sqlite_template.read_bytes())
-    seed = tui_seed.build(f"sqlite:///{path}")
-    opened = Desk.open(seed.url)
-    front = opened.login("frontdesk", tui_seed.PASSWORD)
+def desk(desk: Desk) -> Desk:
+    """The TUI clinic with two more patients: one with a long, vowelled Arabic name."""
+    front = desk.login("frontdesk", tui_clinic.PASSWORD)
     front.register_patient(LONG_EN, "0509990001", date(2019, 3, 2), name_ar=LONG_AR)
     front.register_patient("Rami Salem", "0509990002", date(2019, 3, 2), name_ar="رامي سالم")
-    yield opened
-    opened.close()
+    return desk
 
 
 def screen_lines(app: Any) -> list[str]:
@@ -63,7 +52,7 @@ async def search(pilot: Pilot[Any], query: str) -> DataTable[str]:
 
 
 async def test_app_mode_paints_each_name_and_cuts_at_a_word(desk: Desk) -> None:
-    app = DeskApp(desk, username="frontdesk", password=tui_seed.PASSWORD, bidi=BidiMode.APP)
+    app = DeskApp(desk, username="frontdesk", password=tui_clinic.PASSWORD, bidi=BidiMode.APP)
     async with app.run_test(size=SIZE) as pilot:
         table = await search(pilot, "0509990")
         rows = {table.get_row_at(i)[3]: table.get_row_at(i) for i in range(table.row_count)}
@@ -84,7 +73,7 @@ async def test_app_mode_paints_each_name_and_cuts_at_a_word(desk: Desk) -> None:
 
 
 async def test_terminal_mode_sends_arabic_as_stored(desk: Desk) -> None:
-    app = DeskApp(desk, username="frontdesk", password=tui_seed.PASSWORD, bidi=BidiMode.TERMINAL)
+    app = DeskApp(desk, username="frontdesk", password=tui_clinic.PASSWORD, bidi=BidiMode.TERMINAL)
     async with app.run_test(size=SIZE) as pilot:
         table = await search(pilot, "0509990002")
         assert table.get_row_at(0)[2] == "رامي سالم"
@@ -105,14 +94,14 @@ async def test_the_check_on_the_login_screen_is_kept_for_the_login(desk: Desk) -
         await pilot.press("2")  # the terminal's own painting reads right
         await settle(pilot)
         assert app.arabic.mode is BidiMode.TERMINAL
-        await type_text(pilot, tui_seed.PASSWORD)
+        await type_text(pilot, tui_clinic.PASSWORD)
         await pilot.press("enter")
         await settle(pilot)
         assert screen_name(app) == "SearchScreen"
     await app.workers.wait_for_complete()
-    assert desk.login("frontdesk", tui_seed.PASSWORD).staff.display_mode == "terminal"
+    assert desk.login("frontdesk", tui_clinic.PASSWORD).staff.display_mode == "terminal"
     # The next sign-in of that login paints that way without asking.
-    again = DeskApp(desk, username="frontdesk", password=tui_seed.PASSWORD)
+    again = DeskApp(desk, username="frontdesk", password=tui_clinic.PASSWORD)
     async with again.run_test(size=SIZE) as pilot:
         table = await search(pilot, "0509990002")
         assert again.arabic.mode is BidiMode.TERMINAL
