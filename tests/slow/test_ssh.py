@@ -23,7 +23,7 @@ from deskbook.staff import add_staff
 from deskbook.testing import tui_clinic
 
 SSHD = Path("/usr/sbin/sshd")
-WRAPPER = Path(__file__).resolve().parent.parent / "deploy" / "deskbook-ssh"
+WRAPPER = Path(__file__).resolve().parents[2] / "deploy" / "deskbook-ssh"
 DESKBOOK = Path(sys.executable).with_name("deskbook")
 pexpect = pytest.importorskip("pexpect", reason="pexpect not installed")
 
