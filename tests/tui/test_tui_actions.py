@@ -10,7 +10,7 @@ from deskbook.tui.screens.audit import AuditScreen
 from deskbook.tui.screens.chooser import PackageChooser
 from deskbook.tui.screens.daysheet import DaySheetScreen
 from deskbook.tui.screens.group import GroupScreen
-from deskbook.tui.screens.login import LoginScreen
+from deskbook.tui.screens.login import ArabicCheck, LoginScreen
 from deskbook.tui.screens.patient import PatientScreen
 from deskbook.tui.screens.pickers import BookingTypeScreen, ConfirmScreen, PickScreen, ReasonScreen
 from deskbook.tui.screens.register import RegisterScreen
@@ -21,6 +21,7 @@ from deskbook.tui.widgets.slot_grid import SlotGrid
 OWNERS = {
     "app": [DeskApp],
     "login": [LoginScreen],
+    "check": [ArabicCheck],
     "search": [SearchScreen],
     "register": [RegisterScreen],
     "patient": [PatientScreen],
