@@ -22,35 +22,24 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
-from sqlalchemy import Connection, Engine, Table, insert, select, text
+from sqlalchemy import Connection, Engine, Table, insert, inspect, select, text
 
 from deskbook.config import default_database_url
 from deskbook.db import demo_catalog as catalog
 from deskbook.db import models as m
+from deskbook.db.demo_bulk import BulkPatients
 from deskbook.db.demo_load import rules_set_aside, writer_for
 from deskbook.db.demo_people import DEMO_PATIENT, DEMO_PATIENTS, DemoPatient
 from deskbook.db.demo_plan import Planner, group_count, history_days, provider_count
-from deskbook.db.demo_rows import (
-    APPOINTMENT_COLS,
-    BLOCK_COLS,
-    GROUP_COLS,
-    PATIENT_COLS,
-    PURCHASE_COLS,
-    QUOTA_COLS,
-    Chunk,
-    Pkg,
-    Prov,
-    Reference,
-    Svc,
-)
-from deskbook.db.engine import make_engine, safe_url
-from deskbook.db.migrate import upgrade
+from deskbook.db.demo_rows import Batch, Pkg, Prov, Reference, Svc, TextForm
+from deskbook.db.demo_target import build_site
+from deskbook.db.engine import make_engine, parse_url, safe_url, sqlite_path
 from deskbook.errors import DeskError
 from deskbook.passwords import hash_password
 
@@ -58,7 +47,7 @@ __all__ = ["DEMO_LOGINS", "DEMO_PATIENT", "DEMO_PATIENTS", "DemoPatient", "build
 
 DEMO_LOGINS = catalog.DEMO_LOGINS
 FUTURE_DAYS = 60
-CHUNK = 10_000
+CHUNK = 25_000
 # Their secondary indexes and overlap rules are rebuilt once, after the load.
 BULK_TABLES = (
     "patient",
@@ -67,6 +56,7 @@ BULK_TABLES = (
     "group_session",
     "appointment",
     "provider_block",
+    "audit_event",
 )
 
 
@@ -98,21 +88,28 @@ def build_demo(
     show_progress: bool = False,
     console: Console | None = None,
 ) -> DemoSummary:
-    """Migrate the database at url and fill it with the demo clinic."""
+    """Build the demo clinic beside the database at url and put it in its place (see
+    deskbook.db.demo_target): a build that dies leaves url as it was."""
     if patients < len(DEMO_PATIENTS):
         raise DeskError(f"The demo needs at least {len(DEMO_PATIENTS)} patients.")
     started = clock.perf_counter()
-    upgrade(url)
-    engine = make_engine(url)
+    _refuse_if_not_empty(url)
+    site = build_site(url)
     try:
-        _refuse_if_not_empty(engine)
-        rng = random.Random(seed)
-        now = now or datetime.now(UTC)
-        with _progress(show_progress, console) as progress:
-            summary = _fill(engine, rng, now, patients, progress)
-        return replace(summary, seconds=clock.perf_counter() - started)
-    finally:
-        engine.dispose()
+        engine = site.make_engine()
+        try:
+            site.migrate(engine)
+            rng = random.Random(seed)
+            now = now or datetime.now(UTC)
+            with _progress(show_progress, console) as progress:
+                summary = _fill(engine, rng, seed, now, patients, progress)
+        finally:
+            engine.dispose()
+        site.finish(_still_empty)
+    except BaseException:
+        site.abandon()
+        raise
+    return replace(summary, seconds=clock.perf_counter() - started)
 
 
 def _open_command(where: str) -> str:
@@ -142,12 +139,26 @@ def run_demo_command(url: str, *, patients: int, seed: int) -> None:
     console.print(f"Open it with: {_open_command(safe_url(url))}")
 
 
-def _refuse_if_not_empty(engine: Engine) -> None:
-    with engine.connect() as conn:
-        name = conn.execute(select(m.Tenant.name).limit(1)).scalar()
+def _refuse_if_not_empty(url: str) -> None:
+    path = sqlite_path(parse_url(url))
+    if path is not None and not path.exists():
+        return
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            _still_empty(conn)
+    finally:
+        engine.dispose()
+
+
+def _still_empty(conn: Connection) -> None:
+    """Refuse a database that holds a clinic (the demo's own is told apart)."""
+    if not inspect(conn).has_table("tenant"):
+        return
+    name = conn.execute(select(m.Tenant.name).limit(1)).scalar()
     if name is None:
         return
-    where = safe_url(engine.url)
+    where = safe_url(conn.engine.url)
     if name == catalog.TENANT_NAME:
         raise DemoAlreadyThere(
             f"{where} already holds the demo clinic; open it with `{_open_command(where)}`, "
@@ -175,61 +186,81 @@ def _progress(show: bool, console: Console | None) -> Iterator[Progress]:
 
 
 def _fill(
-    engine: Engine, rng: random.Random, now: datetime, patients: int, progress: Progress
+    engine: Engine,
+    rng: random.Random,
+    seed: int,
+    now: datetime,
+    patients: int,
+    progress: Progress,
 ) -> DemoSummary:
     past_days = history_days(patients)
     workdays = (past_days + FUTURE_DAYS) * 5 // 7
     providers = provider_count(patients, workdays, len(catalog.PROVIDERS))
-    t = m.metadata.tables
+    form = TextForm(engine.dialect.name)
     with _loading_connection(engine) as conn:
         with conn.begin():
             ref = _write_reference(conn, rng, now, providers)
-        planner = Planner(ref, rng, now, catalog.TENANT_TIMEZONE, past_days, FUTURE_DAYS, patients)
+        planner = Planner(
+            ref, rng, now, catalog.TENANT_TIMEZONE, past_days, FUTURE_DAYS, patients, form
+        )
         writer = writer_for(conn)
         task = progress.add_task("Patients", total=patients)
-        purchases = appointments = 0
+        counts = Batch()
         with rules_set_aside(conn, BULK_TABLES):
             with conn.begin():
-                _write_time_off(conn, planner, ref, t["provider_time_off"])
-                groups, blocks = planner.group_sessions(group_count(patients))
-                writer.write(t["group_session"], GROUP_COLS, groups)
-                writer.write(t["provider_block"], BLOCK_COLS, blocks)
-            for chunk in _generated(planner, patients):
+                _write_time_off(conn, planner, ref, m.metadata.tables["provider_time_off"])
+                first = Batch()
+                planner.group_sessions(group_count(patients), first)
+                planner.scripted(first)
+                writer.write(first)
+            _count(counts, first)
+            progress.advance(task, first.patients)
+            for batch in _generated(BulkPatients(planner, seed), patients - first.patients):
                 with conn.begin():
-                    writer.write(t["patient"], PATIENT_COLS, chunk.patients)
-                    writer.write(t["package_purchase"], PURCHASE_COLS, chunk.purchases)
-                    writer.write(t["purchase_quota"], QUOTA_COLS, chunk.quotas)
-                    writer.write(t["appointment"], APPOINTMENT_COLS, chunk.appointments)
-                    writer.write(t["provider_block"], BLOCK_COLS, chunk.blocks)
-                purchases += len(chunk.purchases)
-                appointments += len(chunk.appointments)
-                progress.advance(task, len(chunk.patients))
+                    writer.write(batch)
+                _count(counts, batch)
+                progress.advance(task, batch.patients)
             indexing = progress.add_task("Building indexes", total=1)
         progress.advance(indexing)
         analyze = progress.add_task("Updating statistics", total=1)
         _analyze(conn)
         progress.advance(analyze)
-    return DemoSummary(ref.tenant, patients, providers, purchases, appointments, len(groups), 0.0)
+    return DemoSummary(
+        ref.tenant,
+        patients,
+        providers,
+        counts.rows("package_purchase"),
+        counts.rows("appointment"),
+        counts.rows("group_session"),
+        0.0,
+    )
 
 
-def _generated(planner: Planner, patients: int) -> Iterator[Chunk]:
-    """The planner's chunks, made in a second thread while this one writes the last: SQLite
-    and psycopg release the GIL while the database works, so the two overlap."""
-    chunks: queue.Queue[Chunk | BaseException | None] = queue.Queue(maxsize=2)
+def _count(counts: Batch, batch: Batch) -> None:
+    # Only the sizes are kept: one empty-valued column per table.
+    for table, columns in batch.tables.items():
+        counts.add(table, [[None] * len(columns[0])])
+    counts.patients += batch.patients
+
+
+def _generated(bulk: BulkPatients, patients: int) -> Iterator[Batch]:
+    """The bulk planner's chunks, made in a second thread while this one writes the last:
+    numpy, SQLite and psycopg release the GIL for much of their work, so the two overlap."""
+    chunks: queue.Queue[Batch | BaseException | None] = queue.Queue(maxsize=2)
     stop = threading.Event()
 
     def produce() -> None:
         try:
             done = 0
             while done < patients and not stop.is_set():
-                chunk = planner.chunk(min(CHUNK, patients - done))
-                done += len(chunk.patients)
-                _put(chunk)
+                batch = bulk.chunk(min(CHUNK, patients - done))
+                done += batch.patients
+                _put(batch)
             _put(None)
         except BaseException as exc:
             _put(exc)
 
-    def _put(item: Chunk | BaseException | None) -> None:
+    def _put(item: Batch | BaseException | None) -> None:
         while not stop.is_set():
             try:
                 chunks.put(item, timeout=0.2)
@@ -368,7 +399,8 @@ def _write_reference(
 def _write_time_off(conn: Connection, planner: Planner, ref: Reference, table: Table) -> None:
     rows = [
         dict(id=m.new_id(), tenant_id=_uuid(ref.tenant),
-             provider_id=_uuid(ref.providers[index].id), start_at=start, end_at=end,
+             provider_id=_uuid(ref.providers[index].id), start_at=_moment(start),
+             end_at=_moment(end),
              reason=reason)
         for index, start, end, reason in planner.time_off()
     ]  # fmt: skip
@@ -406,6 +438,10 @@ def _minutes(hhmm: str) -> int:
 
 def _clock(hhmm: str) -> time:
     return time(*map(int, hhmm.split(":")))
+
+
+def _moment(minute: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(minutes=minute)
 
 
 def _uuid(hex_id: str) -> uuid.UUID:

@@ -1,10 +1,13 @@
-"""The demo's bulk rows, generated so that every schema rule holds by construction.
+"""The demo's calendar and its hand-made parts: provider leave, group sessions and the
+well-known patients (DEMO_PATIENTS), placed one by one. The random patients are placed in
+bulk by deskbook.db.demo_bulk on the same calendar.
 
-A provider's day is filled by a cursor that only moves forward, so a provider never holds two
-overlapping spans; a patient's appointments fall on distinct days, so they never overlap; a
-purchase never gets more live appointments per service than its quota, and its live
-appointments are numbered 1..k by start time. Rows are tuples in the column order of the
-*_COLS constants of deskbook.db.demo_rows.
+A provider's day is filled by a cursor that only moves forward (`cursor[provider, day]`, the
+minute of the day the next appointment may start, -1 before the first), so a provider never
+holds two overlapping spans; a patient's appointments fall on distinct days, so they never
+overlap; a purchase never gets more live appointments per service than its quota, its live
+appointments are numbered 1..k by start time, and none lies after its expiry day. Times are
+whole minutes since the Unix epoch (UTC); days are offsets from today in the clinic's zone.
 """
 
 from __future__ import annotations
@@ -12,32 +15,42 @@ from __future__ import annotations
 import random
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from deskbook.db.demo_people import DEMO_PATIENTS, DemoPatient, PatientMaker
-from deskbook.db.demo_rows import Chunk, Pkg, Reference, Row, Svc
+import numpy as np
+
+from deskbook.db.demo_people import DEMO_PATIENTS, DemoPatient
+from deskbook.db.demo_rows import (
+    Batch,
+    Pkg,
+    Reference,
+    Row,
+    Svc,
+    TextForm,
+)
+from deskbook.normalize import normalize_phone, patient_name_norm
 
 _CLEAR = ~((0xF << 76) | (0x3 << 62))
 _V4 = (0x4 << 76) | (0x2 << 62)
-_MINUTES = [timedelta(minutes=m) for m in range(24 * 60 + 1)]
-_BOOKED_AHEAD = timedelta(days=3)
-_SUN_THU = frozenset((6, 0, 1, 2, 3))
+BOOKED_AHEAD_MIN = 3 * 24 * 60
+DAY_MIN = 24 * 60
+SUN_THU = frozenset((6, 0, 1, 2, 3))
 # Minutes a provider's day starts late, and left free between two appointments.
-_FIRST_GAP = (0, 0, 0, 15, 30, 60)
-_GAP = (0, 0, 0, 0, 15, 30)
+FIRST_GAP = (0, 0, 0, 15, 30, 60)
+GAP = (0, 0, 0, 0, 15, 30)
 
 
 @dataclass
-class _Group:
+class Group:
     id: str
     svc: Svc
     provider: str
     day: int
-    start: datetime
-    end: datetime
+    start: int
+    end: int
     capacity: int
-    seats_wanted: int
+    seats_left: int
 
 
 class Planner:
@@ -50,42 +63,35 @@ class Planner:
         past_days: int,
         future_days: int,
         patients: int,
+        form: TextForm,
     ) -> None:
         self.ref = ref
         self.rng = rng
-        self.now = now
+        self.form = form
+        self.now_minute = int(now.timestamp() // 60)
         zone = ZoneInfo(timezone)
         self.today = now.astimezone(zone).date()
         self.past_days = past_days
         self.future_days = future_days
         span = range(-past_days, future_days + 1)
-        self._midnight = {
-            d: datetime.combine(self.today + timedelta(days=d), time(0), zone).astimezone(UTC)
-            for d in span
-        }
-        self._weekday = {d: (self.today + timedelta(days=d)).weekday() for d in span}
-        self.workdays = [d for d in span if self._weekday[d] in _SUN_THU]
-        self._cursor: dict[int, int] = {}
-        self._by_clinic_day: dict[tuple[str, int], list[int]] = {}
+        # Index day + past_days: each day's local midnight in UTC minutes, and its weekday.
+        self.midnight = np.array(
+            [
+                datetime.combine(self.today + timedelta(days=d), time(0), zone).timestamp() // 60
+                for d in span
+            ],
+            dtype=np.int64,
+        )
+        self.weekday = np.array([(self.today + timedelta(days=d)).weekday() for d in span])
+        self.workdays = [d for d in span if self.weekday[d + past_days] in SUN_THU]
+        self.cursor = np.full((len(ref.providers), len(span)), -1, dtype=np.int32)
+        self.by_clinic_day: dict[tuple[str, int], list[int]] = {}
         for index, prov in enumerate(ref.providers):
             for weekday, specialty in prov.week.items():
-                self._by_clinic_day.setdefault((specialty, weekday), []).append(index)
-        self._clinic_services: dict[str, list[Svc]] = {}
-        for svc in ref.services.values():
-            if not svc.group:
-                self._clinic_services.setdefault(svc.specialty, []).append(svc)
-        self._specialties = sorted(self._clinic_services)
-        self._live_packages = [p for p in ref.packages if p.active]
-        self._package_weights = [p.weight for p in self._live_packages]
-        self._all_weights = [p.weight for p in ref.packages]
-        self.people = PatientMaker(rng, self.today)
-        self._groups: list[_Group] = []
-        self._open_groups: list[_Group] = []
-        singles = 1.95 * patients
-        capacity_near = 20 * len(ref.providers) * 4
-        self._p_near = min(0.3, capacity_near / max(singles, 1.0))
-        self._p_group = 0.0
+                self.by_clinic_day.setdefault((specialty, weekday), []).append(index)
+        self.groups: list[Group] = []
         self.patients = patients
+        self.p_group = 0.0
         self.next_number = 1
 
     # -- ids and time ------------------------------------------------------------------------
@@ -93,32 +99,29 @@ class Planner:
     def new_id(self) -> str:
         return "%032x" % ((self.rng.getrandbits(128) & _CLEAR) | _V4)
 
-    def _key(self, provider: int, day: int) -> int:
-        return provider * 8192 + day + self.past_days
+    def minute_at(self, day: int, minute_of_day: int) -> int:
+        return int(self.midnight[day + self.past_days]) + minute_of_day
 
-    def place(self, svc: Svc, day: int) -> tuple[int, datetime, datetime] | None:
+    def place(self, svc: Svc, day: int) -> tuple[int, int, int] | None:
         """A span for svc on day with one of the clinic's providers, or None if all are full."""
-        candidates = self._by_clinic_day.get((svc.specialty, self._weekday[day]))
+        candidates = self.by_clinic_day.get(
+            (svc.specialty, int(self.weekday[day + self.past_days]))
+        )
         if not candidates:
             return None
         rng = self.rng
         for _ in range(4):
             index = candidates[int(rng.random() * len(candidates))]
             prov = self.ref.providers[index]
-            key = self._key(index, day)
-            start = self._cursor.get(key)
-            if start is None:
-                start = prov.start_min + _FIRST_GAP[int(rng.random() * len(_FIRST_GAP))]
+            start = int(self.cursor[index, day + self.past_days])
+            if start < 0:
+                start = prov.start_min + FIRST_GAP[int(rng.random() * len(FIRST_GAP))]
             end = start + svc.minutes
             if end > prov.end_min:
                 continue
-            self._cursor[key] = end + _GAP[int(rng.random() * len(_GAP))]
-            base = self._midnight[day]
-            return index, base + _MINUTES[start], base + _MINUTES[end]
+            self.cursor[index, day + self.past_days] = end + GAP[int(rng.random() * len(GAP))]
+            return index, self.minute_at(day, start), self.minute_at(day, end)
         return None
-
-    def take_day_off(self, provider: int, day: int) -> None:
-        self._cursor[self._key(provider, day)] = 24 * 60
 
     def workday_between(self, lo: int, hi: int) -> list[int]:
         return self.workdays[bisect_left(self.workdays, lo) : bisect_right(self.workdays, hi)]
@@ -133,17 +136,15 @@ class Planner:
         days = [self.workdays[i] for i in tries if self.workdays[i] not in taken]
         return days[:count]
 
-    def status_at(self, start: datetime, may_cancel: bool = True) -> str:
+    def status_at(self, start: int) -> str:
         r = self.rng.random()
-        if start < self.now:
-            if may_cancel and r < 0.06:
-                return "CANCELLED"
-            return "NO_SHOW" if r > 0.93 else "COMPLETED"
-        return "CANCELLED" if may_cancel and r < 0.04 else "BOOKED"
+        if start < self.now_minute:
+            return "CANCELLED" if r < 0.06 else "NO_SHOW" if r > 0.93 else "COMPLETED"
+        return "CANCELLED" if r < 0.04 else "BOOKED"
 
     # -- provider time off and group sessions -----------------------------------------------
 
-    def time_off(self) -> list[tuple[int, datetime, datetime, str]]:
+    def time_off(self) -> list[tuple[int, int, int, str]]:
         """Some leave in the past and some ahead; those days take no appointments."""
         rng = self.rng
         rows = []
@@ -158,15 +159,16 @@ class Planner:
                 if not days:
                     continue
                 for day in days:
-                    self.take_day_off(index, day)
-                start = self._midnight[days[0]] + _MINUTES[prov.start_min]
-                end = self._midnight[days[-1]] + _MINUTES[prov.end_min]
+                    self.cursor[index, day + self.past_days] = DAY_MIN
+                start = self.minute_at(days[0], prov.start_min)
+                end = self.minute_at(days[-1], prov.end_min)
                 rows.append((index, start, end, reason))
         return rows
 
-    def group_sessions(self, count: int) -> tuple[list[Row], list[Row]]:
-        """Group sessions (rows, provider blocks); their seats are filled by the patients."""
+    def group_sessions(self, count: int, out: Batch) -> None:
+        """Group sessions and their provider blocks; their seats are filled by the patients."""
         rng = self.rng
+        form = self.form
         group_services = [s for s in self.ref.services.values() if s.group]
         sessions: list[Row] = []
         blocks: list[Row] = []
@@ -191,225 +193,138 @@ class Planner:
                 wanted = capacity if rng.random() < 0.35 else rng.randint(0, capacity - 1)
             gid = self.new_id()
             provider = self.ref.providers[index].id
-            group = _Group(gid, svc, provider, day, start, end, capacity, wanted)
-            self._groups.append(group)
-            if wanted:
-                self._open_groups.append(group)
+            self.groups.append(Group(gid, svc, provider, day, start, end, capacity, wanted))
             seats += wanted
+            starts, ends = form.moment(start), form.moment(end)
             sessions.append(
-                (gid, self.ref.tenant, svc.clinic_id, svc.id, provider, start, end, capacity, False)
-            )
-            blocks.append((self.new_id(), self.ref.tenant, provider, start, end, None, gid))
-        self._p_group = min(1.0, 1.5 * seats / max(self.patients, 1))
-        return sessions, blocks
+                (gid, self.ref.tenant, svc.clinic_id, svc.id, provider, starts, ends,
+                 str(capacity), form.false)
+            )  # fmt: skip
+            blocks.append((self.new_id(), self.ref.tenant, provider, starts, ends, None, gid))
+            self._audit(out, start - BOOKED_AHEAD_MIN, "schedule_group_session", "group_session",
+                        gid)  # fmt: skip
+        out.add_rows("group_session", sessions)
+        out.add_rows("provider_block", blocks)
+        self.p_group = min(1.0, 1.5 * seats / max(self.patients, 1))
 
-    # -- patients --------------------------------------------------------------------------------
+    def open_groups(self) -> list[Group]:
+        return [g for g in self.groups if g.seats_left > 0]
 
-    def chunk(self, count: int) -> Chunk:
-        out = Chunk()
-        for _ in range(count):
-            number = self.next_number
-            self.next_number += 1
-            if number <= len(DEMO_PATIENTS):
-                self._scripted(DEMO_PATIENTS[number - 1], out)
-            else:
-                self._random_patient(number, out)
-        return out
+    # -- the well-known patients -------------------------------------------------------------
 
-    def _patient_row(
-        self, out: Chunk, mrn: str, en: str, ar: str, sex: str, phone: str, dob: date, nid: str
-    ) -> str:
+    def scripted(self, out: Batch) -> None:
+        for spec in DEMO_PATIENTS:
+            self._scripted(spec, out)
+        self.next_number = len(DEMO_PATIENTS) + 1
+        out.patients += len(DEMO_PATIENTS)
+
+    def _scripted(self, spec: DemoPatient, out: Batch) -> None:
         pid = self.new_id()
-        created = self._midnight[-self.past_days] + _MINUTES[self.rng.randrange(600)]
-        norm = self.people.name_norm(en, ar)
-        out.patients.append(
-            (pid, self.ref.tenant, mrn, en, ar, dob, sex, phone, nid, norm,
-             self.people.phone_norm(phone), created)
-        )  # fmt: skip
-        return pid
-
-    def _scripted(self, spec: DemoPatient, out: Chunk) -> None:
         dob = self.today - timedelta(days=6 * 365 + 40 * len(spec.key))
-        pid = self._patient_row(
-            out, spec.mrn, spec.name_en, spec.name_ar, spec.sex, spec.phone, dob, spec.national_id
-        )
+        created = self.minute_at(-self.past_days, self.rng.randrange(600))
+        out.add_rows(
+            "patient",
+            [(pid, self.ref.tenant, spec.mrn, spec.name_en, spec.name_ar,
+              self.form.day(dob.toordinal()), spec.sex, spec.phone, spec.national_id,
+              patient_name_norm(spec.name_en, spec.name_ar), normalize_phone(spec.phone),
+              self.form.moment(created))],
+        )  # fmt: skip
         taken: set[int] = set()
         for item in spec.purchases:
             pkg = next(p for p in self.ref.packages if p.name == item.package)
-            svc_code = pkg.services[0][0]
-            past = self.pick_days(-item.bought_days_ago, -1, item.completed, taken)
+            bought = -item.bought_days_ago
+            # Completed sessions fall between the purchase and its expiry (or yesterday).
+            last = min(-1, bought + pkg.validity_days)
+            past = self.pick_days(bought, last, item.completed, taken)
+            taken.update(past)
             ahead = self.pick_days(1, 14, item.booked, taken)
-            plan = {svc_code: past + ahead}
-            self._purchase(out, pid, pkg, -item.bought_days_ago, plan, taken, exact=True)
+            taken.update(ahead)
+            self._purchase(out, pid, pkg, bought, past + ahead)
         if spec.group_seat:
             # Wanted seats are at most capacity - 2 there, so one stays free after everyone.
-            group = next(
-                g for g in self._open_groups if g.day > 0 and g.seats_wanted <= g.capacity - 2
-            )
-            self._join(out, pid, group, taken, status="BOOKED")
+            group = next(g for g in self.groups if g.day > 0 and 0 < g.seats_left <= g.capacity - 2)
+            taken.add(group.day)
+            aid = self.new_id()
+            self._appointment_row(out, aid, pid, group.svc, group.provider, group.start,
+                                  group.end, "GROUP", "BOOKED", None, None, group.id)  # fmt: skip
+            group.seats_left -= 1
 
-    def _random_patient(self, number: int, out: Chunk) -> None:
-        rng = self.rng
-        mrn, en, ar, sex, phone, dob, nid = self.people.make(number)
-        pid = self._patient_row(out, mrn, en, ar, sex, phone, dob, nid)
-        taken: set[int] = set()
-        if rng.random() < 0.175:
-            for _ in range(2 if rng.random() < 0.15 else 1):
-                self._random_purchase(out, pid, taken)
-        if self._open_groups and rng.random() < self._p_group:
-            group = self._open_groups[rng.randrange(len(self._open_groups))]
-            if group.day not in taken:
-                self._join(out, pid, group, taken)
-        home = self._specialties[rng.randrange(len(self._specialties))]
-        singles = rng.choices((0, 1, 2, 3, 4), (15, 25, 25, 20, 15))[0]
-        if singles:
-            if rng.random() < self._p_near:
-                days = self.pick_days(-14, 14, singles, taken)
-            else:
-                days = self.pick_days(-self.past_days, self.future_days, singles, taken)
-            for day in days:
-                specialty = home if rng.random() < 0.8 else rng.choice(self._specialties)
-                svc = rng.choice(self._clinic_services[specialty])
-                self._single(out, pid, svc, day, taken)
-
-    def _random_purchase(self, out: Chunk, pid: str, taken: set[int]) -> None:
-        rng = self.rng
-        pkg = rng.choices(self.ref.packages, self._all_weights)[0]
-        validity = pkg.validity_days
-        stage = rng.random() if pkg.active else 0.6 + 0.4 * rng.random()
-        oldest = self.past_days
-        if stage < 0.15:  # fresh
-            bought, share = -rng.randint(0, 10), 0.0
-        elif stage < 0.6:  # in use
-            bought, share = -rng.randint(5, validity - 10), 0.2 + 0.6 * rng.random()
-        elif stage < 0.8:  # used up
-            bought, share = -rng.randint(validity // 2, min(oldest, validity + 365)), 1.0
-        else:  # expired unused part
-            bought = -rng.randint(validity + 1, max(validity + 2, min(oldest, validity + 365)))
-            share = 0.9 * rng.random()
-        bought = max(bought, -oldest)
-        expiry = bought + validity
-        plan: dict[str, list[int]] = {}
-        for code, quota in pkg.services:
-            wanted = quota if share >= 1.0 else min(quota - 1, round(quota * share))
-            days = self.pick_days(bought, expiry, wanted, taken)
-            taken.update(days)
-            plan[code] = days
-        self._purchase(out, pid, pkg, bought, plan, taken)
-
-    def _purchase(
-        self,
-        out: Chunk,
-        pid: str,
-        pkg: Pkg,
-        bought: int,
-        plan: dict[str, list[int]],
-        taken: set[int],
-        exact: bool = False,
-    ) -> None:
-        """A purchase, its quotas, and live appointments on the planned days (session numbers
-        1..k by start), plus now and then a cancelled one that keeps the number it held.
-        exact (the well-known patients): past sessions COMPLETED, nothing cancelled."""
-        rng = self.rng
-        tenant = self.ref.tenant
+    def _purchase(self, out: Batch, pid: str, pkg: Pkg, bought: int, days: list[int]) -> None:
+        """A purchase with live appointments on days (past ones COMPLETED, the rest BOOKED),
+        numbered 1..k by start."""
         purchase = self.new_id()
+        svc = self.ref.services[pkg.services[0][0]]
+        placed = (self.place(svc, day) for day in days)
+        live = sorted((p for p in placed if p is not None), key=lambda p: p[1])
+        for number, (index, start, end) in enumerate(live, start=1):
+            status = "COMPLETED" if start < self.now_minute else "BOOKED"
+            provider = self.ref.providers[index].id
+            aid = self.new_id()
+            self._appointment_row(out, aid, pid, svc, provider, start, end, "PACKAGE", status,
+                                  purchase, number, None)  # fmt: skip
+            out.add_rows(
+                "provider_block",
+                [(self.new_id(), self.ref.tenant, provider, self.form.moment(start),
+                  self.form.moment(end), aid, None)],
+            )  # fmt: skip
         expiry = bought + pkg.validity_days
-        live: list[tuple[datetime, datetime, int, Svc]] = []
-        for code, days in plan.items():
-            svc = self.ref.services[code]
-            for day in days:
-                taken.add(day)
-                placed = self.place(svc, day)
-                if placed is not None:
-                    live.append((placed[1], placed[2], placed[0], svc))
-        live.sort(key=lambda item: item[0])
-        all_spent = True
-        for number, (start, end, index, svc) in enumerate(live, start=1):
-            if exact:
-                status = "COMPLETED" if start < self.now else "BOOKED"
-            else:
-                status = self.status_at(start, may_cancel=False)
-            all_spent = all_spent and status != "BOOKED"
-            self._appointment(out, pid, svc, index, start, end, status, "PACKAGE", purchase, number)
-        if live and not exact and rng.random() < 0.12:
-            code = pkg.services[0][0]
-            svc = self.ref.services[code]
-            for day in self.pick_days(bought, min(expiry, self.future_days), 1, taken):
-                placed = self.place(svc, day)
-                if placed is not None:
-                    taken.add(day)
-                    number = 1 + sum(1 for item in live if item[0] < placed[1])
-                    index, start, end = placed
-                    self._appointment(
-                        out, pid, svc, index, start, end, "CANCELLED", "PACKAGE", purchase, number
-                    )
         quota_total = sum(quota for _, quota in pkg.services)
+        spent = all(start < self.now_minute for _, start, _ in live)
         if expiry < 0 and len(live) < quota_total:
             status = "EXPIRED"
-        elif len(live) >= quota_total and all_spent:
+        elif len(live) >= quota_total and spent:
             status = "COMPLETED"
         else:
             status = "ACTIVE"
-        purchase_date = self.today + timedelta(days=bought)
-        created = self._midnight[max(bought, -self.past_days)] + _MINUTES[9 * 60]
-        out.purchases.append(
-            (purchase, tenant, pid, pkg.id, purchase_date, purchase_date + timedelta(
-                days=pkg.validity_days), pkg.price, status, self.ref.booked_by, created)
+        bought_on = self.today.toordinal() + bought
+        created = self.minute_at(max(bought, -self.past_days), 9 * 60)
+        out.add_rows(
+            "package_purchase",
+            [(purchase, self.ref.tenant, pid, pkg.id, self.form.day(bought_on),
+              self.form.day(bought_on + pkg.validity_days), str(pkg.price), status,
+              self.ref.booked_by, self.form.moment(created))],
         )  # fmt: skip
-        for code, quota in pkg.services:
-            svc_id = self.ref.services[code].id
-            out.quotas.append((self.new_id(), tenant, purchase, svc_id, quota))
-
-    def _single(self, out: Chunk, pid: str, svc: Svc, day: int, taken: set[int]) -> None:
-        placed = self.place(svc, day)
-        if placed is None:
-            return
-        taken.add(day)
-        index, start, end = placed
-        status = self.status_at(start)
-        self._appointment(out, pid, svc, index, start, end, status, "SINGLE", None, None)
-
-    def _join(
-        self, out: Chunk, pid: str, group: _Group, taken: set[int], status: str | None = None
-    ) -> None:
-        taken.add(group.day)
-        status = status or self.status_at(group.start)
-        aid = self.new_id()
-        created = min(self.now, group.start) - _BOOKED_AHEAD
-        out.appointments.append(
-            (aid, self.ref.tenant, pid, group.svc.clinic_id, group.svc.id, group.provider,
-             group.start, group.end, "GROUP", status, None, None, group.id, self.ref.booked_by,
-             None, "Patient request" if status == "CANCELLED" else None, created, created)
+        self._audit(out, created, "assign_package", "package_purchase", purchase)
+        out.add_rows(
+            "purchase_quota",
+            [(self.new_id(), self.ref.tenant, purchase, self.ref.services[code].id, str(quota))
+             for code, quota in pkg.services],
         )  # fmt: skip
-        if status != "CANCELLED":
-            group.seats_wanted -= 1
-            if group.seats_wanted <= 0 and group in self._open_groups:
-                self._open_groups.remove(group)
 
-    def _appointment(
+    def _appointment_row(
         self,
-        out: Chunk,
+        out: Batch,
+        aid: str,
         pid: str,
         svc: Svc,
-        provider_index: int,
-        start: datetime,
-        end: datetime,
-        status: str,
+        provider: str,
+        start: int,
+        end: int,
         kind: str,
+        status: str,
         purchase: str | None,
         number: int | None,
+        group: str | None,
     ) -> None:
-        aid = self.new_id()
-        provider = self.ref.providers[provider_index].id
-        created = min(self.now, start) - _BOOKED_AHEAD
-        cancelled = status == "CANCELLED"
-        out.appointments.append(
-            (aid, self.ref.tenant, pid, svc.clinic_id, svc.id, provider, start, end, kind, status,
-             purchase, number, None, self.ref.booked_by, None,
-             "Patient request" if cancelled else None, created, created)
+        created = self.form.moment(min(self.now_minute, start) - BOOKED_AHEAD_MIN)
+        out.add_rows(
+            "appointment",
+            [(aid, self.ref.tenant, pid, svc.clinic_id, svc.id, provider,
+              self.form.moment(start), self.form.moment(end), kind, status, purchase,
+              None if number is None else str(number), group, self.ref.booked_by, None, None,
+              created, created)],
         )  # fmt: skip
-        if not cancelled:
-            out.blocks.append((self.new_id(), self.ref.tenant, provider, start, end, aid, None))
+        self._audit(out, min(self.now_minute, start) - BOOKED_AHEAD_MIN, "book", "appointment",
+                    aid)  # fmt: skip
+
+    def _audit(self, out: Batch, at: int, action: str, entity: str, entity_id: str) -> None:
+        # Every demo row carries the audit event its real write would have, so the project's
+        # invariant checker holds on the demo like on any database.
+        out.add_rows(
+            "audit_event",
+            [(self.new_id(), self.ref.tenant, self.ref.booked_by, self.form.moment(at), action,
+              entity, entity_id, None, None)],
+        )  # fmt: skip
 
 
 def group_count(patients: int) -> int:

@@ -44,10 +44,13 @@ def current_revision(engine: Engine) -> str | None:
         return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def upgrade_engine(engine: Engine, revision: str = "head") -> None:
+def upgrade_engine(
+    engine: Engine, revision: str = "head", *, version_table_schema: str | None = None
+) -> None:
     from alembic import command
 
     config = _config()
+    config.attributes["version_table_schema"] = version_table_schema
     try:
         with engine.execution_options(deskbook_write=True).begin() as conn:
             config.attributes["connection"] = conn

@@ -16,6 +16,9 @@ context.configure(
     target_metadata=metadata,
     render_as_batch=connection.dialect.name == "sqlite",
     compare_type=True,
+    # The demo migrates a schema of its own beside the live one (deskbook.db.demo_target): its
+    # version table must be looked for there, not wherever the search path finds one.
+    version_table_schema=config.attributes.get("version_table_schema"),
 )
 with context.begin_transaction():
     context.run_migrations()
