@@ -285,22 +285,31 @@ def _generated(bulk: BulkPatients, patients: int) -> Iterator[Batch]:
 
 @contextmanager
 def _loading_connection(engine: Engine) -> Iterator[Connection]:
-    """One connection for the whole load; on SQLite with a big page cache and write
-    transactions that take the lock at BEGIN, like every other writer."""
+    """One connection for the whole load. On SQLite the file is a new one that nothing else
+    reads and that is thrown away if the build dies (deskbook.db.demo_target), so it is
+    written without a journal, without syncs and under an exclusive lock; the index sorts
+    use a second core."""
     sqlite = engine.dialect.name == "sqlite"
     with engine.connect() as conn:
         raw: Any = conn.connection.driver_connection
         if sqlite:
             conn = conn.execution_options(deskbook_write=True)
             # Outside any transaction (pysqlite is in autocommit mode here): for this load only.
-            raw.execute("PRAGMA cache_size=-1000000")
-            raw.execute("PRAGMA synchronous=OFF")
+            for pragma in (
+                "journal_mode=OFF",
+                "locking_mode=EXCLUSIVE",
+                "synchronous=OFF",
+                "cache_size=-1000000",
+                "temp_store=MEMORY",
+                "threads=2",
+            ):
+                raw.execute(f"PRAGMA {pragma}")
         try:
             yield conn
         finally:
             if sqlite:
-                raw.execute("PRAGMA synchronous=NORMAL")
                 raw.execute("PRAGMA cache_size=-2000")
+                raw.execute("PRAGMA locking_mode=NORMAL")
 
 
 def _analyze(conn: Connection) -> None:
