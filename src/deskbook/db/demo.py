@@ -28,7 +28,7 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table as RichTable
-from sqlalchemy import Connection, Engine, Table, insert, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, insert, inspect, text
 
 from deskbook.config import default_database_url
 from deskbook.db import demo_catalog as catalog
@@ -155,7 +155,7 @@ def _still_empty(conn: Connection) -> None:
     """Refuse a database that holds a clinic (the demo's own is told apart)."""
     if not inspect(conn).has_table("tenant"):
         return
-    name = conn.execute(select(m.Tenant.name).limit(1)).scalar()
+    name = conn.execute(text("SELECT name FROM tenant LIMIT 1")).scalar()
     if name is None:
         return
     where = safe_url(conn.engine.url)
@@ -304,6 +304,11 @@ def _loading_connection(engine: Engine) -> Iterator[Connection]:
                 "threads=2",
             ):
                 raw.execute(f"PRAGMA {pragma}")
+        else:
+            # The build schema is dropped whole if the build dies, so its commits need not
+            # wait for the disk; the switch into place (demo_target) commits as usual.
+            conn.exec_driver_sql("SET synchronous_commit TO off")
+            conn.commit()
         try:
             yield conn
         finally:
@@ -333,33 +338,33 @@ def _write_reference(
     )  # fmt: skip
     clinic_ids: dict[str, Any] = {}
     services: dict[str, Svc] = {}
-    for spec in catalog.CLINICS:
-        clinic_ids[spec.specialty] = cid = m.new_id()
+    for clinic in catalog.CLINICS:
+        clinic_ids[clinic.specialty] = cid = m.new_id()
         rows["clinic"].append(
-            dict(id=cid, tenant_id=tenant, name_en=spec.name_en, name_ar=spec.name_ar,
-                 specialty=spec.specialty)
+            dict(id=cid, tenant_id=tenant, name_en=clinic.name_en, name_ar=clinic.name_ar,
+                 specialty=clinic.specialty)
         )  # fmt: skip
-        for svc in spec.services:
+        for offered in clinic.services:
             sid = m.new_id()
-            services[svc.code] = Svc(
-                sid.hex, svc.code, cid.hex, spec.specialty, svc.minutes, svc.group
+            services[offered.code] = Svc(
+                sid.hex, offered.code, cid.hex, clinic.specialty, offered.minutes, offered.group
             )
             rows["service"].append(
-                dict(id=sid, tenant_id=tenant, clinic_id=cid, name_en=svc.name_en,
-                     name_ar=svc.name_ar, duration_minutes=svc.minutes, price=svc.price,
-                     group_capable=svc.group)
+                dict(id=sid, tenant_id=tenant, clinic_id=cid, name_en=offered.name_en,
+                     name_ar=offered.name_ar, duration_minutes=offered.minutes,
+                     price=offered.price, group_capable=offered.group)
             )  # fmt: skip
     providers = _provider_specs(rng, provider_total)
     refs: list[Prov] = []
-    for spec in providers:
+    for provider in providers:
         pid = m.new_id()
-        start, end = _minutes(spec.start), _minutes(spec.end)
-        refs.append(Prov(pid.hex, spec.week, start, end))
+        start, end = _minutes(provider.start), _minutes(provider.end)
+        refs.append(Prov(pid.hex, provider.week, start, end))
         rows["provider"].append(
-            dict(id=pid, tenant_id=tenant, name_en=spec.name_en, name_ar=spec.name_ar,
+            dict(id=pid, tenant_id=tenant, name_en=provider.name_en, name_ar=provider.name_ar,
                  active=True)
         )  # fmt: skip
-        for specialty in sorted(set(spec.week.values())):
+        for specialty in sorted(set(provider.week.values())):
             rows["provider_clinic"].append(
                 dict(provider_id=pid, clinic_id=clinic_ids[specialty], tenant_id=tenant)
             )
@@ -368,26 +373,26 @@ def _write_reference(
                     rows["provider_service"].append(
                         dict(provider_id=pid, service_id=_uuid(svc.id), tenant_id=tenant)
                     )
-        for weekday, specialty in spec.week.items():
+        for weekday, specialty in provider.week.items():
             rows["provider_schedule"].append(
                 dict(id=m.new_id(), tenant_id=tenant, provider_id=pid,
                      clinic_id=clinic_ids[specialty], weekday=weekday,
-                     start_time=_clock(spec.start), end_time=_clock(spec.end))
+                     start_time=_clock(provider.start), end_time=_clock(provider.end))
             )  # fmt: skip
     packages: list[Pkg] = []
-    for spec in catalog.PACKAGES:
-        kid = m.new_id()
+    for package in catalog.PACKAGES:
+        package_id = m.new_id()
         packages.append(
-            Pkg(kid.hex, spec.name_en, spec.price, spec.validity_days, spec.services,
-                spec.active, spec.weight)
+            Pkg(package_id.hex, package.name_en, package.price, package.validity_days,
+                package.services, package.active, package.weight)
         )  # fmt: skip
         rows["package"].append(
-            dict(id=kid, tenant_id=tenant, name_en=spec.name_en, name_ar=spec.name_ar,
-                 price=spec.price, validity_days=spec.validity_days, active=spec.active)
+            dict(id=package_id, tenant_id=tenant, name_en=package.name_en, name_ar=package.name_ar,
+                 price=package.price, validity_days=package.validity_days, active=package.active)
         )  # fmt: skip
-        for code, sessions in spec.services:
+        for code, sessions in package.services:
             rows["package_service"].append(
-                dict(id=m.new_id(), tenant_id=tenant, package_id=kid,
+                dict(id=m.new_id(), tenant_id=tenant, package_id=package_id,
                      service_id=_uuid(services[code].id), sessions=sessions)
             )  # fmt: skip
     staff_ids = {}
@@ -446,7 +451,7 @@ def _minutes(hhmm: str) -> int:
 
 
 def _clock(hhmm: str) -> time:
-    return time(*map(int, hhmm.split(":")))
+    return time(_minutes(hhmm) // 60, _minutes(hhmm) % 60)
 
 
 def _moment(minute: int) -> datetime:

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from deskbook.db.demo_catalog import FAMILY, FEMALE_FIRST, MALE_FIRST
 from deskbook.db.demo_plan import FIRST_GAP, GAP, Planner
-from deskbook.db.demo_rows import Batch, Ints
+from deskbook.db.demo_rows import Batch, Column, Ints
 from deskbook.db.demo_write import BOOKED, CANCELLED, COMPLETED, NO_SHOW, runs, write_rows
 from deskbook.normalize import patient_name_norm
 
@@ -150,14 +150,14 @@ class BulkPatients:
         where = where.reshape(-1)
         digits = list(map("{:08d}".format, rng.integers(0, 100_000_000, count).tolist()))
         formats = rng.integers(0, len(_PHONE_FORMATS), count).tolist()
-        phones = [_PHONE_FORMATS[f](d) for f, d in zip(formats, digits, strict=True)]
+        phones: Column = [_PHONE_FORMATS[f](d) for f, d in zip(formats, digits, strict=True)]
         # Mostly children (speech, ABA, OT); some adults (physiotherapy).
         age = np.where(
             rng.random(count) < 0.75,
             rng.integers(2 * 365, 17 * 365 + 1, count),
             rng.integers(18 * 365, 80 * 365 + 1, count),
         )
-        national = list(
+        national: Column = list(
             map(
                 "{}{:09d}".format,
                 np.where(rng.random(count) < 0.8, 1, 2).tolist(),
@@ -175,7 +175,7 @@ class BulkPatients:
                 ar[where].tolist(),
                 form.days(self.plan.today.toordinal() - age),
                 np.where(female, "F", "M").astype(object).tolist(),
-                list(phones),
+                phones,
                 national,
                 norm[where].tolist(),
                 list(map("5".__add__, digits)),

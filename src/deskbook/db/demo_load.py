@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Connection, text
 
@@ -29,7 +29,8 @@ class SqliteWriter:
             if columns and columns[0]:
                 marks = ", ".join("?" * len(names))
                 self._raw.executemany(
-                    f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", zip(*columns)
+                    f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})",
+                    zip(*columns, strict=True),
                 )
 
 
@@ -50,7 +51,8 @@ class PostgresWriter:
                 [NULL if value is None else value for value in column] if None in column else column
                 for column in columns
             ]
-            block = "\n".join(map("\t".join, zip(*texts))) + "\n"  # type: ignore[arg-type]
+            rows = zip(*cast(list[list[str]], texts), strict=True)
+            block = "\n".join(map("\t".join, rows)) + "\n"
             with (
                 self._raw.cursor() as cursor,
                 cursor.copy(f"COPY {table} ({', '.join(names)}) FROM STDIN") as copy,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import cast
 
 import numpy as np
 import numpy.typing as npt
@@ -155,7 +156,7 @@ class Batch:
 
     def add_rows(self, table: str, rows: list[Row]) -> None:
         if rows:
-            self.add(table, [list(c) for c in zip(*rows, strict=True)])  # type: ignore[misc]
+            self.add(table, [cast(Column, list(c)) for c in zip(*rows, strict=True)])
 
     def rows(self, table: str) -> int:
         columns = self.tables.get(table)

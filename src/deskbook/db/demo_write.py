@@ -46,7 +46,7 @@ def take_seats(groups: list[Group], group: Ints, status: Ints) -> Ints:
 
 
 def _nullable(values: Strings, present: Any) -> Column:
-    out: Column = np.where(present, values, None).tolist()
+    out: Column = np.where(present, values, np.array(None, dtype=object)).tolist()
     return out
 
 
