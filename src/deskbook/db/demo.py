@@ -39,7 +39,7 @@ from deskbook.db.demo_people import DEMO_PATIENT, DEMO_PATIENTS, DemoPatient
 from deskbook.db.demo_plan import Planner, group_count, history_days, provider_count
 from deskbook.db.demo_rows import Batch, Pkg, Prov, Reference, Svc, TextForm
 from deskbook.db.demo_target import build_site
-from deskbook.db.engine import make_engine, parse_url, safe_url, sqlite_path
+from deskbook.db.engine import check_reachable, make_engine, parse_url, safe_url, sqlite_path
 from deskbook.errors import DeskError
 from deskbook.passwords import hash_password
 
@@ -145,6 +145,7 @@ def _refuse_if_not_empty(url: str) -> None:
         return
     engine = make_engine(url)
     try:
+        check_reachable(engine)  # a server that is down is told in one sentence
         with engine.connect() as conn:
             _still_empty(conn)
     finally:

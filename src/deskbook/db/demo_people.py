@@ -14,7 +14,7 @@ from deskbook.normalize import normalize_phone, patient_name_norm
 @dataclass(frozen=True)
 class ScriptedPurchase:
     """A purchase bought `bought_days_ago`, with `completed` sessions done before today and
-    `booked` sessions booked in the next two weeks."""
+    `booked` sessions booked in the second and third week ahead."""
 
     package: str
     bought_days_ago: int

@@ -237,7 +237,9 @@ class Planner:
             last = min(-1, bought + pkg.validity_days)
             past = self.pick_days(bought, last, item.completed, taken)
             taken.update(past)
-            ahead = self.pick_days(1, 14, item.booked, taken)
+            # Booked from the second week on: the patient is free on the first days ahead,
+            # where "first available" lands when someone tries booking them another session.
+            ahead = self.pick_days(8, 21, item.booked, taken)
             taken.update(ahead)
             self._purchase(out, pid, pkg, bought, past + ahead)
         if spec.group_seat:
