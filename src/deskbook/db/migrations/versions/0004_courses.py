@@ -1,7 +1,7 @@
 """courses of treatment: series, payments, the purchase lifecycle
 
 Revision ID: 0004
-Revises: 0005
+Revises: 0003
 Create Date: 2026-11-24 10:00:00
 
 - series: a purchase's sessions booked as one course (its RRULE text); appointment.series_id.
@@ -24,7 +24,7 @@ import sqlmodel.sql.sqltypes
 from alembic import op
 
 revision = "0004"
-down_revision = "0005"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,6 +1,6 @@
 """the branch's day: home clinic, waitlist, change counter, network day-sheet index
 
-Revision ID: 0005
+Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-24 10:00:00
 
@@ -20,7 +20,7 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
-revision = "0005"
+revision = "0003"
 down_revision = "0002"
 branch_labels = None
 depends_on = None
