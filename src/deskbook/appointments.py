@@ -90,4 +90,5 @@ def _view(
         session_total=int(total) if total is not None else None,
         group_session_id=a.group_session_id,
         notes=a.notes,
+        series_id=a.series_id,
     )

@@ -158,6 +158,7 @@ class AppointmentView:
     session_total: int | None  # the purchase's quota for this service
     group_session_id: uuid.UUID | None
     notes: str | None
+    series_id: uuid.UUID | None = None  # the course the visit belongs to, if any
 
     @property
     def session_label(self) -> str | None:

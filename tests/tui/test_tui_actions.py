@@ -8,6 +8,8 @@ from deskbook.tui.actions import ACTIONS, MANGLED_KEYS, check_defaults, parse_ke
 from deskbook.tui.app import DeskApp
 from deskbook.tui.screens.audit import AuditScreen
 from deskbook.tui.screens.chooser import PackageChooser
+from deskbook.tui.screens.course import CourseForm
+from deskbook.tui.screens.course_review import CourseReview
 from deskbook.tui.screens.daysheet import DaySheetScreen
 from deskbook.tui.screens.group import GroupScreen
 from deskbook.tui.screens.login import ArabicCheck, LoginScreen
@@ -34,6 +36,8 @@ OWNERS = {
     "day": [DaySheetScreen],
     "reason": [ReasonScreen],
     "audit": [AuditScreen],
+    "course": [CourseForm],
+    "review": [CourseReview],
 }
 
 

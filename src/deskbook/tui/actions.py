@@ -60,6 +60,7 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("register.cancel", "escape", "cancel", "Cancel"),
     DeskAction("patient.book", "b", "book", "Book"),
     DeskAction("patient.cancel", "x", "cancel_appointment", "Cancel appt"),
+    DeskAction("patient.course", "c", "course", "Course"),
     DeskAction("patient.back", "escape", "back", "Back"),
     DeskAction("type.single", "s", "choose('SINGLE')", "Single"),
     DeskAction("type.package", "p", "choose('PACKAGE')", "Package"),
@@ -68,6 +69,7 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("chooser.use", "enter", "use", "Use"),
     DeskAction("chooser.assign", "a", "assign", "Assign & use"),
     DeskAction("chooser.switch", "tab", "switch_pane", "Other pane"),
+    DeskAction("chooser.course", "c", "course", "Book a course"),
     DeskAction("chooser.cancel", "escape", "cancel", "Back"),
     DeskAction("pick.choose", "enter", "choose", "Choose"),
     DeskAction("pick.first", "f", "first_available", "First available"),
@@ -93,6 +95,13 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("audit.back", "escape", "back", "Back"),
     DeskAction("reason.save", "enter", "save", "Cancel appt"),
     DeskAction("reason.cancel", "escape", "cancel", "Keep it"),
+    DeskAction("course.plan", "enter", "plan", "Plan"),
+    DeskAction("course.cancel", "escape", "cancel", "Back"),
+    DeskAction("review.book", "enter", "book", "Book"),
+    DeskAction("review.alternative", "a", "alternative", "Alternative"),
+    DeskAction("review.skip", "s", "skip", "Leave out"),
+    DeskAction("review.time", "t", "change_time", "Other time"),
+    DeskAction("review.cancel", "escape", "cancel", "Back"),
 )
 
 SCOPE_TITLES = {
@@ -111,6 +120,11 @@ SCOPE_TITLES = {
     "day": "Day sheet",
     "audit": "Audit log (administrators)",
     "reason": "Cancel reason",
+    "course": "Course of sessions",
+    "review": "Course review",
+    "form": "Payment and package forms",
+    "expiring": "Expiring packages",
+    "reports": "Reports (administrators)",
 }
 
 

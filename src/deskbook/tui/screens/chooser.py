@@ -32,6 +32,7 @@ class PackageChooser(DeskModal[PurchaseView | None]):
         super().__init__()
         self.patient = patient
         self.assigning = False
+        self.course = False  # the purchase was chosen to book a course of it ("c")
 
     def compose(self) -> ComposeResult:
         with Vertical(id="chooser", classes="dialog"):
@@ -107,6 +108,14 @@ class PackageChooser(DeskModal[PurchaseView | None]):
             self.dismiss(focused.purchase)
         elif isinstance(focused, CatalogCard):
             self.action_assign()
+
+    def action_course(self) -> None:
+        focused = self.focused
+        if not isinstance(focused, PurchaseCard):
+            self.notify("Choose an assigned package to book a course of it.", severity="warning")
+            return
+        self.course = True
+        self.dismiss(focused.purchase)
 
     def action_assign(self) -> None:
         focused = self.focused

@@ -26,6 +26,7 @@ from deskbook.results import (
 from deskbook.statuses import AppointmentKind
 from deskbook.tui.screens.base import DeskScreen, bilingual
 from deskbook.tui.screens.chooser import PackageChooser
+from deskbook.tui.screens.course import book_course
 from deskbook.tui.screens.group import GroupScreen
 from deskbook.tui.screens.pickers import (
     FIRST_AVAILABLE,
@@ -43,6 +44,7 @@ class Step(Enum):
     ASKED = auto()  # the user answered: Escape on a later step comes back here
     TAKEN = auto()  # the only possible answer, taken without asking
     BACK = auto()  # Escape (or nothing to choose): back to the previous step that asked
+    DONE = auto()  # booked by a step of its own (a course): the flow ends here
 
 
 def _label(item: ServiceView | ClinicView | ProviderView, paint: Callable[[str], str]) -> str:
@@ -101,6 +103,8 @@ class BookingFlow:
             except DeskError as error:
                 self.app.notify(str(error), severity="error")
                 step = Step.BACK
+            if step is Step.DONE:
+                return True
             if step is Step.BACK:
                 if not asked:
                     return False
@@ -126,8 +130,16 @@ class BookingFlow:
     # -- the steps ------------------------------------------------------------------------
 
     async def pick_package(self) -> Step:
-        self.purchase = await self.app.push_screen_wait(PackageChooser(self.patient))
-        return Step.BACK if self.purchase is None else Step.ASKED
+        while True:
+            chooser = PackageChooser(self.patient)
+            self.purchase = await self.app.push_screen_wait(chooser)
+            if self.purchase is None or not chooser.course:
+                return Step.BACK if self.purchase is None else Step.ASKED
+            # "c" on a purchase: its remaining sessions as a course; back here if abandoned.
+            course = await book_course(self.host, self.patient, self.purchase, self.appointments)
+            if course is not None:
+                self.booked = course.appointments[0] if course.appointments else None
+                return Step.DONE
 
     async def pick_package_service(self) -> Step:
         purchase = _chosen(self.purchase)

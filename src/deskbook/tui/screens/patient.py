@@ -133,6 +133,19 @@ class PatientScreen(DeskScreen[None]):
         if booked is not None:
             self.reload()
 
+    def action_course(self) -> None:
+        if self.patient is not None:
+            self.course(self.patient)
+
+    @work(exclusive=True, group=DIALOG_WORKERS, exit_on_error=False)
+    async def course(self, patient: PatientSummary) -> None:
+        from deskbook.tui.screens.course import book_course, pick_purchase
+
+        purchase = await pick_purchase(self, self.purchases, "Course of which package?")
+        booked = purchase and await book_course(self, patient, purchase, self.appointments)
+        if booked:
+            self.reload()
+
     def action_cancel_appointment(self) -> None:
         table = self.query_one("#upcoming", DataTable)
         if table.row_count == 0:
