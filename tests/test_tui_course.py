@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 
 import pytest
 from textual.widgets import DataTable
@@ -14,7 +14,17 @@ from textual.widgets import DataTable
 import tui_seed
 from deskbook.desk import Desk
 from deskbook.tui.screens.search import SearchScreen
-from tui_pilot import SIZE, Keys, make_app, notes, open_patient, screen_name, settle, texts
+from tui_pilot import (
+    SIZE,
+    Keys,
+    make_app,
+    notes,
+    open_patient,
+    screen_name,
+    settle,
+    texts,
+    type_text,
+)
 
 TZ = tui_seed.TZ
 
@@ -157,3 +167,52 @@ async def test_a_course_from_the_package_step_of_the_booking_flow(
     assert sorted(a.session_number for a in course) == list(range(4, 11))
     assert {a.start.astimezone(TZ).strftime("%H:%M") for a in course} == {"09:00"}
     assert len({a.series_id for a in course}) == 1 and course[0].series_id is not None
+
+
+async def test_cancel_and_reschedule_a_course_from_a_day(desk: Desk, clinic: tui_seed.Seed) -> None:
+    ids = clinic.ids
+    session = desk.login("frontdesk", tui_seed.PASSWORD)
+    tomorrow = datetime.now(TZ).date() + timedelta(days=1)
+    plan = session.plan_series(
+        ids["rana_slp"], ids["slp_service"], ("SUN", "TUE"), time(9), tomorrow, 6, ids["huda"]
+    )
+    session.book_series(ids["rana_slp"], ids["slp_service"], plan.choices, plan.rule)
+    starts = booked_visits(desk, ids["rana"])
+    assert len(starts) == 6
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "rana")
+        # From the third visit on: cancel the rest of the course.
+        await pilot.press("down", "down", "k")
+        await settle(pilot)
+        assert screen_name(app) == "PickScreen"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert starts[2].astimezone(TZ).date().isoformat() in texts(app)
+        await pilot.press("tab")
+        await type_text(pilot, "family travels")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "DangerConfirm"
+        assert "4 visits of SLP Session" in texts(app)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        assert booked_visits(desk, ids["rana"]) == starts[:2]
+        # The two left move to 11:15 from the first one's day.
+        await pilot.press("up", "up", "k", "down", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "FormDialog"
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "11:15")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "ConfirmScreen"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+    moved = booked_visits(desk, ids["rana"])
+    assert len(moved) == 2
+    assert {m.astimezone(TZ).strftime("%H:%M") for m in moved} == {"11:15"}
+    assert [m.astimezone(TZ).date() for m in moved] == [s.astimezone(TZ).date() for s in starts[:2]]

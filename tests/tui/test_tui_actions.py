@@ -11,6 +11,7 @@ from deskbook.tui.screens.chooser import PackageChooser
 from deskbook.tui.screens.course import CourseForm
 from deskbook.tui.screens.course_review import CourseReview
 from deskbook.tui.screens.daysheet import DaySheetScreen
+from deskbook.tui.screens.forms import DangerConfirm, FormDialog
 from deskbook.tui.screens.group import GroupScreen
 from deskbook.tui.screens.login import ArabicCheck, LoginScreen
 from deskbook.tui.screens.patient import PatientScreen
@@ -38,6 +39,8 @@ OWNERS = {
     "audit": [AuditScreen],
     "course": [CourseForm],
     "review": [CourseReview],
+    "form": [FormDialog],
+    "danger": [DangerConfirm],
 }
 
 

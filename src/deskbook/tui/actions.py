@@ -61,6 +61,9 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("patient.book", "b", "book", "Book"),
     DeskAction("patient.cancel", "x", "cancel_appointment", "Cancel appt"),
     DeskAction("patient.course", "c", "course", "Course"),
+    DeskAction("patient.change_course", "k", "change_course", "Change course"),
+    DeskAction("patient.pay", "m", "pay", "Payment"),
+    DeskAction("patient.package_admin", "e", "package_admin", "Package admin"),
     DeskAction("patient.back", "escape", "back", "Back"),
     DeskAction("type.single", "s", "choose('SINGLE')", "Single"),
     DeskAction("type.package", "p", "choose('PACKAGE')", "Package"),
@@ -102,6 +105,9 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("review.skip", "s", "skip", "Leave out"),
     DeskAction("review.time", "t", "change_time", "Other time"),
     DeskAction("review.cancel", "escape", "cancel", "Back"),
+    DeskAction("form.save", "enter", "save", "OK"),
+    DeskAction("form.cancel", "escape", "cancel", "Back"),
+    DeskAction("danger.back", "escape", "cancel", "Back"),
 )
 
 SCOPE_TITLES = {
@@ -123,6 +129,7 @@ SCOPE_TITLES = {
     "course": "Course of sessions",
     "review": "Course review",
     "form": "Payment and package forms",
+    "danger": "Confirm a costly action",
     "expiring": "Expiring packages",
     "reports": "Reports (administrators)",
 }

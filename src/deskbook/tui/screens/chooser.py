@@ -59,7 +59,7 @@ class PackageChooser(DeskModal[PurchaseView | None]):
         purchases = choice.assigned[:MAX_CARDS]
         catalog = choice.available[:MAX_CARDS]
         assigned.mount_all(
-            [PurchaseCard(p) for p in purchases]
+            [PurchaseCard(p, self.session.staff.currency) for p in purchases]
             or [Static("No packages yet — assign one →", classes="hint")]
         )
         available.mount_all(

@@ -17,10 +17,11 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Static
 
 from deskbook.results import AppointmentView, PatientSummary, PurchaseView
-from deskbook.statuses import OPEN_STATUSES, AppointmentKind
+from deskbook.statuses import OPEN_STATUSES, AppointmentKind, Role
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, age, bilingual
 from deskbook.tui.screens.pickers import ReasonScreen
+from deskbook.tui.widgets.money import balance_text
 from deskbook.tui.widgets.package_card import progress_text
 
 MAX_ROWS = 50
@@ -41,6 +42,14 @@ def appointment_cells(a: AppointmentView, tz: tzinfo) -> tuple[str, ...]:
         a.provider_name_en,
         a.status.replace("_", "-").lower(),
     )
+
+
+def purchase_lines(p: PurchaseView, currency: str) -> list[str]:
+    """A purchase in a line, money included ("unpaid SAR 3,200"), and its expiry warning."""
+    state = f"{p.remaining} left, exp {p.expiry_date}" if p.usable else p.reason or ""
+    owed = balance_text(p, currency)
+    line = f"{p.name_en}  {progress_text(p, 12)}  {state}" + (f" · {owed}" if owed else "")
+    return [line, f"  ⚠ {p.warning}"] if p.warning else [line]
 
 
 class PatientScreen(DeskScreen[None]):
@@ -105,11 +114,7 @@ class PatientScreen(DeskScreen[None]):
         past.reverse()
         self._fill("#upcoming", upcoming[:MAX_ROWS])
         self._fill("#past", past[:MAX_ROWS])
-        lines = [
-            f"{pv.name_en}  {progress_text(pv, 20)}  "
-            + (f"{pv.remaining} left, expires {pv.expiry_date}" if pv.usable else pv.reason or "")
-            for pv in self.purchases
-        ]
+        lines = [line for pv in self.purchases for line in purchase_lines(pv, self.currency)]
         self.query_one("#purchases-text", Static).update(
             "\n".join(lines) or "No packages — b then p to assign one."
         )
@@ -144,6 +149,53 @@ class PatientScreen(DeskScreen[None]):
         purchase = await pick_purchase(self, self.purchases, "Course of which package?")
         booked = purchase and await book_course(self, patient, purchase, self.appointments)
         if booked:
+            self.reload()
+
+    def action_change_course(self) -> None:
+        table = self.query_one("#upcoming", DataTable)
+        if table.row_count == 0:
+            self.notify("No upcoming visit: choose a visit of the course.", severity="warning")
+            return
+        key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
+        self.change_course(self.shown[str(key.value)])
+
+    @work(exclusive=True, group=DIALOG_WORKERS, exit_on_error=False)
+    async def change_course(self, visit: AppointmentView) -> None:
+        from deskbook.tui.screens.course_change import change_course
+
+        if await change_course(self, visit):
+            self.reload()
+
+    @property
+    def currency(self) -> str:
+        return self.session.staff.currency
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "package_admin":
+            return self.session.staff.role == Role.ADMIN
+        return True
+
+    def action_pay(self) -> None:
+        self.pay()
+
+    @work(exclusive=True, group=DIALOG_WORKERS, exit_on_error=False)
+    async def pay(self) -> None:
+        from deskbook.tui.screens.money import choose_purchase, take_payment
+
+        owing = tuple(p for p in self.purchases if p.balance > 0) or self.purchases
+        purchase = await choose_purchase(self, owing, "Payment for which package?")
+        if purchase is not None and await take_payment(self, purchase) is not None:
+            self.reload()
+
+    def action_package_admin(self) -> None:
+        self.package_admin()
+
+    @work(exclusive=True, group=DIALOG_WORKERS, exit_on_error=False)
+    async def package_admin(self) -> None:
+        from deskbook.tui.screens.money import choose_purchase, package_admin
+
+        purchase = await choose_purchase(self, self.purchases, "Which package?")
+        if purchase is not None and await package_admin(self, purchase):
             self.reload()
 
     def action_cancel_appointment(self) -> None:

@@ -12,6 +12,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from deskbook.results import CatalogPackage, PurchaseView
+from deskbook.tui.widgets.money import balance_text
 
 
 def progress_text(purchase: PurchaseView, width: int = 20) -> str:
@@ -35,8 +36,9 @@ def _card(title: str, lines: list[str]) -> Text:
 class PurchaseCard(Static, can_focus=True):
     """A purchase the patient holds. Unusable ones are disabled: greyed, never focused."""
 
-    def __init__(self, purchase: PurchaseView) -> None:
+    def __init__(self, purchase: PurchaseView, currency: str = "") -> None:
         self.purchase = purchase
+        self.currency = currency
         super().__init__(self._content(), classes="card assigned")
         if not purchase.usable:
             self.add_class("-unusable")
@@ -50,6 +52,11 @@ class PurchaseCard(Static, can_focus=True):
         ]
         for q in p.services[:3]:
             lines.append(f"  {q.service_name_en} {q.used}/{q.quota}")
+        owed = balance_text(p, self.currency)
+        if owed:
+            lines.append(owed)
+        if p.warning:
+            lines.append(f"⚠ {p.warning}")
         if not p.usable:
             lines.append(f"✗ {p.reason}")
         return _card(p.name_en, lines)

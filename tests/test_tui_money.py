@@ -1,0 +1,175 @@
+"""A purchase's money and administration through the screens (issue 14), on both engines:
+the balance and the expiry warning at a glance, a payment (a refused amount gets the Desk's
+sentence), and the administrator's extend, transfer and cancel, each confirmed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+import tui_seed
+from deskbook.db.engine import make_engine
+from deskbook.desk import Desk
+from deskbook.staff import create_staff
+from deskbook.tui.app import DeskApp
+from deskbook.tui.screens.search import SearchScreen
+from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts, type_text
+
+ADMIN_PASSWORD = "admin password"
+
+
+@pytest.fixture(autouse=True)
+def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
+
+
+@pytest.fixture
+def clinic(db_url: str) -> tui_seed.Seed:
+    seed = tui_seed.build(db_url)
+    engine = make_engine(db_url)
+    create_staff(
+        engine, username="boss", display_name="Clinic Admin", role="ADMIN", password=ADMIN_PASSWORD
+    )
+    engine.dispose()
+    return seed
+
+
+@pytest.fixture
+def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
+    opened = Desk.open(clinic.url)
+    yield opened
+    opened.close()
+
+
+def admin_app(desk: Desk) -> DeskApp:
+    return DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
+
+
+async def test_balance_warning_and_a_payment(desk: Desk, clinic: tui_seed.Seed) -> None:
+    ids = clinic.ids
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "sami")
+        # Sami's package runs out tomorrow with all ten sessions left.
+        assert "⚠ expires tomorrow, 10 sessions left — not enough weekly slots" in texts(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        app.screen.query_one("#search").value = ""  # type: ignore[attr-defined]
+        await settle(pilot)
+        await open_patient(pilot, "rana")
+        assert "unpaid SAR 2,500" in texts(app)
+        await pilot.press("m")
+        await settle(pilot)
+        assert screen_name(app) == "FormDialog"
+        assert "2500" in texts(app)  # the balance, prefilled
+        await type_text(pilot, "0")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "ConfirmScreen"
+        await pilot.press("enter")
+        await settle(pilot)
+        # Refused with the Desk's sentence; the form is back with what was typed.
+        assert any("A payment must be more than SAR 0" in n for n in notes(app))
+        assert screen_name(app) == "FormDialog"
+        await type_text(pilot, "1000")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        assert any("Payment of SAR 1,000 taken; balance SAR 1,500" in n for n in notes(app))
+        assert "unpaid SAR 1,500" in texts(app)
+        # A front desk has no package administration.
+        assert app.screen.check_action("package_admin", ()) is False
+    session = desk.login("frontdesk", tui_seed.PASSWORD)
+    payments = session.payments_of(ids["rana_slp"])
+    assert [(p.amount, p.method) for p in payments] == [(Decimal("1000.00"), "CASH")]
+
+
+async def test_admin_extends_and_cancels_with_the_refund_shown(
+    desk: Desk, clinic: tui_seed.Seed
+) -> None:
+    ids = clinic.ids
+    front = desk.login("frontdesk", tui_seed.PASSWORD)
+    front.record_payment(ids["rana_slp"], "2500", "CARD")
+    before = front.packages_for_patient(ids["rana"]).assigned[0]
+    app = admin_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "rana")
+        assert "unpaid" not in texts(app) and "· paid" in texts(app)
+        await pilot.press("e")
+        await settle(pilot)
+        assert screen_name(app) == "PickScreen"
+        await pilot.press("enter")  # extend
+        await settle(pilot)
+        assert (before.expiry_date + timedelta(days=30)).isoformat() in texts(app)
+        await pilot.press("tab")
+        await type_text(pilot, "patient was ill")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "DangerConfirm"
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        # Cancel: the refund is shown before anything is done, and Enter alone backs out.
+        await pilot.press("e", "down", "down", "enter")
+        await settle(pilot)
+        await type_text(pilot, "family moved away")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "DangerConfirm"
+        assert "refund due SAR 2,500" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        assert front.packages_for_patient(ids["rana"]).assigned[0].status == "ACTIVE"
+        await pilot.press("e", "down", "down", "enter")
+        await settle(pilot)
+        await type_text(pilot, "family moved away")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert any("refund due SAR 2,500" in n for n in notes(app))
+    after = front.packages_for_patient(ids["rana"]).assigned[0]
+    assert after.expiry_date == before.expiry_date + timedelta(days=30)
+    assert after.status == "CANCELLED"
+
+
+async def test_admin_transfers_to_a_patient_found_by_search(
+    desk: Desk, clinic: tui_seed.Seed
+) -> None:
+    ids = clinic.ids
+    app = admin_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "rana")
+        await pilot.press("e", "down", "enter")
+        await settle(pilot)
+        await type_text(pilot, "noor")
+        await pilot.press("tab")
+        await type_text(pilot, "sister takes them")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "PickScreen" and "Noor Haddad" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert "to Noor Haddad (MRN-0002)" in texts(app)
+        await pilot.press("escape")  # backs out: nothing moved, the form again
+        await settle(pilot)
+        assert screen_name(app) == "FormDialog"
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert any("10 sessions moved to Noor Haddad" in n for n in notes(app))
+    session = desk.login("frontdesk", tui_seed.PASSWORD)
+    assert session.packages_for_patient(ids["rana"]).assigned[0].status == "TRANSFERRED"
+    assert [p.remaining for p in session.packages_for_patient(ids["noor"]).assigned] == [10]
