@@ -11,12 +11,14 @@ from deskbook.tui.screens.chooser import PackageChooser
 from deskbook.tui.screens.course import CourseForm
 from deskbook.tui.screens.course_review import CourseReview
 from deskbook.tui.screens.daysheet import DaySheetScreen
+from deskbook.tui.screens.expiring import ExpiringScreen
 from deskbook.tui.screens.forms import DangerConfirm, FormDialog
 from deskbook.tui.screens.group import GroupScreen
 from deskbook.tui.screens.login import ArabicCheck, LoginScreen
 from deskbook.tui.screens.patient import PatientScreen
 from deskbook.tui.screens.pickers import BookingTypeScreen, ConfirmScreen, PickScreen, ReasonScreen
 from deskbook.tui.screens.register import RegisterScreen
+from deskbook.tui.screens.reports import ReportsScreen
 from deskbook.tui.screens.search import SearchScreen
 from deskbook.tui.screens.slots import SlotScreen
 from deskbook.tui.widgets.slot_grid import SlotGrid
@@ -41,6 +43,8 @@ OWNERS = {
     "review": [CourseReview],
     "form": [FormDialog],
     "danger": [DangerConfirm],
+    "expiring": [ExpiringScreen],
+    "reports": [ReportsScreen],
 }
 
 

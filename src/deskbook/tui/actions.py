@@ -43,6 +43,8 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("app.search", "f2", "search", "Search"),
     DeskAction("app.day_sheet", "f3", "day_sheet", "Day sheet"),
     DeskAction("app.audit", "f4", "audit", "Audit log"),
+    DeskAction("app.expiring", "f7", "expiring", "Expiring"),
+    DeskAction("app.reports", "f8", "reports", "Reports"),
     DeskAction("app.quit", "ctrl+q", "quit", "Quit", priority=True),
     DeskAction("login.submit", "enter", "submit", "Sign in"),
     DeskAction("login.arabic_check", "f5", "arabic_check", "Arabic check"),
@@ -108,6 +110,11 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("form.save", "enter", "save", "OK"),
     DeskAction("form.cancel", "escape", "cancel", "Back"),
     DeskAction("danger.back", "escape", "cancel", "Back"),
+    DeskAction("expiring.open", "enter", "open", "Open patient"),
+    DeskAction("expiring.back", "escape", "back", "Back"),
+    DeskAction("reports.show", "enter", "show", "Show"),
+    DeskAction("reports.export", "ctrl+e", "export", "Export CSV", priority=True),
+    DeskAction("reports.back", "escape", "back", "Back"),
 )
 
 SCOPE_TITLES = {

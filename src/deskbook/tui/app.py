@@ -211,10 +211,10 @@ class DeskApp(App[None]):
                     screen.database_back()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "audit":
+        if action in ("audit", "reports"):
             # Only an administrator sees the key at all; the Desk refuses the others anyway.
             return self.session is not None and self.session.staff.role == Role.ADMIN
-        return not (action in ("search", "day_sheet") and self.session is None)
+        return not (action in ("search", "day_sheet", "expiring") and self.session is None)
 
     def action_help(self) -> None:
         from deskbook.tui.screens.help import HelpScreen
@@ -241,6 +241,18 @@ class DeskApp(App[None]):
 
         if not isinstance(self.screen, AuditScreen):
             self.push_screen(AuditScreen())
+
+    def action_expiring(self) -> None:
+        from deskbook.tui.screens.expiring import ExpiringScreen
+
+        if not isinstance(self.screen, ExpiringScreen):
+            self.push_screen(ExpiringScreen())
+
+    def action_reports(self) -> None:
+        from deskbook.tui.screens.reports import ReportsScreen
+
+        if not isinstance(self.screen, ReportsScreen):
+            self.push_screen(ReportsScreen())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette offers the registry's actions that the screen allows right now."""

@@ -1,0 +1,99 @@
+"""The desk's list of expiring packages and the administrator's reports screen (issue 14),
+on both engines."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Select
+
+import tui_seed
+from deskbook.db.engine import make_engine
+from deskbook.desk import Desk
+from deskbook.reports import write_csv
+from deskbook.staff import create_staff
+from deskbook.tui.app import DeskApp
+from tui_pilot import SIZE, make_app, notes, screen_name, settle, texts, type_text
+
+ADMIN_PASSWORD = "admin password"
+
+
+@pytest.fixture
+def clinic(db_url: str) -> tui_seed.Seed:
+    seed = tui_seed.build(db_url)
+    engine = make_engine(db_url)
+    create_staff(
+        engine, username="boss", display_name="Clinic Admin", role="ADMIN", password=ADMIN_PASSWORD
+    )
+    engine.dispose()
+    return seed
+
+
+@pytest.fixture
+def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
+    opened = Desk.open(clinic.url)
+    yield opened
+    opened.close()
+
+
+async def test_expiring_packages_list_opens_the_patient(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        assert app.check_action("reports", ()) is False  # not for a front desk
+        await pilot.press("f7")
+        await settle(pilot)
+        assert screen_name(app) == "ExpiringScreen"
+        table = app.screen.query_one(DataTable)
+        rows = [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+        # Only Sami's runs out within 14 days with sessions left (tomorrow, all ten).
+        assert [(r[1], r[2], r[3]) for r in rows] == [("1", "10", "Sami Aziz")]
+        assert "Sami Aziz (MRN-0006): expires tomorrow, 10 sessions left" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        assert "Sami Aziz" in texts(app)
+
+
+async def test_admin_reports_and_their_csv(
+    desk: Desk, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    admin = desk.login("boss", ADMIN_PASSWORD)
+    first, last = date.today() - timedelta(days=365), date.today()
+    app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f8")
+        await settle(pilot)
+        assert screen_name(app) == "ReportsScreen"
+        await type_text(pilot, first.isoformat())
+        await pilot.press("enter")
+        await settle(pilot)
+        table = app.screen.query_one("#report", DataTable)
+        shown = texts(app)
+        assert "10 SLP Sessions" in shown and "20 ABA Therapy Package" in shown
+        assert table.row_count == len(admin.package_report(first, last))
+        await pilot.press("ctrl+e")
+        await settle(pilot)
+        written = tmp_path / f"deskbook-packages-{first}-{last}.csv"
+        assert any(str(written) in n for n in notes(app))
+        expected = io.StringIO()
+        write_csv(admin.package_report(first, last), "packages", expected)
+        assert written.read_bytes().decode("utf-8") == expected.getvalue()
+        # Revenue, one clinic.
+        app.screen.query_one("#report-kind", Select).value = "revenue"
+        app.screen.query_one("#report-clinic", Select).value = str(admin.clinics_for()[0].id)
+        app.screen.query_one("#report-to").focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels == ["clinic", "sold", "sales", "received", "balance due", "refunds due"]
+        assert table.row_count == 1
+    rows = list(csv.reader(io.StringIO(expected.getvalue())))
+    assert rows[0][:2] == ["package_id", "package"]
