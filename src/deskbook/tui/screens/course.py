@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Checkbox, Footer, Input, Label, Select, Static
+from textual.widgets import Footer, Input, Label, Select, Static
 
 from deskbook.errors import DeskError
 from deskbook.results import (
@@ -114,6 +114,8 @@ def course_defaults(
         last = last_visit.start.astimezone(tz)
         day, at = last.date(), last.time().replace(second=0, microsecond=0)
         provider = next((p for p in providers if p.id == last_visit.provider_id), None)
+        if provider is not None:
+            at = _on_grid(session, provider, service, purchase, day, at, tomorrow, tz)
     else:
         start_of_tomorrow = datetime.combine(tomorrow, time(0), tz)
         found = session.first_available(
@@ -135,16 +137,53 @@ def course_defaults(
     )
 
 
-class DayToggle(Checkbox, inherit_bindings=False):
-    """A weekday of the course. Space toggles it; Enter is left to the form (plan)."""
+def _on_grid(
+    session: DeskSession,
+    provider: ProviderView,
+    service: ServiceView,
+    purchase: PurchaseView,
+    like: date,
+    at: time,
+    tomorrow: date,
+    tz: tzinfo,
+) -> time:
+    """The last visit's time, or the nearest free start of the provider's slot grid on the
+    course's first such weekday: a visit booked off the grid (moved by hand, or the grid
+    changed since) must not make the course's first plan fail."""
+    day = tomorrow + timedelta(days=(like.weekday() - tomorrow.weekday()) % 7)
+    starts = [
+        s.astimezone(tz).time()
+        for s in session.free_slots(provider.id, service.id, day, purchase.id)
+    ]
+    if not starts or at in starts:
+        return at
+
+    def distance(t: time) -> int:
+        return abs((t.hour * 60 + t.minute) - (at.hour * 60 + at.minute))
+
+    return min(starts, key=distance)
+
+
+class DayToggle(Static, can_focus=True):
+    """A weekday of the course, "[x] SUN" or "[ ] SUN": readable without colours. Space
+    toggles it; Enter is left to the form (plan)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_button", "Toggle day", show=False)
+        Binding("space", "toggle_day", "Toggle day", show=False)
     ]
 
     def __init__(self, code: str, on: bool) -> None:
-        super().__init__(code, on, id=f"day-{code.lower()}", compact=True)
+        super().__init__(id=f"day-{code.lower()}", markup=False)
         self.code = code
+        self.value = on
+        self._show()
+
+    def _show(self) -> None:
+        self.update(f"[{'x' if self.value else ' '}] {self.code}")
+
+    def action_toggle_day(self) -> None:
+        self.value = not self.value
+        self._show()
 
 
 class CourseForm(DeskModal[CourseRequest | None]):
@@ -185,9 +224,11 @@ class CourseForm(DeskModal[CourseRequest | None]):
                 (p.name_en, str(p.id)) for p in r.providers
             ]
             chosen = str(r.provider.id) if r.provider is not None else ANY_PROVIDER
-            yield Select(
-                options, value=chosen, allow_blank=False, id="course-provider", compact=True
-            )
+            with Horizontal(id="course-who"):
+                yield Label("Provider")
+                yield Select(
+                    options, value=chosen, allow_blank=False, id="course-provider", compact=True
+                )
             yield Static("Enter plans · Space toggles a day · Esc goes back", classes="hint")
         yield Footer()
 

@@ -32,7 +32,7 @@ class ExpiringScreen(DeskScreen[None]):
         )
         table: DataTable[str] = DataTable(id="expiring", cursor_type="row")
         for label, width in (
-            ("Expires", 10),
+            ("Expires", 11),
             ("Days", 4),
             ("Left", 4),
             ("Patient", 18),

@@ -44,11 +44,15 @@ def appointment_cells(a: AppointmentView, tz: tzinfo) -> tuple[str, ...]:
     )
 
 
-def purchase_lines(p: PurchaseView, currency: str) -> list[str]:
-    """A purchase in a line, money included ("unpaid SAR 3,200"), and its expiry warning."""
-    state = f"{p.remaining} left, exp {p.expiry_date}" if p.usable else p.reason or ""
+def purchase_lines(p: PurchaseView, currency: str, width: int = 76) -> list[str]:
+    """A purchase in a line, what is owed first ("unpaid SAR 3,200"), then its expiry warning.
+    The progress bar gives way when the line would not fit."""
+    state = f"{p.remaining} left, exp {p.expiry_date:%d %b %Y}" if p.usable else p.reason or ""
     owed = balance_text(p, currency)
-    line = f"{p.name_en}  {progress_text(p, 12)}  {state}" + (f" · {owed}" if owed else "")
+    head = f"{p.name_en} · {owed}" if owed else p.name_en
+    line = f"{head}  {progress_text(p, 10)}  {state}"
+    if len(line) > width:
+        line = f"{head}  {state}"
     return [line, f"  ⚠ {p.warning}"] if p.warning else [line]
 
 

@@ -5,15 +5,9 @@ keystrokes to book a course for a found patient."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
-import pytest
 from textual.widgets import DataTable
-
-import tui_seed
-from deskbook.desk import Desk
-from deskbook.tui.screens.search import SearchScreen
 from tui_pilot import (
     SIZE,
     Keys,
@@ -26,32 +20,17 @@ from tui_pilot import (
     type_text,
 )
 
-TZ = tui_seed.TZ
-
-
-@pytest.fixture(autouse=True)
-def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
-
-
-@pytest.fixture
-def clinic(db_url: str) -> tui_seed.Seed:
-    return tui_seed.build(db_url)
-
-
-@pytest.fixture
-def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
-    opened = Desk.open(clinic.url)
-    yield opened
-    opened.close()
+from deskbook.desk import Desk
+from deskbook.testing import tui_clinic
+from deskbook.testing.clock import TZ
 
 
 def booked_visits(desk: Desk, patient_id: object) -> list[datetime]:
-    session = desk.login("frontdesk", tui_seed.PASSWORD)
+    session = desk.login("frontdesk", tui_clinic.PASSWORD)
     return sorted(a.start for a in session.appointments_of(patient_id) if a.status == "BOOKED")
 
 
-async def test_keystrokes_to_book_a_ten_session_course(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_keystrokes_to_book_a_ten_session_course(desk: Desk, clinic: tui_clinic.Seed) -> None:
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -81,7 +60,7 @@ async def test_keystrokes_to_book_a_ten_session_course(desk: Desk, clinic: tui_s
 
 
 async def test_a_slot_taken_meanwhile_books_nothing_and_marks_it(
-    desk: Desk, clinic: tui_seed.Seed
+    desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
@@ -96,7 +75,7 @@ async def test_a_slot_taken_meanwhile_books_nothing_and_marks_it(
         assert screen_name(app) == "CourseReview"
         third = review.plan.occurrences[2]  # type: ignore[attr-defined]
         # Another desk books the third visit's time with both SLP providers.
-        other = desk.login("frontdesk", tui_seed.PASSWORD)
+        other = desk.login("frontdesk", tui_clinic.PASSWORD)
         other.book(ids["noor"], ids["slp_service"], ids["huda"], third.start)
         other.book(ids["sami"], ids["slp_service"], ids["omar"], third.start)
         await pilot.press("enter")
@@ -132,7 +111,7 @@ async def test_a_slot_taken_meanwhile_books_nothing_and_marks_it(
 
 
 async def test_a_course_from_the_package_step_of_the_booking_flow(
-    desk: Desk, clinic: tui_seed.Seed
+    desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
@@ -159,7 +138,7 @@ async def test_a_course_from_the_package_step_of_the_booking_flow(
         await pilot.press("enter")
         await settle(pilot)
         assert screen_name(app) == "PatientScreen"
-    session = desk.login("frontdesk", tui_seed.PASSWORD)
+    session = desk.login("frontdesk", tui_clinic.PASSWORD)
     course = [a for a in session.appointments_of(ids["yusuf"]) if a.status == "BOOKED"]
     assert len(course) == 7
     assert {a.purchase_id for a in course} == {ids["yusuf_first"]}
@@ -169,9 +148,11 @@ async def test_a_course_from_the_package_step_of_the_booking_flow(
     assert len({a.series_id for a in course}) == 1 and course[0].series_id is not None
 
 
-async def test_cancel_and_reschedule_a_course_from_a_day(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_cancel_and_reschedule_a_course_from_a_day(
+    desk: Desk, clinic: tui_clinic.Seed
+) -> None:
     ids = clinic.ids
-    session = desk.login("frontdesk", tui_seed.PASSWORD)
+    session = desk.login("frontdesk", tui_clinic.PASSWORD)
     tomorrow = datetime.now(TZ).date() + timedelta(days=1)
     plan = session.plan_series(
         ids["rana_slp"], ids["slp_service"], ("SUN", "TUE"), time(9), tomorrow, 6, ids["huda"]

@@ -5,40 +5,32 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Select
+from tui_pilot import SIZE, make_app, notes, screen_name, settle, texts, type_text
 
-import tui_seed
-from deskbook.db.engine import make_engine
 from deskbook.desk import Desk
 from deskbook.reports import write_csv
 from deskbook.staff import create_staff
 from deskbook.tui.app import DeskApp
-from tui_pilot import SIZE, make_app, notes, screen_name, settle, texts, type_text
 
 ADMIN_PASSWORD = "admin password"
 
 
 @pytest.fixture
-def clinic(db_url: str) -> tui_seed.Seed:
-    seed = tui_seed.build(db_url)
-    engine = make_engine(db_url)
+def desk(desk: Desk) -> Desk:
+    """The TUI clinic's desk, with an administrator for the package and report screens."""
     create_staff(
-        engine, username="boss", display_name="Clinic Admin", role="ADMIN", password=ADMIN_PASSWORD
+        desk.engine,
+        username="boss",
+        display_name="Clinic Admin",
+        role="ADMIN",
+        password=ADMIN_PASSWORD,
     )
-    engine.dispose()
-    return seed
-
-
-@pytest.fixture
-def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
-    opened = Desk.open(clinic.url)
-    yield opened
-    opened.close()
+    return desk
 
 
 async def test_expiring_packages_list_opens_the_patient(desk: Desk) -> None:

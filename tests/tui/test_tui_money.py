@@ -4,51 +4,38 @@ sentence), and the administrator's extend, transfer and cancel, each confirmed."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts, type_text
 
-import tui_seed
-from deskbook.db.engine import make_engine
 from deskbook.desk import Desk
 from deskbook.staff import create_staff
+from deskbook.testing import tui_clinic
 from deskbook.tui.app import DeskApp
-from deskbook.tui.screens.search import SearchScreen
-from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts, type_text
 
 ADMIN_PASSWORD = "admin password"
 
 
-@pytest.fixture(autouse=True)
-def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
-
-
 @pytest.fixture
-def clinic(db_url: str) -> tui_seed.Seed:
-    seed = tui_seed.build(db_url)
-    engine = make_engine(db_url)
+def desk(desk: Desk) -> Desk:
+    """The TUI clinic's desk, with an administrator for the package and report screens."""
     create_staff(
-        engine, username="boss", display_name="Clinic Admin", role="ADMIN", password=ADMIN_PASSWORD
+        desk.engine,
+        username="boss",
+        display_name="Clinic Admin",
+        role="ADMIN",
+        password=ADMIN_PASSWORD,
     )
-    engine.dispose()
-    return seed
-
-
-@pytest.fixture
-def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
-    opened = Desk.open(clinic.url)
-    yield opened
-    opened.close()
+    return desk
 
 
 def admin_app(desk: Desk) -> DeskApp:
     return DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
 
 
-async def test_balance_warning_and_a_payment(desk: Desk, clinic: tui_seed.Seed) -> None:
+async def test_balance_warning_and_a_payment(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
@@ -85,16 +72,16 @@ async def test_balance_warning_and_a_payment(desk: Desk, clinic: tui_seed.Seed) 
         assert "unpaid SAR 1,500" in texts(app)
         # A front desk has no package administration.
         assert app.screen.check_action("package_admin", ()) is False
-    session = desk.login("frontdesk", tui_seed.PASSWORD)
+    session = desk.login("frontdesk", tui_clinic.PASSWORD)
     payments = session.payments_of(ids["rana_slp"])
     assert [(p.amount, p.method) for p in payments] == [(Decimal("1000.00"), "CASH")]
 
 
 async def test_admin_extends_and_cancels_with_the_refund_shown(
-    desk: Desk, clinic: tui_seed.Seed
+    desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     ids = clinic.ids
-    front = desk.login("frontdesk", tui_seed.PASSWORD)
+    front = desk.login("frontdesk", tui_clinic.PASSWORD)
     front.record_payment(ids["rana_slp"], "2500", "CARD")
     before = front.packages_for_patient(ids["rana"]).assigned[0]
     app = admin_app(desk)
@@ -142,7 +129,7 @@ async def test_admin_extends_and_cancels_with_the_refund_shown(
 
 
 async def test_admin_transfers_to_a_patient_found_by_search(
-    desk: Desk, clinic: tui_seed.Seed
+    desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     ids = clinic.ids
     app = admin_app(desk)
@@ -170,6 +157,6 @@ async def test_admin_transfers_to_a_patient_found_by_search(
         await pilot.press("tab", "enter")
         await settle(pilot)
         assert any("10 sessions moved to Noor Haddad" in n for n in notes(app))
-    session = desk.login("frontdesk", tui_seed.PASSWORD)
+    session = desk.login("frontdesk", tui_clinic.PASSWORD)
     assert session.packages_for_patient(ids["rana"]).assigned[0].status == "TRANSFERRED"
     assert [p.remaining for p in session.packages_for_patient(ids["noor"]).assigned] == [10]
