@@ -1,5 +1,6 @@
-"""The `deskbook` command. Every command takes --db (or DESKBOOK_DATABASE_URL); a user's
-mistake ends in one line on stderr and exit code 1, never a traceback."""
+"""The `deskbook` command. Every command takes --db, before or after its name (or
+DESKBOOK_DATABASE_URL); a user's mistake ends in one line on stderr and exit code 1, never
+a traceback."""
 
 from __future__ import annotations
 
@@ -57,6 +58,15 @@ def one_line_errors(func: Callable[P, R]) -> Callable[P, R]:
     return wrapper
 
 
+def chosen_db(ctx: typer.Context, db: str | None) -> str | None:
+    """The --db of the command, or the one given before it (`deskbook --db URL backup x.db`);
+    two different ones are refused rather than one of them quietly winning."""
+    before = (ctx.obj or {}).get("db")
+    if before is not None and db is not None and before != db:
+        fail("--db was given twice with different databases; give it once.")
+    return db if db is not None else before
+
+
 def resolve_url(db: str | None) -> str:
     url = database_url(db)
     if (
@@ -76,6 +86,7 @@ def main_callback(
 ) -> None:
     """With no command, open the front-desk application."""
     if ctx.invoked_subcommand is not None:
+        # Sub-commands read it through chosen_db: click hands ctx.obj down to them.
         ctx.obj = {"db": db}
         return
     _open_tui(db, user)
@@ -90,12 +101,12 @@ def _open_tui(db: str | None, user: str | None) -> None:
 
 @db_app.command("upgrade")
 @one_line_errors
-def db_upgrade(db: DbOption = None) -> None:
+def db_upgrade(ctx: typer.Context, db: DbOption = None) -> None:
     """Create or migrate the database to the newest schema."""
     from deskbook.db.engine import safe_url
     from deskbook.db.migrate import upgrade
 
-    url = resolve_url(db)
+    url = resolve_url(chosen_db(ctx, db))
     revision = upgrade(url)
     typer.echo(f"{safe_url(url)} is at schema {revision}.")
 
@@ -103,6 +114,7 @@ def db_upgrade(db: DbOption = None) -> None:
 @app.command("demo")
 @one_line_errors
 def demo(
+    ctx: typer.Context,
     db: DbOption = None,
     patients: Annotated[int, typer.Option("--patients", min=1, help="How many patients.")] = 2000,
     seed: Annotated[int, typer.Option("--seed", help="Random seed, for a repeatable clinic.")] = 7,
@@ -114,12 +126,13 @@ def demo(
     """
     from deskbook.db.demo import run_demo_command
 
-    run_demo_command(resolve_url(db), patients=patients, seed=seed)
+    run_demo_command(resolve_url(chosen_db(ctx, db)), patients=patients, seed=seed)
 
 
 @staff_app.command("add")
 @one_line_errors
 def staff_add(
+    ctx: typer.Context,
     username: Annotated[str, typer.Argument(help="Login name.")],
     display_name: Annotated[str, typer.Option("--name", help="Name shown on screen.")] = "",
     role: Annotated[
@@ -134,7 +147,7 @@ def staff_add(
     """Create a staff login; the password is asked for twice and never echoed."""
     from deskbook.staff import add_staff, check_before_password
 
-    url = resolve_url(db)
+    url = resolve_url(chosen_db(ctx, db))
     check_before_password(url, username=username, role=role)
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     add_staff(
@@ -184,13 +197,14 @@ def export_day(
 @app.command("bench")
 @one_line_errors
 def bench(
+    ctx: typer.Context,
     db: DbOption = None,
     patients: Annotated[int, typer.Option("--patients", help="Size of the database.")] = 1_000_000,
 ) -> None:
     """Run the search benchmark and print p50/p95 as a table."""
     from deskbook.benchmarks import run_bench_command
 
-    run_bench_command(db, patients=patients)
+    run_bench_command(chosen_db(ctx, db), patients=patients)
 
 
 @app.command("serve")
@@ -224,13 +238,14 @@ def serve(
 @app.command("backup")
 @one_line_errors
 def backup(
+    ctx: typer.Context,
     path: Annotated[Path, typer.Argument(help="Where to write the copy.")],
     db: DbOption = None,
 ) -> None:
     """Make a consistent copy of a live SQLite database."""
     from deskbook.backup import run_backup_command
 
-    run_backup_command(resolve_url(db), path)
+    run_backup_command(resolve_url(chosen_db(ctx, db)), path)
 
 
 # -- deskbook export report (issue 14) ----------------------------------------------------

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
+from deskbook import benchmarks
 from deskbook.cli import app
+from deskbook.config import data_dir
 from deskbook.db.demo import DEMO_LOGINS, build_demo
 from deskbook.db.engine import make_engine, read_session
 from deskbook.db.models import Staff, Tenant
@@ -143,3 +147,74 @@ def test_db_upgrade_on_a_current_database_says_where_it_is(db_url: str) -> None:
     result = run("db", "upgrade", "--db", db_url)
     assert result.exit_code == 0, output(result)
     assert "is at schema" in result.output
+
+
+# --- a --db given before the command applies to it -------------------------------------------
+
+
+@pytest.fixture
+def default_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Where the default SQLite file would be: a command that ignored --db would land here."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("DESKBOOK_DATABASE_URL", raising=False)
+    return data_dir() / "deskbook.db"
+
+
+def where(url: str) -> str:
+    """The part of a URL a command prints: the SQLite path or the PostgreSQL database name."""
+    return make_url(url).database or ""
+
+
+def test_db_before_the_command_is_used_by_db_upgrade(db_url: str, default_db: Path) -> None:
+    result = run("--db", db_url, "db", "upgrade")
+    assert result.exit_code == 0, output(result)
+    assert where(db_url) in result.output
+    assert not default_db.exists()
+
+
+def test_db_before_the_command_is_used_by_demo(db_url: str, default_db: Path) -> None:
+    result = run("--db", db_url, "demo", "--patients", "20", "--seed", "3")
+    assert result.exit_code == 0, output(result)
+    assert staff_row(db_url, DEMO_LOGINS[0][0]) is not None
+    assert not default_db.exists()
+
+
+def test_db_before_the_command_is_used_by_staff_add(demo_url: str, default_db: Path) -> None:
+    result = run("--db", demo_url, "staff", "add", "huda", password="long enough 1")
+    assert result.exit_code == 0, output(result)
+    assert staff_row(demo_url, "huda") is not None
+    assert not default_db.exists()
+
+
+def test_db_before_the_command_is_used_by_backup(
+    db_url: str, default_db: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "copy.db"
+    result = run("--db", db_url, "backup", str(target))
+    if db_url.startswith("sqlite"):
+        assert result.exit_code == 0, output(result)
+        assert where(db_url) in result.output and target.exists()
+    else:
+        # PostgreSQL is backed up with pg_dump: the advice names this database, not a file.
+        assert f"-d {where(db_url)}" in one_line_failure(result)
+        assert not target.exists()
+    assert not default_db.exists()
+
+
+def test_db_before_the_command_is_used_by_bench(
+    db_url: str, default_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    measured: list[str | None] = []
+    monkeypatch.setattr(benchmarks, "run_bench_command", lambda url, patients: measured.append(url))
+    result = run("--db", db_url, "bench", "--patients", "10")
+    assert result.exit_code == 0, output(result)
+    assert measured == [db_url]
+
+
+def test_two_different_db_options_are_refused(demo_url: str, default_db: Path) -> None:
+    other = "sqlite:///" + str(default_db.parent / "other.db")
+    result = run("--db", other, "staff", "add", "huda", "--db", demo_url, password="x" * 10)
+    assert "--db" in one_line_failure(result)
+    assert staff_row(demo_url, "huda") is None
+    same = run("--db", demo_url, "staff", "add", "huda", "--db", demo_url, password="x" * 10)
+    assert same.exit_code == 0, output(same)
