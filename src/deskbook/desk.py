@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
@@ -30,6 +30,7 @@ from deskbook import (
     exports,
     groups,
     homeclinic,
+    logins,
     packages,
     patients,
     payments,
@@ -65,8 +66,6 @@ from deskbook.db.models import (
     Patient,
     Provider,
     Service,
-    Staff,
-    Tenant,
 )
 from deskbook.db.search import check_search_support
 from deskbook.errors import (
@@ -78,13 +77,7 @@ from deskbook.errors import (
     PatientBusy,
     SlotTaken,
 )
-from deskbook.logins import (
-    LOCKOUT,
-    MAX_FAILED_LOGINS,
-    count_login,
-    locked_sentence,
-    set_display_mode,
-)
+from deskbook.logins import LOCKOUT, MAX_FAILED_LOGINS, set_display_mode
 from deskbook.passwords import verify_password
 from deskbook.results import (
     AppointmentView,
@@ -164,50 +157,20 @@ class Desk:
         self.close()
 
     def login(self, username: str, password: str) -> DeskSession:
-        """A session for this staff member, or LoginFailed. Five wrong passwords in a row lock
-        the login for fifteen minutes."""
+        """A session for this staff member, or LoginFailed with the same sentence whatever
+        went wrong. Guessing is slowed as deskbook.logins says."""
         # Text a database cannot compare (NUL, lone surrogates) never matches a login.
         texts = (printable(username, 64), printable(password, 1024))
-        if None in texts or texts != (username, password):
-            verify_password(None, "")  # as slow as a real check: names stay private
-            raise LoginFailed()
-        if not username.strip():
-            raise LoginFailed()
-        with db.read_session(self.engine) as session:
-            row = session.execute(
-                select(Staff, Tenant)
-                .join(Tenant, col(Tenant.id) == Staff.tenant_id)
-                .where(col(Staff.username) == username.strip())
-            ).first()
-            if row is not None:
-                session.expunge_all()  # keep the loaded values past the read's rollback
+        usable = None not in texts and texts == (username, password) and username.strip()
+        name = username.strip() if usable else None
         now = datetime.now(UTC)
-        if row is None or not row[0].active:
-            verify_password(None, password)  # as slow as a real check: names stay private
+        attempt = _write(self.engine, lambda s: logins.admit(s, name, now))
+        # Hashed outside the lock, so one desk's check does not hold up the others.
+        ok = verify_password(attempt.password_hash, password if usable else "")
+        _write(self.engine, lambda s: logins.settle(s, attempt, ok, now))
+        if not ok or attempt.staff is None:
             raise LoginFailed()
-        staff, tenant = row
-        if staff.locked_until is not None and staff.locked_until > now:
-            raise LoginFailed(locked_sentence(staff.locked_until, _zone(tenant.timezone)))
-        ok = verify_password(staff.password_hash, password)
-        locked_until = _write(self.engine, lambda s: count_login(s, staff.id, ok, now))
-        if not ok:
-            if locked_until is not None:
-                raise LoginFailed(locked_sentence(locked_until, _zone(tenant.timezone)))
-            raise LoginFailed()
-        view = StaffView(
-            id=staff.id,
-            username=staff.username,
-            display_name=staff.display_name,
-            role=staff.role,
-            tenant_id=tenant.id,
-            tenant_name=tenant.name,
-            timezone=tenant.timezone,
-            currency=tenant.currency,
-            provider_id=staff.provider_id,
-            home_clinic_id=staff.home_clinic_id,
-            display_mode=staff.display_mode,
-        )
-        return DeskSession(self.engine, view)
+        return DeskSession(self.engine, attempt.staff)
 
 
 def _write(engine: Engine, work: Callable[[Session], T]) -> T:

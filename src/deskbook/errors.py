@@ -28,7 +28,12 @@ class PermissionDenied(DeskError):
 
 
 class LoginFailed(PermissionDenied):
-    default_message = "Wrong username or password."
+    # One sentence for every failure (unknown name, wrong password, locked login), so the
+    # answer does not tell which usernames exist.
+    default_message = (
+        "Wrong username or password. After 5 wrong tries a login waits 15 minutes; "
+        "an administrator can unlock it sooner."
+    )
 
 
 class InvalidInput(DeskError):

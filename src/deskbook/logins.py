@@ -1,47 +1,106 @@
-"""Login bookkeeping: five wrong passwords in a row lock a login for fifteen minutes."""
+"""Login bookkeeping: how guessing is slowed, and why every failure looks the same.
+
+A login admits at most MAX_FAILED_LOGINS password checks; the one that reaches the limit locks
+it for LOCKOUT. Each attempt is admitted and counted inside a locked write *before* its password
+is hashed, so guesses released together take turns at the count and those past the limit are
+refused without their password ever being checked. The lock runs out by itself, the right
+password among the admitted guesses clears it, and an administrator can clear it at once
+(`deskbook staff unlock`, `DeskSession.unlock_login`).
+
+An unknown username, an inactive or locked login and a wrong password all answer the same
+sentence after the same work (two short write transactions and one Argon2 verification, against
+a dummy hash when there is nothing to check), so neither the words nor the time tell which
+usernames exist or which are locked.
+"""
 
 from __future__ import annotations
 
-import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from deskbook import audit
 from deskbook.access import Actor, lock_owned
-from deskbook.db.models import Staff
+from deskbook.db.models import Staff, Tenant
 from deskbook.display import BidiMode, parse_mode
 from deskbook.errors import InvalidInput
+from deskbook.results import StaffView
 
 MAX_FAILED_LOGINS = 5
 LOCKOUT = timedelta(minutes=15)
 
 
-def locked_sentence(until: datetime, tz: ZoneInfo) -> str:
-    return (
-        "Too many wrong passwords: this login is locked until "
-        f"{until.astimezone(tz):%H:%M}. Ask an administrator if you need it sooner."
+@dataclass(frozen=True)
+class Attempt:
+    """What the count decided about one login attempt, before its password is checked."""
+
+    staff: StaffView | None  # None: no such active login
+    password_hash: str | None  # None: the password is not to be checked (unknown or locked)
+    locked_now: bool = False  # this attempt was the last one admitted and wrote the lock
+
+
+def admit(session: Session, username: str | None, now: datetime) -> Attempt:
+    """Count one attempt on username, under its row lock. NO KEY UPDATE: the audit rows that
+    other desks write hold KEY SHARE on the staff row, and must not wait behind a login."""
+    if username is None:
+        return Attempt(None, None)
+    row = session.execute(
+        select(Staff, Tenant)
+        .join(Tenant, col(Tenant.id) == col(Staff.tenant_id))
+        .where(col(Staff.username) == username)
+        .with_for_update(of=Staff, key_share=True)
+    ).first()
+    if row is None or not row[0].active:
+        return Attempt(None, None)
+    staff, tenant = row
+    view = StaffView(
+        id=staff.id,
+        username=staff.username,
+        display_name=staff.display_name,
+        role=staff.role,
+        tenant_id=tenant.id,
+        tenant_name=tenant.name,
+        timezone=tenant.timezone,
+        currency=tenant.currency,
+        provider_id=staff.provider_id,
+        home_clinic_id=staff.home_clinic_id,
+        display_mode=staff.display_mode,
     )
-
-
-def count_login(session: Session, staff_id: uuid.UUID, ok: bool, now: datetime) -> datetime | None:
-    """Record one login attempt; returns when the login is locked until, if it is."""
-    staff = session.get(Staff, staff_id, with_for_update=True, populate_existing=True)
-    assert staff is not None
-    if ok:
-        staff.failed_logins, staff.locked_until = 0, None
-        audit.record(session, staff.tenant_id, staff.id, "login", "staff", staff.id)
-        return None
-    if staff.locked_until is not None and staff.locked_until > now:
-        return staff.locked_until
+    if is_locked(staff, now):
+        return Attempt(view, None)
+    # Counted as failed until it proves right: a guess in flight uses up its turn.
     staff.failed_logins += 1
-    action = "login_failed"
-    if staff.failed_logins >= MAX_FAILED_LOGINS:
-        staff.failed_logins, staff.locked_until = 0, now + LOCKOUT
-        action = "login_locked"
-    audit.record(session, staff.tenant_id, None, action, "staff", staff.id)
-    return staff.locked_until
+    if staff.failed_logins < MAX_FAILED_LOGINS:
+        return Attempt(view, staff.password_hash)
+    staff.failed_logins, staff.locked_until = 0, now + LOCKOUT
+    audit.record(session, staff.tenant_id, None, "login_locked", "staff", staff.id)
+    return Attempt(view, staff.password_hash, locked_now=True)
+
+
+def settle(session: Session, attempt: Attempt, ok: bool, now: datetime) -> None:
+    """Record how the attempt ended: a right password clears the count and the lock."""
+    view = attempt.staff
+    if view is None:
+        return
+    if attempt.password_hash is None:
+        audit.record(session, view.tenant_id, None, "login_refused", "staff", view.id)
+        return
+    if not ok:
+        if not attempt.locked_now:
+            audit.record(session, view.tenant_id, None, "login_failed", "staff", view.id)
+        return
+    staff = session.get(Staff, view.id, with_for_update={"key_share": True})
+    if staff is None:
+        return
+    staff.failed_logins, staff.locked_until = 0, None
+    audit.record(session, view.tenant_id, view.id, "login", "staff", view.id)
+
+
+def is_locked(staff: Staff, now: datetime) -> bool:
+    return staff.locked_until is not None and staff.locked_until > now
 
 
 def set_display_mode(session: Session, actor: Actor, mode: str) -> str:

@@ -91,6 +91,21 @@ def test_unknown_user_and_wrong_password_cost_the_same_and_read_the_same(
 # --- lockout --------------------------------------------------------------------------------
 
 
+def _actions(url: str, staff_id: Any) -> list[str]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(
+                conn.execute(
+                    select(AuditEvent.action)
+                    .where(AuditEvent.entity_id == staff_id)
+                    .order_by(AuditEvent.at)
+                ).scalars()
+            )
+    finally:
+        engine.dispose()
+
+
 def test_repeated_wrong_passwords_lock_the_login_and_only_that_login(
     clinic: tuple[str, SeedInfo],
 ) -> None:
@@ -98,15 +113,15 @@ def test_repeated_wrong_passwords_lock_the_login_and_only_that_login(
     victim, bystander = seed.desk_usernames[0], seed.desk_usernames[1]
     limit = desk_module.MAX_FAILED_LOGINS
     with Desk.open(url) as desk:
-        for _ in range(limit - 1):
-            with pytest.raises(LoginFailed) as caught:
+        for _ in range(limit):
+            with pytest.raises(LoginFailed):
                 desk.login(victim, "guess")
-            assert "locked" not in str(caught.value)
-        with pytest.raises(LoginFailed, match="locked"):
-            desk.login(victim, "guess")
-        # Now even the right password is refused, for a while.
-        with pytest.raises(LoginFailed, match="locked"):
+        # Now even the right password is refused, for a while, in the same words as any
+        # other failure.
+        with pytest.raises(LoginFailed) as refused:
             desk.login(victim, PASSWORD)
+        assert str(refused.value) == LoginFailed.default_message
+        assert _staff(url, victim).locked_until is not None
         assert desk.login(bystander, PASSWORD).staff.username == bystander
 
         # When the lock runs out the right password works again and the count starts over.
@@ -120,21 +135,14 @@ def test_repeated_wrong_passwords_lock_the_login_and_only_that_login(
         engine.dispose()
         assert desk.login(victim, PASSWORD).staff.username == victim
         staff = _staff(url, victim)
-        assert staff.failed_logins == 0
-        with pytest.raises(LoginFailed) as caught:
+        assert staff.failed_logins == 0 and staff.locked_until is None
+        with pytest.raises(LoginFailed):
             desk.login(victim, "guess")
-        assert "locked" not in str(caught.value)
+        assert _staff(url, victim).locked_until is None
 
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            actions = conn.execute(
-                select(AuditEvent.action).where(AuditEvent.entity_id == staff.id)
-            ).scalars()
-            seen = list(actions)
-    finally:
-        engine.dispose()
+    seen = _actions(url, staff.id)
     assert seen.count("login_locked") == 1
+    assert seen.count("login_refused") == 1
     # limit - 1 before the lock, and the one after it ran out.
     assert seen.count("login_failed") == limit
 
@@ -165,8 +173,66 @@ def test_guessing_from_many_desks_at_once_still_locks(clinic: tuple[str, SeedInf
             t.join(120)
         assert "IN" not in outcomes
         assert all("Error" not in o or o == "Busy" for o in outcomes), outcomes
-        with pytest.raises(LoginFailed, match="locked"):
+        with pytest.raises(LoginFailed):
             desk.login(victim, PASSWORD)
+        assert _staff(url, victim).locked_until is not None
+
+
+def test_guesses_released_together_get_at_most_five_password_checks(
+    clinic: tuple[str, SeedInfo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """20 wrong passwords and the right one at once: only the first five to reach the count are
+    checked against the real hash; the rest are refused before hashing (a dummy check keeps
+    their time the same). The right one logs in only if it was one of those five."""
+    url, seed = clinic
+    victim = seed.desk_usernames[1]
+    limit = desk_module.MAX_FAILED_LOGINS
+    guesses = [f"wrong-{n}" for n in range(20)] + [PASSWORD]
+    barrier = threading.Barrier(len(guesses))
+    checks: list[tuple[str | None, str, bool]] = []
+    outcomes: dict[str, str] = {}
+    lock = threading.Lock()
+
+    def counting_verify(password_hash: str | None, password: str) -> bool:
+        ok = verify_password(password_hash, password)
+        with lock:
+            checks.append((password_hash, password, ok))
+        return ok
+
+    monkeypatch.setattr(desk_module, "verify_password", counting_verify)
+    with Desk.open(url) as desk:
+
+        def guess(password: str) -> None:
+            barrier.wait()
+            try:
+                desk.login(victim, password)
+                outcomes[password] = "IN"
+            except LoginFailed as exc:
+                outcomes[password] = str(exc)
+            except Exception as exc:
+                outcomes[password] = type(exc).__name__
+
+        threads = [threading.Thread(target=guess, args=(g,)) for g in guesses]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+
+    assert len(outcomes) == len(guesses)
+    assert set(outcomes.values()) <= {"IN", LoginFailed.default_message}, outcomes
+    real = [c for c in checks if c[0] is not None]
+    assert len(real) <= limit, f"{len(real)} guesses were checked against the real hash"
+    assert len(checks) == len(guesses)  # the refused ones still pay for a (dummy) check
+    logged_in = [p for p, o in outcomes.items() if o == "IN"]
+    assert logged_in in ([], [PASSWORD])
+    if logged_in:
+        assert any(c[1] == PASSWORD and c[2] for c in real)
+    else:
+        with pytest.raises(LoginFailed), Desk.open(url) as desk:
+            desk.login(victim, PASSWORD)
+    seen = _actions(url, _staff(url, victim).id)
+    counted = [a for a in seen if a in ("login_failed", "login_locked", "login")]
+    assert len(counted) <= limit, seen
 
 
 # --- audit ----------------------------------------------------------------------------------
