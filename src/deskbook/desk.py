@@ -78,7 +78,7 @@ from deskbook.errors import (
     SlotTaken,
 )
 from deskbook.logins import LOCKOUT, MAX_FAILED_LOGINS, set_display_mode
-from deskbook.passwords import verify_password
+from deskbook.passwords import password_problem, verify_password
 from deskbook.results import (
     AppointmentView,
     AuditView,
@@ -160,8 +160,11 @@ class Desk:
         """A session for this staff member, or LoginFailed with the same sentence whatever
         went wrong. Guessing is slowed as deskbook.logins says."""
         # Text a database cannot compare (NUL, lone surrogates) never matches a login.
-        texts = (printable(username, 64), printable(password, 1024))
-        usable = None not in texts and texts == (username, password) and username.strip()
+        usable = (
+            printable(username, 64) == username
+            and username.strip()
+            and password_problem(password) is None
+        )
         name = username.strip() if usable else None
         now = datetime.now(UTC)
         attempt = _write(self.engine, lambda s: logins.admit(s, name, now))

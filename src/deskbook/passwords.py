@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -37,3 +38,30 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     except (VerificationError, InvalidHashError):
         return False
     return verified and password_hash is not None
+
+
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
+
+# Controls (a tab, a newline), format characters (bidi marks, zero-width joiners) and lone
+# surrogates: invisible or untypeable at a login prompt, so a password holding one could be
+# set but never typed back.
+_UNTYPEABLE = frozenset({"Cc", "Cf", "Cs"})
+
+
+def password_problem(password: object, *, new: bool = False) -> str | None:
+    """Why password cannot be used, or None. The one rule for setting a password (new=True,
+    which also asks for a minimum length) and for logging in with one, so no password can be
+    set that the login would refuse."""
+    if not isinstance(password, str):
+        return "A password must be text."
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"A password has at most {MAX_PASSWORD_LENGTH} characters."
+    if any(unicodedata.category(ch) in _UNTYPEABLE for ch in password):
+        return (
+            "A password cannot hold tabs, line breaks or invisible characters "
+            "(direction marks, zero-width spaces)."
+        )
+    if new and len(password) < MIN_PASSWORD_LENGTH:
+        return f"A password needs at least {MIN_PASSWORD_LENGTH} characters."
+    return None

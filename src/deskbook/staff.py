@@ -15,9 +15,8 @@ from deskbook.db.migrate import ensure_current
 from deskbook.db.models import Role, Staff, Tenant
 from deskbook.errors import InvalidInput, NotFound
 from deskbook.homeclinic import find_clinic
-from deskbook.passwords import hash_password
+from deskbook.passwords import MIN_PASSWORD_LENGTH, hash_password, password_problem
 
-MIN_PASSWORD_LENGTH = 8
 USERNAME_MAX = 64
 
 
@@ -115,8 +114,9 @@ def _check(username: str, password: str) -> None:
         raise InvalidInput(
             f"A username is one word of at most {USERNAME_MAX} characters, without spaces."
         )
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidInput(f"A password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    problem = password_problem(password, new=True)
+    if problem is not None:
+        raise InvalidInput(problem)
 
 
 def _taken(username: str) -> str:

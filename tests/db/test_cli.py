@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from typer.testing import CliRunner, Result
 
-from deskbook import benchmarks
+from deskbook import Desk, benchmarks
 from deskbook.cli import app
 from deskbook.config import data_dir
 from deskbook.db.demo import DEMO_LOGINS, build_demo
@@ -218,3 +218,29 @@ def test_two_different_db_options_are_refused(demo_url: str, default_db: Path) -
     assert staff_row(demo_url, "huda") is None
     same = run("--db", demo_url, "staff", "add", "huda", "--db", demo_url, password="x" * 10)
     assert same.exit_code == 0, output(same)
+
+
+# --- a password that can be set can be typed back -------------------------------------------
+
+UNTYPEABLE = {
+    "tab": "long\tenough1",
+    "right-to-left mark": "\u200fكلمة-سر-طويلة",
+    "zero-width space": "long\u200benough1",
+    "too long": "x" * 1025,
+}
+
+
+@pytest.mark.parametrize("password", UNTYPEABLE.values(), ids=UNTYPEABLE.keys())
+def test_staff_add_refuses_a_password_that_could_never_log_in(demo_url: str, password: str) -> None:
+    result = run("staff", "add", "sam", "--db", demo_url, password=password)
+    assert "password" in one_line_failure(result).lower()
+    assert staff_row(demo_url, "sam") is None
+
+
+def test_a_password_staff_add_accepts_logs_in(demo_url: str) -> None:
+    password = "كلمة سر طويلة ✓ " + "y" * (1024 - 16)
+    assert len(password) == 1024
+    result = run("staff", "add", "sam", "--db", demo_url, password=password)
+    assert result.exit_code == 0, output(result)
+    with Desk.open(demo_url) as desk:
+        assert desk.login("sam", password).staff.username == "sam"
