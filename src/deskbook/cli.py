@@ -194,6 +194,37 @@ def export_day(
     typer.echo(f"Wrote {out}.")
 
 
+@staff_app.command("unlock")
+@one_line_errors
+def staff_unlock(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    db: DbOption = None,
+) -> None:
+    """Let a locked login try again now (the lock clears by itself after 15 minutes)."""
+    from deskbook.staff import unlock
+
+    unlock(resolve_url(chosen_db(ctx, db)), username)
+    typer.echo(f"Staff login '{username.strip()}' unlocked.")
+
+
+@staff_app.command("reset-password")
+@one_line_errors
+def staff_reset_password(
+    ctx: typer.Context,
+    username: Annotated[str, typer.Argument(help="Login name.")],
+    db: DbOption = None,
+) -> None:
+    """Give a login a new password (asked for twice, never echoed); it also unlocks it."""
+    from deskbook.staff import check_login_exists, reset_password
+
+    url = resolve_url(chosen_db(ctx, db))
+    check_login_exists(url, username)
+    password = typer.prompt("New password", hide_input=True, confirmation_prompt=True)
+    reset_password(url, username, password)
+    typer.echo(f"Staff login '{username.strip()}' has a new password and is unlocked.")
+
+
 @app.command("bench")
 @one_line_errors
 def bench(

@@ -66,19 +66,22 @@ from deskbook.db.models import (
     Patient,
     Provider,
     Service,
+    Staff,
+    Tenant,
 )
 from deskbook.db.search import check_search_support
 from deskbook.errors import (
     Busy,
     DatabaseError,
     DeskError,
+    InvalidInput,
     LoginFailed,
     PackageExhausted,
     PatientBusy,
     SlotTaken,
 )
 from deskbook.logins import LOCKOUT, MAX_FAILED_LOGINS, set_display_mode
-from deskbook.passwords import password_problem, verify_password
+from deskbook.passwords import hash_password, password_problem, verify_password
 from deskbook.results import (
     AppointmentView,
     AuditView,
@@ -107,6 +110,7 @@ from deskbook.results import (
     UtilizationReportRow,
     WaitlistView,
 )
+from deskbook.staff import set_password, unlock_login
 
 __all__ = ["LOCKOUT", "MAX_FAILED_LOGINS", "Desk", "DeskSession"]
 
@@ -189,6 +193,12 @@ def _write(engine: Engine, work: Callable[[Session], T]) -> T:
         if exc.connection_invalidated:
             raise DatabaseError(db.describe_connect_error(engine, exc)) from None
         raise
+
+
+def _view(session: Session, staff: Staff) -> StaffView:
+    tenant = session.get(Tenant, staff.tenant_id)
+    assert tenant is not None  # a foreign key
+    return logins.staff_view(staff, tenant)
 
 
 class DeskSession:
@@ -523,6 +533,31 @@ class DeskSession:
         stored = self._write(lambda s: set_display_mode(s, actor, mode))
         self.staff = replace(self.staff, display_mode=stored)
         return self.staff
+
+    def unlock_login(self, username: str) -> StaffView:
+        """Clear a login's lock in this organisation (ADMIN), audited."""
+        require(self._actor, ADMINS, "unlock logins")
+        actor = self._actor
+        return self._write(
+            lambda s: _view(
+                s, unlock_login(s, username, tenant_id=actor.tenant_id, by=actor.staff_id)
+            )
+        )
+
+    def reset_password(self, username: str, new_password: str) -> StaffView:
+        """Give a login of this organisation a new password, which also unlocks it (ADMIN)."""
+        require(self._actor, ADMINS, "reset passwords")
+        actor = self._actor
+        problem = password_problem(new_password, new=True)
+        if problem is not None:
+            raise InvalidInput(problem)
+        new_hash = hash_password(new_password)
+        return self._write(
+            lambda s: _view(
+                s,
+                set_password(s, username, new_hash, tenant_id=actor.tenant_id, by=actor.staff_id),
+            )
+        )
 
     def audit_log(self, limit: int = 100) -> list[AuditView]:
         require(self._actor, ADMINS, "read the audit log")

@@ -56,19 +56,7 @@ def admit(session: Session, username: str | None, now: datetime) -> Attempt:
     if row is None or not row[0].active:
         return Attempt(None, None)
     staff, tenant = row
-    view = StaffView(
-        id=staff.id,
-        username=staff.username,
-        display_name=staff.display_name,
-        role=staff.role,
-        tenant_id=tenant.id,
-        tenant_name=tenant.name,
-        timezone=tenant.timezone,
-        currency=tenant.currency,
-        provider_id=staff.provider_id,
-        home_clinic_id=staff.home_clinic_id,
-        display_mode=staff.display_mode,
-    )
+    view = staff_view(staff, tenant)
     if is_locked(staff, now):
         return Attempt(view, None)
     # Counted as failed until it proves right: a guess in flight uses up its turn.
@@ -97,6 +85,22 @@ def settle(session: Session, attempt: Attempt, ok: bool, now: datetime) -> None:
         return
     staff.failed_logins, staff.locked_until = 0, None
     audit.record(session, view.tenant_id, view.id, "login", "staff", view.id)
+
+
+def staff_view(staff: Staff, tenant: Tenant) -> StaffView:
+    return StaffView(
+        id=staff.id,
+        username=staff.username,
+        display_name=staff.display_name,
+        role=staff.role,
+        tenant_id=tenant.id,
+        tenant_name=tenant.name,
+        timezone=tenant.timezone,
+        currency=tenant.currency,
+        provider_id=staff.provider_id,
+        home_clinic_id=staff.home_clinic_id,
+        display_mode=staff.display_mode,
+    )
 
 
 def is_locked(staff: Staff, now: datetime) -> bool:

@@ -1,15 +1,19 @@
 """Staff logins made from the command line (`deskbook staff add`): the way a clinic's IT person
-creates real accounts, with an Argon2 password hash."""
+creates real accounts, with an Argon2 password hash; and the administrator's unlock and
+password reset, from the command line (`deskbook staff unlock`, `reset-password`) or a desk."""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
+from deskbook import audit
+from deskbook.access import printable
 from deskbook.db.engine import make_engine, violated_rule, write_session
 from deskbook.db.migrate import ensure_current
 from deskbook.db.models import Role, Staff, Tenant
@@ -99,6 +103,94 @@ def create_staff(
         raise
 
 
+def unlock(url: str, username: str) -> None:
+    """`deskbook staff unlock`: clear a login's lock and its count of wrong passwords."""
+    _on_database(url, lambda session: unlock_login(session, username, tenant_id=None, by=None))
+
+
+def reset_password(url: str, username: str, password: str) -> None:
+    """`deskbook staff reset-password`: a new password, and the lock cleared."""
+    _refuse_password(password)
+    password_hash = hash_password(password)
+    _on_database(
+        url,
+        lambda session: set_password(session, username, password_hash, tenant_id=None, by=None),
+    )
+
+
+def check_login_exists(url: str, username: str) -> None:
+    """Refused before the new password is asked for, like check_before_password."""
+    _on_database(url, lambda session: _login(session, username, tenant_id=None))
+
+
+def unlock_login(
+    session: Session, username: str, *, tenant_id: uuid.UUID | None, by: uuid.UUID | None
+) -> Staff:
+    """Clear the lock of username (in tenant_id, when an administrator at a desk asks), audited
+    as done by `by` (None: from the command line)."""
+    staff = _login(session, username, tenant_id)
+    before = _lock_state(staff)
+    staff.failed_logins, staff.locked_until = 0, None
+    audit.record(
+        session, staff.tenant_id, by, "login_unlocked", "staff", staff.id, before,
+        _lock_state(staff),
+    )  # fmt: skip
+    return staff
+
+
+def set_password(
+    session: Session,
+    username: str,
+    password_hash: str,
+    *,
+    tenant_id: uuid.UUID | None,
+    by: uuid.UUID | None,
+) -> Staff:
+    """A new password hash for username, which also clears its lock. The audit event says that
+    it changed, never what to."""
+    staff = _login(session, username, tenant_id)
+    before = _lock_state(staff)
+    staff.password_hash = password_hash
+    staff.failed_logins, staff.locked_until = 0, None
+    audit.record(
+        session, staff.tenant_id, by, "password_reset", "staff", staff.id, before,
+        _lock_state(staff),
+    )  # fmt: skip
+    return staff
+
+
+def _login(session: Session, username: str, tenant_id: uuid.UUID | None) -> Staff:
+    # Text a database cannot compare (NUL, lone surrogates) names no login.
+    name = (printable(username, USERNAME_MAX) or "").strip()
+    query = select(Staff).where(col(Staff.username) == name)
+    if tenant_id is not None:
+        query = query.where(col(Staff.tenant_id) == tenant_id)
+    staff = session.scalars(query.with_for_update(key_share=True)).first()
+    if staff is None:
+        raise NotFound(f"There is no login called '{name}'.")
+    return staff
+
+
+def _lock_state(staff: Staff) -> dict[str, object]:
+    return {"failed_logins": staff.failed_logins, "locked_until": staff.locked_until}
+
+
+def _on_database(url: str, work: Callable[[Session], object]) -> None:
+    engine = make_engine(url, must_exist=True)
+    try:
+        ensure_current(engine)
+        with write_session(engine) as session:
+            work(session)
+    finally:
+        engine.dispose()
+
+
+def _refuse_password(password: str) -> None:
+    problem = password_problem(password, new=True)
+    if problem is not None:
+        raise InvalidInput(problem)
+
+
 def _role(role: str) -> Role:
     try:
         return Role(role.strip().upper().replace("-", "_"))
@@ -114,9 +206,7 @@ def _check(username: str, password: str) -> None:
         raise InvalidInput(
             f"A username is one word of at most {USERNAME_MAX} characters, without spaces."
         )
-    problem = password_problem(password, new=True)
-    if problem is not None:
-        raise InvalidInput(problem)
+    _refuse_password(password)
 
 
 def _taken(username: str) -> str:

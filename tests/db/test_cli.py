@@ -16,6 +16,7 @@ from deskbook.config import data_dir
 from deskbook.db.demo import DEMO_LOGINS, build_demo
 from deskbook.db.engine import make_engine, read_session
 from deskbook.db.models import Staff, Tenant
+from deskbook.errors import LoginFailed
 from deskbook.passwords import verify_password
 from deskbook.staff import add_staff
 
@@ -244,3 +245,32 @@ def test_a_password_staff_add_accepts_logs_in(demo_url: str) -> None:
     assert result.exit_code == 0, output(result)
     with Desk.open(demo_url) as desk:
         assert desk.login("sam", password).staff.username == "sam"
+
+
+# --- an administrator's unlock and password reset --------------------------------------------
+
+
+def test_staff_unlock_and_reset_password(demo_url: str) -> None:
+    with Desk.open(demo_url) as desk:
+        for _ in range(6):
+            with pytest.raises(LoginFailed):
+                desk.login("frontdesk", "guess")
+        result = run("--db", demo_url, "staff", "unlock", "frontdesk")
+        assert result.exit_code == 0, output(result)
+        assert "unlocked" in result.output
+        assert desk.login("frontdesk", "frontdesk").staff.username == "frontdesk"
+
+        result = run("staff", "reset-password", "frontdesk", "--db", demo_url,
+                     password="brand new secret")  # fmt: skip
+        assert result.exit_code == 0, output(result)
+        assert desk.login("frontdesk", "brand new secret").staff.username == "frontdesk"
+        with pytest.raises(LoginFailed):
+            desk.login("frontdesk", "frontdesk")
+
+
+def test_staff_unlock_and_reset_password_of_an_unknown_login(demo_url: str) -> None:
+    assert "nobody" in one_line_failure(run("staff", "unlock", "nobody", "--db", demo_url))
+    result = run("staff", "reset-password", "nobody", "--db", demo_url, password="x" * 10)
+    assert "nobody" in one_line_failure(result)
+    result = run("staff", "reset-password", "admin", "--db", demo_url, password="short")
+    assert "at least 8" in one_line_failure(result)

@@ -20,8 +20,8 @@ from sqlalchemy.engine import make_url
 from deskbook import Desk
 from deskbook import desk as desk_module
 from deskbook.db.engine import make_engine, write_session
-from deskbook.db.models import AuditEvent, Staff
-from deskbook.errors import DatabaseError, LoginFailed, NotFound, PermissionDenied
+from deskbook.db.models import AuditEvent, Staff, Tenant
+from deskbook.errors import DatabaseError, InvalidInput, LoginFailed, NotFound, PermissionDenied
 from deskbook.passwords import hash_password, verify_password
 from deskbook.testing.clock import future_day
 from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
@@ -233,6 +233,129 @@ def test_guesses_released_together_get_at_most_five_password_checks(
     seen = _actions(url, _staff(url, victim).id)
     counted = [a for a in seen if a in ("login_failed", "login_locked", "login")]
     assert len(counted) <= limit, seen
+
+
+def _lock(url: str, username: str, **values: Any) -> None:
+    engine = make_engine(url)
+    try:
+        with write_session(engine) as session:
+            session.execute(update(Staff).where(Staff.username == username).values(**values))
+    finally:
+        engine.dispose()
+
+
+def test_unknown_locked_inactive_and_wrong_read_the_same_and_do_the_same_work(
+    clinic: tuple[str, SeedInfo], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Which usernames exist, and which are locked, shows neither in the words nor in the
+    work done (checked by what runs rather than by a stopwatch): each failure pays for one
+    Argon2 verification and two write transactions."""
+    url, seed = clinic
+    locked, wrong, inactive = seed.desk_usernames
+    _lock(url, locked, locked_until=datetime.now(UTC) + timedelta(minutes=10))
+    _lock(url, inactive, active=False)
+    verified: list[int] = []
+    writes: list[int] = []
+
+    def counting_verify(password_hash: str | None, password: str) -> bool:
+        verified[-1] += 1
+        return verify_password(password_hash, password)
+
+    real_run_write = desk_module.db.run_write
+
+    def counting_write(*args: Any, **kwargs: Any) -> Any:
+        writes[-1] += 1
+        return real_run_write(*args, **kwargs)
+
+    monkeypatch.setattr(desk_module, "verify_password", counting_verify)
+    monkeypatch.setattr(desk_module.db, "run_write", counting_write)
+    answers = {}
+    with Desk.open(url) as desk:
+        for case, username, password in [
+            ("unknown", "nobody-here", "whatever1"),
+            ("locked", locked, PASSWORD),
+            ("wrong password", wrong, "whatever1"),
+            ("inactive", inactive, PASSWORD),
+        ]:
+            verified.append(0)
+            writes.append(0)
+            with pytest.raises(LoginFailed) as caught:
+                desk.login(username, password)
+            answers[case] = (str(caught.value), verified[-1], writes[-1])
+    assert set(answers.values()) == {(LoginFailed.default_message, 1, 2)}, answers
+
+
+def _other_tenant_login(url: str) -> str:
+    engine = make_engine(url)
+    try:
+        with write_session(engine) as session:
+            tenant = Tenant(name="Other Clinic Group")
+            session.add(tenant)
+            session.flush()
+            session.add(
+                Staff(
+                    tenant_id=tenant.id,
+                    username="elsewhere",
+                    display_name="Elsewhere",
+                    password_hash=hash_password(PASSWORD),
+                    role="FRONT_DESK",
+                )
+            )
+    finally:
+        engine.dispose()
+    return "elsewhere"
+
+
+def test_an_administrator_unlocks_a_login_and_resets_a_password(
+    clinic: tuple[str, SeedInfo],
+) -> None:
+    url, seed = clinic
+    victim, colleague = seed.desk_usernames[0], seed.desk_usernames[1]
+    elsewhere = _other_tenant_login(url)
+    with Desk.open(url) as desk:
+        for _ in range(desk_module.MAX_FAILED_LOGINS + 1):
+            with pytest.raises(LoginFailed):
+                desk.login(victim, "guess")
+        admin = desk.login(seed.admin_username, PASSWORD)
+        front = desk.login(colleague, PASSWORD)
+        with pytest.raises(PermissionDenied):
+            front.unlock_login(victim)
+        with pytest.raises(PermissionDenied):
+            front.reset_password(victim, "a new long password")
+        # Another organisation's login is not there, as far as this desk can tell.
+        with pytest.raises(NotFound):
+            admin.unlock_login(elsewhere)
+        with pytest.raises(NotFound):
+            admin.reset_password(elsewhere, "a new long password")
+        with pytest.raises(InvalidInput):
+            admin.reset_password(victim, "tab\tin it")
+
+        assert admin.unlock_login(victim).username == victim
+        assert desk.login(victim, PASSWORD).staff.username == victim
+
+        for _ in range(desk_module.MAX_FAILED_LOGINS):
+            with pytest.raises(LoginFailed):
+                desk.login(victim, "guess")
+        admin.reset_password(victim, "a new long password")
+        with pytest.raises(LoginFailed):
+            desk.login(victim, PASSWORD)
+        assert desk.login(victim, "a new long password").staff.username == victim
+
+    events = [e for e in _all_events(url) if e.action in ("login_unlocked", "password_reset")]
+    assert [e.action for e in events] == ["login_unlocked", "password_reset"]
+    for event in events:
+        assert event.staff_id == admin.staff.id and event.tenant_id == seed.tenant_id
+        assert "argon2" not in (event.before or "") + (event.after or "")
+
+
+def _all_events(url: str) -> list[AuditEvent]:
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(AuditEvent).order_by(AuditEvent.at)).all()
+            return [AuditEvent(**r._mapping) for r in rows]
+    finally:
+        engine.dispose()
 
 
 # --- audit ----------------------------------------------------------------------------------
