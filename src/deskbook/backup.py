@@ -2,8 +2,9 @@
 
 SQLite: sqlite3's online backup API, copying every page in one step. Under WAL a reader never
 blocks a writer, so the copy is a snapshot of one committed moment while other desks keep
-booking. It is written to a temporary file beside PATH and renamed into place only after it
-passes `PRAGMA quick_check`, so a failed backup never leaves a half file under the real name.
+booking. It is written to a temporary file beside PATH (an unpredictable name, created 0600)
+and linked into place only after it passes `PRAGMA quick_check`, so a failed backup never
+leaves a half file under the real name; the copy gets the database's file mode.
 
 PostgreSQL: pg_dump is the right tool (it takes a consistent snapshot too); the command says
 how to run it, with the host and database from the URL and never the password.
@@ -11,9 +12,12 @@ how to run it, with the host and database from the URL and never the password.
 
 from __future__ import annotations
 
+import errno
 import os
 import shlex
 import sqlite3
+import stat
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,24 +83,55 @@ def backup_sqlite(url: str, path: Path) -> BackupResult:
     target = path.expanduser()
     if target.is_dir():
         target = target / f"{source.stem}-backup.db"
-    target = target.resolve()
+    # The folder resolved, not the name: a link planted under PATH's name must not lead the
+    # copy somewhere else.
+    target = target.parent.resolve() / target.name
     if target == source:
         raise InvalidInput("The backup must go to another file than the database itself.")
-    if target.exists():
+    if target.exists() or target.is_symlink():
         raise InvalidInput(f"{target} already exists; choose a new name or remove it first.")
     if not target.parent.is_dir():
         raise InvalidInput(f"The folder {target.parent} does not exist.")
 
-    partial = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    mode = stat.S_IMODE(source.stat().st_mode)
+    # An unpredictable name, created by mkstemp (O_EXCL, O_NOFOLLOW, 0600): a file or link
+    # planted beside PATH cannot be written through.
+    fd, partial_name = tempfile.mkstemp(
+        prefix=f".{target.name}.", suffix=".partial", dir=target.parent
+    )
+    partial = Path(partial_name)
     try:
         _copy(source, partial)
         counts = _check_copy(partial)
-        os.replace(partial, target)
+        # The copy holds what the database holds: it gets the database's mode, not the umask's.
+        os.fchmod(fd, mode)
+        _publish(partial, target)
     except sqlite3.Error as exc:
         raise DatabaseError(f"The backup of {source} failed: {exc}.") from None
     finally:
+        os.close(fd)
         partial.unlink(missing_ok=True)
     return BackupResult(source, target, target.stat().st_size, counts)
+
+
+def _publish(partial: Path, target: Path) -> None:
+    """Give the finished copy its name, never replacing a file (or a link) that appeared there
+    meanwhile: a hard link fails if the name is taken, where a rename would overwrite it."""
+    try:
+        os.link(partial, target, follow_symlinks=False)
+    except FileExistsError:
+        raise InvalidInput(
+            f"{target} already exists; choose a new name or remove it first."
+        ) from None
+    except OSError as exc:
+        if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV):
+            raise DatabaseError(f"Cannot write {target}: {exc.strerror}.") from None
+        # A file system without hard links (FAT, some network shares): rename, after the check.
+        if target.exists() or target.is_symlink():
+            raise InvalidInput(
+                f"{target} already exists; choose a new name or remove it first."
+            ) from None
+        os.replace(partial, target)
 
 
 def _copy(source: Path, target: Path) -> None:

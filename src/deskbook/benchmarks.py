@@ -18,7 +18,7 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import col
 
-from deskbook.config import data_dir
+from deskbook.config import data_dir, ensure_data_dir
 from deskbook.db.demo import run_demo_command
 from deskbook.db.engine import make_engine, read_session, safe_url
 from deskbook.db.migrate import upgrade
@@ -197,7 +197,7 @@ def run_bench_command(
     console = Console()
     urls = [url] if url else default_urls()
     if not url:
-        data_dir().mkdir(parents=True, exist_ok=True)
+        ensure_data_dir()
     for target in urls:
         ensure_database(target, patients, console.print)
         how, results, slowest = measure(target, rounds or ROUNDS)

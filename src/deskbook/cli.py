@@ -13,7 +13,7 @@ from typing import Annotated, NoReturn, ParamSpec, TypeVar
 
 import typer
 
-from deskbook.config import data_dir, database_url
+from deskbook.config import data_dir, database_url, ensure_data_dir
 from deskbook.errors import DeskError
 
 P = ParamSpec("P")
@@ -74,7 +74,7 @@ def resolve_url(db: str | None) -> str:
         and url.startswith("sqlite:///")
         and url.endswith(str(data_dir() / "deskbook.db"))
     ):
-        data_dir().mkdir(parents=True, exist_ok=True)
+        ensure_data_dir()
     return url
 
 

@@ -20,6 +20,13 @@ def data_dir() -> Path:
     return Path(user_data_dir("deskbook", appauthor=False))
 
 
+def ensure_data_dir() -> Path:
+    """The data folder, made private (0700) when deskbook creates it: it holds patient data."""
+    folder = data_dir()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return folder
+
+
 def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'deskbook.db'}"
 

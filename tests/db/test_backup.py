@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import stat
 import threading
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,6 +17,7 @@ from typer.testing import CliRunner
 from deskbook import Desk
 from deskbook.backup import backup_sqlite
 from deskbook.cli import app
+from deskbook.config import data_dir
 from deskbook.db.engine import make_engine, write_session
 from deskbook.db.migrate import ensure_current
 from deskbook.db.models import AuditEvent, Patient
@@ -194,3 +199,85 @@ def test_postgres_backup_says_how_with_pg_dump_and_hides_the_password(
     assert db_url.rsplit("/", 1)[1] in result.output
     assert "S3cret" not in result.output
     assert not (tmp_path / "pg.dump").exists()
+
+
+# --- file modes: patient data readable by its owner only ---------------------------------------
+
+
+@pytest.fixture
+def open_umask() -> Iterator[None]:
+    """The common umask, under which files are created 0644 unless asked otherwise."""
+    before = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(before)
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(path.lstat().st_mode)
+
+
+def test_a_new_database_its_wal_and_shm_and_its_folder_are_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, open_umask: None
+) -> None:
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.delenv("DESKBOOK_DATABASE_URL", raising=False)
+    result = CliRunner().invoke(app, ["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    folder = data_dir()
+    database = folder / "deskbook.db"
+    assert mode(folder) == 0o700
+    assert mode(database) == 0o600
+    engine = make_engine(f"sqlite:///{database}")
+    try:
+        with write_session(engine) as session:  # a write, so the -wal and -shm files exist
+            session.execute(text("CREATE TABLE scratch (x INTEGER)"))
+        for suffix in ("-wal", "-shm"):
+            side = database.with_name(database.name + suffix)
+            assert side.exists() and mode(side) == 0o600, suffix
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    path = tmp_path / "clinic.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.mark.parametrize("source_mode", [0o600, 0o640], ids=oct)
+def test_a_backup_keeps_the_mode_of_the_database(
+    sqlite_url: str, tmp_path: Path, source_mode: int, open_umask: None
+) -> None:
+    source = Path(sqlite_url.removeprefix("sqlite:///"))
+    source.chmod(source_mode)
+    result = backup_sqlite(sqlite_url, tmp_path / "copy.db")
+    assert mode(result.target) == source_mode
+
+
+def test_a_backup_does_not_write_through_a_planted_link(
+    sqlite_url: str, tmp_path: Path, open_umask: None
+) -> None:
+    """Someone who can write to the backup folder plants links where the copy might go: under
+    the temporary name the old code used, and under the backup's own name. Neither is
+    followed, and the file they point at is left alone."""
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours")
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    planted = folder / f".monday.db.partial-{os.getpid()}"
+    planted.symlink_to(victim)
+    result = backup_sqlite(sqlite_url, folder / "monday.db")
+    assert victim.read_text() == "not yours"
+    assert not result.target.is_symlink()
+    assert planted.is_symlink()  # not ours to remove either
+
+    elsewhere = tmp_path / "elsewhere.db"
+    (folder / "tuesday.db").symlink_to(elsewhere)  # dangling: the copy would land there
+    with pytest.raises(InvalidInput, match="already exists"):
+        backup_sqlite(sqlite_url, folder / "tuesday.db")
+    assert not elsewhere.exists()
+    leftovers = [p.name for p in folder.iterdir() if "partial" in p.name and p != planted]
+    assert leftovers == []

@@ -11,6 +11,7 @@ a desk that holds a row too long gives the next one Busy after a bounded wait, n
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 import time
@@ -102,6 +103,7 @@ def _sqlite_engine(url: URL, *, must_exist: bool) -> Engine:
             )
         if not path.parent.exists():
             raise DatabaseError(f"The folder {path.parent} does not exist.")
+        create_private_file(path)
     engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
 
     @event.listens_for(engine, "connect")
@@ -121,6 +123,19 @@ def _sqlite_engine(url: URL, *, must_exist: bool) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def create_private_file(path: Path) -> None:
+    """Create the database file readable by its owner only (0600), whatever the umask, before
+    SQLite opens it: SQLite gives its -wal and -shm files the database file's mode. An existing
+    file (or a link planted in its place) is left as it is."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise DatabaseError(f"Cannot create the SQLite database {path}: {exc.strerror}.") from None
+    os.close(fd)
 
 
 def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
