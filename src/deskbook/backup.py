@@ -23,7 +23,8 @@ from pathlib import Path
 
 from sqlalchemy.engine import URL
 
-from deskbook.db.engine import SQLITE_BUSY_TIMEOUT_MS, parse_url, pg_servers, sqlite_path
+from deskbook.config import Settings
+from deskbook.db.engine import parse_url, pg_servers, sqlite_path
 from deskbook.errors import DatabaseError, DeskError, InvalidInput
 
 # Counted in the confirmation so the user sees at a glance that the copy holds their data.
@@ -137,7 +138,7 @@ def _publish(partial: Path, target: Path) -> None:
 def _copy(source: Path, target: Path) -> None:
     # mode=ro would refuse a WAL file whose -shm it cannot create; a normal connection that
     # only reads is fine, and the existence check above keeps it from creating a new file.
-    src = sqlite3.connect(source, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+    src = sqlite3.connect(source, timeout=Settings.from_env().lock_timeout_seconds)
     dst = sqlite3.connect(target)
     try:
         # pages=-1: every page in one step, so concurrent writers cannot make it restart and

@@ -18,7 +18,7 @@ from rich.table import Table
 from sqlalchemy import Engine, func, select, text
 from sqlmodel import col
 
-from deskbook.config import data_dir, ensure_data_dir
+from deskbook.config import Settings, data_dir, ensure_data_dir
 from deskbook.db.demo import run_demo_command
 from deskbook.db.engine import make_engine, read_session, safe_url
 from deskbook.db.migrate import upgrade
@@ -184,8 +184,9 @@ def measure(
 
 def default_urls() -> list[str]:
     urls = [f"sqlite:///{data_dir() / 'bench.db'}"]
-    if os.environ.get(BENCH_PG_ENV):
-        urls.append(os.environ[BENCH_PG_ENV])
+    bench_pg_url = Settings.from_env().bench_pg_url
+    if bench_pg_url:
+        urls.append(bench_pg_url)
     return urls
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,8 @@ from deskbook.errors import InvalidInput
 ENV_PREFIX = "DESKBOOK_"
 DEFAULT_TIMEZONE = "Asia/Riyadh"
 DEFAULT_CURRENCY = "SAR"
+DEFAULT_LOCK_TIMEOUT_S = 5.0
+DEFAULT_BUSY_RETRIES = 3
 
 
 def data_dir() -> Path:
@@ -31,26 +34,45 @@ def default_database_url() -> str:
     return f"sqlite:///{data_dir() / 'deskbook.db'}"
 
 
-def database_url(explicit: str | None = None) -> str:
+def database_url(explicit: str | None = None, env: Mapping[str, str] | None = None) -> str:
     """The --db flag wins, then DESKBOOK_DATABASE_URL, then a SQLite file in the data dir."""
-    return explicit or os.environ.get(f"{ENV_PREFIX}DATABASE_URL") or default_database_url()
+    env = os.environ if env is None else env
+    return explicit or env.get(f"{ENV_PREFIX}DATABASE_URL") or default_database_url()
 
 
 @dataclass(frozen=True)
 class Settings:
+    """Every DESKBOOK_* setting, read here and nowhere else (README, Configuration)."""
+
     database_url: str
-    lock_timeout_seconds: float = 5.0
-    busy_retries: int = 3
+    # How long a desk waits for another desk's lock before the try counts as busy.
+    lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_S
+    # How many tries a write gets, from the start, before Busy reaches the desk.
+    busy_retries: int = DEFAULT_BUSY_RETRIES
+    keymap: str = ""
+    theme: str = ""
+    bench_pg_url: str = ""
     # How Arabic is painted (deskbook.display); None: the login's choice, else the terminal's.
     bidi: BidiMode | None = None
 
+    @property
+    def lock_timeout_ms(self) -> int:
+        return round(self.lock_timeout_seconds * 1000)
+
     @classmethod
-    def from_env(cls, explicit_url: str | None = None) -> Settings:
-        env = os.environ
+    def from_env(
+        cls, explicit_url: str | None = None, env: Mapping[str, str] | None = None
+    ) -> Settings:
+        env = os.environ if env is None else env
         return cls(
-            database_url=database_url(explicit_url),
-            lock_timeout_seconds=float(env.get(f"{ENV_PREFIX}LOCK_TIMEOUT", "5")),
-            busy_retries=int(env.get(f"{ENV_PREFIX}BUSY_RETRIES", "3")),
+            database_url=database_url(explicit_url, env),
+            lock_timeout_seconds=_number(
+                env, "LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S, float, 0.05, 600
+            ),
+            busy_retries=int(_number(env, "BUSY_RETRIES", DEFAULT_BUSY_RETRIES, int, 1, 20)),
+            keymap=env.get(f"{ENV_PREFIX}KEYMAP", ""),
+            theme=env.get(f"{ENV_PREFIX}THEME", ""),
+            bench_pg_url=env.get(f"{ENV_PREFIX}BENCH_PG_URL", ""),
             bidi=_bidi_mode(env.get(f"{ENV_PREFIX}BIDI", "")),
         )
 
@@ -63,3 +85,26 @@ def _bidi_mode(raw: str) -> BidiMode | None:
         choices = ", ".join(m.value for m in BidiMode)
         raise InvalidInput(f"{ENV_PREFIX}BIDI must be one of {choices}, not '{raw}'.")
     return mode
+
+
+def _number(
+    env: Mapping[str, str],
+    name: str,
+    default: float,
+    kind: Callable[[str], float],
+    low: float,
+    high: float,
+) -> float:
+    raw = env.get(f"{ENV_PREFIX}{name}", "").strip()
+    if not raw:
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        value = low - 1
+    if not low <= value <= high:
+        unit = "a number of seconds" if kind is float else "a whole number"
+        raise InvalidInput(
+            f"{ENV_PREFIX}{name} must be {unit} from {low:g} to {high:g}, not '{raw}'."
+        )
+    return value

@@ -58,8 +58,7 @@ def within_deadline(call: Callable[[], T]) -> T:
 def short_lock_waits(monkeypatch: pytest.MonkeyPatch) -> None:
     """Bounded waits of a fraction of a second, so the suite stays quick; the behaviour is
     the same as with the production 5 s."""
-    monkeypatch.setattr(db_engine, "SQLITE_BUSY_TIMEOUT_MS", 300)
-    monkeypatch.setattr(db_engine, "PG_LOCK_TIMEOUT_MS", 300)
+    monkeypatch.setenv("DESKBOOK_LOCK_TIMEOUT", "0.3")
 
 
 class HeldLock:
@@ -129,6 +128,49 @@ def test_a_lock_held_too_long_gives_busy_not_a_freeze(
             assert count.scalar_one() == 1
     finally:
         engine.dispose()
+
+
+def _lock_wait_ms(engine: Any) -> int:
+    """The lock wait a write transaction on engine really runs with."""
+    with write_session(engine) as session:
+        if engine.dialect.name == "sqlite":
+            return int(session.execute(text("PRAGMA busy_timeout")).scalar_one())
+        shown = str(session.execute(text("SHOW lock_timeout")).scalar_one())
+        return int(shown.removesuffix("ms")) if shown.endswith("ms") else int(shown[:-1]) * 1000
+
+
+def test_the_lock_wait_and_retries_come_from_the_environment(
+    tenant_url: tuple[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DESKBOOK_LOCK_TIMEOUT=1 and DESKBOOK_BUSY_RETRIES=2 are what the engine uses: a write
+    behind a stuck desk waits 1 s per try, tries twice, and says Busy."""
+    url, tenant_id = tenant_url
+    monkeypatch.setenv("DESKBOOK_LOCK_TIMEOUT", "1")
+    monkeypatch.setenv("DESKBOOK_BUSY_RETRIES", "2")
+    engine = make_engine(url)
+    tries: list[int] = []
+    real_write_session = db_engine.write_session
+
+    def counting_write_session(*args: Any, **kwargs: Any) -> Any:
+        tries.append(1)
+        return real_write_session(*args, **kwargs)
+
+    try:
+        assert _lock_wait_ms(engine) == 1000
+        monkeypatch.setattr(db_engine, "write_session", counting_write_session)
+        with HeldLock(url), pytest.raises(Busy):
+            within_deadline(lambda: run_write(engine, _audit_write(tenant_id)))
+        assert len(tries) == 2
+    finally:
+        engine.dispose()
+
+
+def test_a_lock_wait_that_is_not_a_number_is_refused_with_a_sentence(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("DESKBOOK_LOCK_TIMEOUT", "five")
+    with pytest.raises(DeskError, match="DESKBOOK_LOCK_TIMEOUT must be a number of seconds"):
+        make_engine("sqlite://")
 
 
 # --- PostgreSQL going away --------------------------------------------------------------------

@@ -31,12 +31,11 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.orm import Session
 
+from deskbook.config import DEFAULT_BUSY_RETRIES, DEFAULT_LOCK_TIMEOUT_S, Settings
 from deskbook.errors import Busy, DatabaseError
 
 T = TypeVar("T")
 
-SQLITE_BUSY_TIMEOUT_MS = 5000
-PG_LOCK_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 5
 
 # The names of the schema's rules, the same on both engines: PostgreSQL reports the constraint
@@ -47,6 +46,9 @@ PURCHASE_SESSION = "uq_appointment_purchase_session"
 RULE_NAMES = (PROVIDER_OVERLAP, PATIENT_OVERLAP, PURCHASE_SESSION, "uq_patient_tenant_mrn")
 
 _WRITE = "deskbook_write"
+# The engine carries its settings as execution options, so every session on it sees them.
+_LOCK_TIMEOUT_MS = "deskbook_lock_timeout_ms"
+_BUSY_RETRIES = "deskbook_busy_retries"
 
 
 def safe_url(url: str | URL) -> str:
@@ -84,16 +86,33 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(database).expanduser()
 
 
-def make_engine(url: str, *, must_exist: bool = False, pool_size: int = 5) -> Engine:
-    """A ready engine for url. must_exist refuses a SQLite file that is not there yet,
-    instead of quietly creating an empty database."""
+def make_engine(
+    url: str, *, must_exist: bool = False, pool_size: int = 5, settings: Settings | None = None
+) -> Engine:
+    """A ready engine for url, with the lock wait and retries of settings (by default the
+    DESKBOOK_* variables). must_exist refuses a SQLite file that is not there yet, instead
+    of quietly creating an empty database."""
+    settings = settings or Settings.from_env(url)
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
-        return _sqlite_engine(parsed, must_exist=must_exist)
-    return _postgres_engine(parsed, pool_size=pool_size)
+        engine = _sqlite_engine(parsed, settings.lock_timeout_ms, must_exist=must_exist)
+    else:
+        engine = _postgres_engine(parsed, settings.lock_timeout_ms, pool_size=pool_size)
+    engine.update_execution_options(
+        **{_LOCK_TIMEOUT_MS: settings.lock_timeout_ms, _BUSY_RETRIES: settings.busy_retries}
+    )
+    return engine
 
 
-def _sqlite_engine(url: URL, *, must_exist: bool) -> Engine:
+def lock_timeout_ms(engine: Engine) -> int:
+    return int(engine.get_execution_options().get(_LOCK_TIMEOUT_MS, DEFAULT_LOCK_TIMEOUT_S * 1000))
+
+
+def busy_retries(engine: Engine) -> int:
+    return int(engine.get_execution_options().get(_BUSY_RETRIES, DEFAULT_BUSY_RETRIES))
+
+
+def _sqlite_engine(url: URL, busy_timeout_ms: int, *, must_exist: bool) -> Engine:
     path = sqlite_path(url)
     if path is not None:
         if must_exist and not path.exists():
@@ -104,7 +123,7 @@ def _sqlite_engine(url: URL, *, must_exist: bool) -> Engine:
         if not path.parent.exists():
             raise DatabaseError(f"The folder {path.parent} does not exist.")
         create_private_file(path)
-    engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: sqlite3.Connection, _record: Any) -> None:
@@ -113,7 +132,7 @@ def _sqlite_engine(url: URL, *, must_exist: bool) -> Engine:
         cursor = dbapi_conn.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
@@ -138,9 +157,9 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
+def _postgres_engine(url: URL, lock_timeout: int, *, pool_size: int) -> Engine:
     try:
-        return _create_postgres_engine(url, pool_size=pool_size)
+        return _create_postgres_engine(url, lock_timeout, pool_size=pool_size)
     except ArgumentError as exc:  # a multi-host URL whose hosts and ports do not pair up
         raise DatabaseError(
             f"'{safe_url(url)}' is not a usable PostgreSQL URL ({exc}); list the servers as "
@@ -148,7 +167,7 @@ def _postgres_engine(url: URL, *, pool_size: int) -> Engine:
         ) from None
 
 
-def _create_postgres_engine(url: URL, *, pool_size: int) -> Engine:
+def _create_postgres_engine(url: URL, lock_timeout: int, *, pool_size: int) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
@@ -160,7 +179,7 @@ def _create_postgres_engine(url: URL, *, pool_size: int) -> Engine:
             # only the write transaction's.
             # A scan of a big table starts where another desk's scan is, unless told not to;
             # search would then show a different 50 of many matches each time.
-            "options": f"-c lock_timeout={PG_LOCK_TIMEOUT_MS} -c synchronize_seqscans=off",
+            "options": f"-c lock_timeout={lock_timeout} -c synchronize_seqscans=off",
             # A server or network that vanishes mid-query without a reset would otherwise hold
             # a desk for the kernel's ~15 minutes; these make it an error within a minute.
             "keepalives": 1,
@@ -306,7 +325,7 @@ def write_session(engine: Engine) -> Iterator[Session]:
     with Session(bind=bind, expire_on_commit=False, autoflush=False) as session:
         try:
             if engine.dialect.name == "postgresql":
-                session.execute(text(f"SET LOCAL lock_timeout = '{PG_LOCK_TIMEOUT_MS}ms'"))
+                session.execute(text(f"SET LOCAL lock_timeout = '{lock_timeout_ms(engine)}ms'"))
             yield session
             session.commit()
         except OperationalError as exc:
@@ -341,9 +360,11 @@ def read_session(engine: Engine) -> Iterator[Session]:
             session.rollback()
 
 
-def run_write(engine: Engine, work: Callable[[Session], T], retries: int = 3) -> T:
+def run_write(engine: Engine, work: Callable[[Session], T], retries: int | None = None) -> T:
     """Run work in a locked write transaction, again from the start when the database says
-    another desk held the lock too long (Busy); after `retries` tries Busy reaches the caller."""
+    another desk held the lock too long (Busy); after `retries` tries (by default the
+    engine's DESKBOOK_BUSY_RETRIES) Busy reaches the caller."""
+    retries = busy_retries(engine) if retries is None else retries
     attempt = 0
     while True:
         try:

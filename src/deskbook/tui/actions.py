@@ -12,11 +12,12 @@ escape sequences over ssh) are refused in defaults and in a keymap alike.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
+
+from deskbook.config import Settings
 
 KEYMAP_ENV = "DESKBOOK_KEYMAP"
 MANGLED_KEYS = frozenset({"ctrl+j", "ctrl+m", "ctrl+i", "ctrl+h"})
@@ -179,7 +180,7 @@ def parse_keymap(text: str) -> tuple[dict[str, str], list[str]]:
 
 
 def keymap_from_env(env: Mapping[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
-    return parse_keymap((os.environ if env is None else env).get(KEYMAP_ENV, ""))
+    return parse_keymap(Settings.from_env(env=env).keymap)
 
 
 def key_of(action: DeskAction, keymap: Mapping[str, str]) -> str:

@@ -21,6 +21,7 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from deskbook.config import Settings
 from deskbook.display import BidiMode
 from deskbook.errors import DeskError
 from deskbook.statuses import Role
@@ -280,7 +281,7 @@ def _scope(screen: Screen[object]) -> str:
 
 def _theme_for(color_system: str | None) -> str:
     """ANSI colours in a 16-colour terminal or with NO_COLOR, so text stays readable."""
-    chosen = os.environ.get("DESKBOOK_THEME")
+    chosen = Settings.from_env().theme
     if chosen:
         return chosen
     if os.environ.get("NO_COLOR") or color_system in (None, "standard", "windows"):
