@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 
 from deskbook import Desk
 from deskbook import desk as desk_module
-from deskbook.db.engine import make_engine, write_session
+from deskbook.db.engine import make_engine, safe_url, write_session
 from deskbook.db.models import AuditEvent, Staff, Tenant
 from deskbook.errors import DatabaseError, InvalidInput, LoginFailed, NotFound, PermissionDenied
 from deskbook.passwords import hash_password, verify_password
@@ -504,3 +504,34 @@ def test_engine_repr_and_errors_in_logs_hide_the_password(caplog: Any) -> None:
         assert SECRET not in caplog.text
     finally:
         engine.dispose()
+
+
+def _with_query_password(url: str) -> str:
+    """url with the password as a query parameter; this server trusts local connections and
+    does not look at it, so the commands succeed and print the URL."""
+    return (
+        make_url(url).update_query_dict({"password": SECRET}).render_as_string(hide_password=False)
+    )
+
+
+def test_safe_url_hides_a_password_in_the_query_too() -> None:
+    for url in (
+        f"postgresql+psycopg://clinic@db/deskbook?password={SECRET}&sslmode=require",
+        f"postgresql://clinic:{SECRET}@db/deskbook?sslpassword={SECRET}",
+        f"postgresql://clinic@db:notaport/deskbook?PassWord={SECRET}",
+    ):
+        shown = safe_url(url)
+        assert SECRET not in shown and "clinic" in shown and "***" in shown, shown
+
+
+def test_commands_never_show_a_password_given_in_the_query(
+    pg_available: bool, db_url: str, tmp_path: Path
+) -> None:
+    if not db_url.startswith("postgresql"):
+        pytest.skip("libpq reads ?password=; SQLite has none")
+    url = _with_query_password(db_url)
+    for args in (["db", "upgrade"], ["demo", "--patients", "20"]):
+        code, output = _deskbook([*args, "--db", url])
+        assert code == 0, output
+        assert SECRET not in output, (args, output)
+        assert "password=***" in output, (args, output)

@@ -51,15 +51,25 @@ _LOCK_TIMEOUT_MS = "deskbook_lock_timeout_ms"
 _BUSY_RETRIES = "deskbook_busy_retries"
 
 
+# Query parameters libpq takes a secret from: `?password=` works as well as the userinfo.
+_SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
+
+
 def safe_url(url: str | URL) -> str:
-    """The URL as it may be shown: never with its password."""
+    """The URL as it may be shown: never with its password, in the userinfo or the query."""
     try:
-        shown = make_url(url).render_as_string(hide_password=True)
-        # A multi-host URL's ?host=a:5432 (or host=a,b) is rendered URL-encoded; show it as
-        # it was written.
-        return shown.replace("%3A", ":").replace("%2C", ",")
+        parsed = make_url(url)
+        query = {
+            key: "***" if key.lower() in _SECRET_PARAMETERS else value
+            for key, value in parsed.query.items()
+        }
+        shown = parsed.set(query=query).render_as_string(hide_password=True)
+        # The query is rendered URL-encoded; show a multi-host URL's ?host=a:5432 (or
+        # host=a,b) and the mask as they were written.
+        return shown.replace("%3A", ":").replace("%2C", ",").replace("%2A%2A%2A", "***")
     except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        return re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
+        masked = re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
+        return re.sub(r"(?i)\b((?:ssl)?password)=[^&#]*", r"\1=***", masked)
 
 
 def parse_url(url: str) -> URL:
