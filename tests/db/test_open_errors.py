@@ -10,13 +10,16 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 from typer.testing import CliRunner
 
+from deskbook import Desk
 from deskbook.cli import app
 from deskbook.db.engine import make_engine
 from deskbook.db.migrate import current_revision, ensure_current, head_revision, upgrade_engine
 from deskbook.errors import DatabaseError, SchemaOutOfDate
 from deskbook.testing.databases import create_pg_database, drop_pg_database, pg_database_url
+from deskbook.testing.soak_seed import PASSWORD, seed_clinic
 
 DESKBOOK = str(Path(sys.executable).with_name("deskbook"))
 UNREACHABLE = "postgresql+psycopg://postgres@127.0.0.1:1/x"
@@ -151,3 +154,21 @@ def test_a_database_that_is_behind(empty_url: str) -> None:
         ensure_current(engine)
     finally:
         engine.dispose()
+
+
+@pytest.mark.parametrize("encoding", ["LATIN1", "SQL_ASCII", "WIN1256"])
+def test_a_client_encoding_in_the_url_still_speaks_utf8(
+    db_url: str, encoding: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An Arabic name goes in and comes back whole whatever client_encoding the URL (or
+    PGCLIENTENCODING) asks for: the link is UTF-8."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("client_encoding is a PostgreSQL setting")
+    seed = seed_clinic(db_url, patients=3, desks=1)
+    monkeypatch.setenv("PGCLIENTENCODING", encoding)
+    url = make_url(db_url).update_query_dict({"client_encoding": encoding})
+    with Desk.open(url.render_as_string(hide_password=False)) as desk:
+        session = desk.login(seed.desk_usernames[0], PASSWORD)
+        made = session.register_patient("Layla Test", "0551234567", None, name_ar="ليلى اختبار")
+        found = session.search_patients("ليلى")
+        assert [p.name_ar for p in found if p.id == made.id] == ["ليلى اختبار"]

@@ -185,6 +185,9 @@ def _create_postgres_engine(url: URL, lock_timeout: int, *, pool_size: int) -> E
         connect_args={
             "connect_timeout": PG_CONNECT_TIMEOUT_S,
             "application_name": "deskbook",
+            # Names are Arabic and English: whatever the URL or PGCLIENTENCODING ask for, the
+            # link speaks UTF-8 (psycopg cannot decode SQL_ASCII, and LATIN1 cannot hold Arabic).
+            "client_encoding": "utf8",
             # Reads wait for locks too (a migration, an admin's ALTER): bound every wait, not
             # only the write transaction's.
             # A scan of a big table starts where another desk's scan is, unless told not to;
