@@ -127,10 +127,14 @@ _RULE_ERRORS: dict[str, type[DeskError]] = {
 
 
 def _zone(name: str) -> ZoneInfo:
+    # Never a silent stand-in: a clinic in Dubai shown Riyadh times would book wrong hours.
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
+        raise DatabaseError(
+            f"The organisation's time zone '{name}' is not a known zone (such as "
+            f"{DEFAULT_TIMEZONE}); an administrator must correct it in the database."
+        ) from None
 
 
 class Desk:

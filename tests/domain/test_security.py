@@ -535,3 +535,24 @@ def test_commands_never_show_a_password_given_in_the_query(
         assert code == 0, output
         assert SECRET not in output, (args, output)
         assert "password=***" in output, (args, output)
+
+
+def test_an_unknown_tenant_time_zone_is_refused_not_replaced(
+    clinic: tuple[str, SeedInfo],
+) -> None:
+    url, seed = clinic
+    engine = make_engine(url)
+    try:
+        with write_session(engine) as session:
+            session.execute(
+                update(Tenant).where(Tenant.id == seed.tenant_id).values(timezone="Mars/Olympus")
+            )
+    finally:
+        engine.dispose()
+    with Desk.open(url) as desk:
+        with pytest.raises(DatabaseError, match="Mars/Olympus"):
+            desk.login(seed.desk_usernames[0], PASSWORD)
+        # Only the right password learns it: a wrong one reads like any other failure.
+        with pytest.raises(LoginFailed) as wrong:
+            desk.login(seed.desk_usernames[0], "not it")
+        assert str(wrong.value) == LoginFailed.default_message
