@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from deskbook.db.models import Role
 from deskbook.errors import InvalidInput, NotFound, PermissionDenied
+from deskbook.normalize import strip_invisible
 
 
 class Owned(Protocol):
@@ -136,7 +137,10 @@ def _bad_char(ch: str, multiline: bool) -> bool:
 def clean_text(
     value: object, what: str, max_len: int, required: bool = False, multiline: bool = False
 ) -> str | None:
-    """value stripped, or None when empty and optional; InvalidInput when it cannot be stored."""
+    """value stripped, or None when empty and optional; InvalidInput when it cannot be stored.
+    Invisible format characters are dropped first (normalize.strip_invisible), as search does."""
+    if isinstance(value, str):
+        value = strip_invisible(value)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
             raise InvalidInput(f"The {what} is required.")

@@ -39,6 +39,14 @@ SIDE_SEPARATOR = " | "
 NAME_NORM_MAX = 500  # the width of Patient.name_norm
 
 
+def strip_invisible(value: str) -> str:
+    """value without format characters (Unicode category Cf): zero-width spaces and joiners,
+    direction marks, embeddings, overrides and isolates, byte-order marks, soft hyphens. They
+    show nothing, so "Ah\u200bmed" would look like "Ahmed" on screen yet be another name to a
+    search or a duplicate check; names and queries drop them alike."""
+    return "".join(ch for ch in value if unicodedata.category(ch) != "Cf")
+
+
 def fold_digits(value: str) -> str:
     """Arabic-Indic and Persian digits as ASCII digits."""
     return value.translate(_FOLD)
@@ -47,7 +55,7 @@ def fold_digits(value: str) -> str:
 def normalize_text(value: str) -> str:
     """Casefolded, accents and tashkeel stripped, Arabic letter variants and digits folded,
     punctuation turned into single spaces."""
-    value = _ARABIC_MARKS.sub("", value).translate(_FOLD)
+    value = _ARABIC_MARKS.sub("", strip_invisible(value)).translate(_FOLD)
     decomposed = unicodedata.normalize("NFKD", value)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # NFKD took the hamza off أ/إ/آ as a combining mark, which the fold above already did;

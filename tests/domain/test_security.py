@@ -556,3 +556,25 @@ def test_an_unknown_tenant_time_zone_is_refused_not_replaced(
         with pytest.raises(LoginFailed) as wrong:
             desk.login(seed.desk_usernames[0], "not it")
         assert str(wrong.value) == LoginFailed.default_message
+
+
+def test_invisible_characters_are_dropped_from_names_and_queries_alike(
+    clinic: tuple[str, SeedInfo],
+) -> None:
+    """A zero-width space or a direction mark shows nothing, so "Ah\\u200bmed" must not be a
+    different patient from "Ahmed" that search cannot find."""
+    url, seed = clinic
+    with Desk.open(url) as desk:
+        d = desk.login(seed.desk_usernames[0], PASSWORD)
+        made = d.register_patient(
+            "Ah\u200bmed \u202eAl\u200f-Rash\ufeffid",
+            "0557654321",
+            None,
+            name_ar="أحمد\u200c الرشيد",
+        )
+        assert made.name_en == "Ahmed Al-Rashid"
+        assert made.name_ar == "أحمد الرشيد"
+        for query in ("ahmed rashid", "Ah\u200bmed", "أحمد\u200b"):
+            assert made.id in {p.id for p in d.search_patients(query)}, query
+        with pytest.raises(InvalidInput):
+            d.register_patient("\u200b\u200f\u2066", "0557654322", None)
