@@ -1,11 +1,16 @@
 """Login bookkeeping: how guessing is slowed, and why every failure looks the same.
 
-A login admits at most MAX_FAILED_LOGINS password checks; the one that reaches the limit locks
-it for LOCKOUT. Each attempt is admitted and counted inside a locked write *before* its password
-is hashed, so guesses released together take turns at the count and those past the limit are
-refused without their password ever being checked. The lock runs out by itself, the right
-password among the admitted guesses clears it, and an administrator can clear it at once
-(`deskbook staff unlock`, `DeskSession.unlock_login`).
+A login admits at most MAX_FAILED_LOGINS password checks that are not proved right in each
+LOCKOUT window (15 minutes from the first attempt of the window): that is the lock. Each
+attempt is admitted and counted inside a locked write *before* its password is hashed, so
+guesses released together take turns at the count and those past the limit are refused
+without their password ever being checked; a right password gives its own turn back. The
+window runs out by itself, and an administrator can clear it at once (`deskbook staff
+unlock`, `DeskSession.unlock_login`).
+
+In the staff row, failed_logins counts the window's attempts not proved right (failed, or
+still being checked) and locked_until is when the window ends; the login is locked while the
+count is at the limit before then.
 
 An unknown username, an inactive or locked login and a wrong password all answer the same
 sentence after the same work (two short write transactions and one Argon2 verification, against
@@ -39,7 +44,7 @@ class Attempt:
 
     staff: StaffView | None  # None: no such active login
     password_hash: str | None  # None: the password is not to be checked (unknown or locked)
-    locked_now: bool = False  # this attempt was the last one admitted and wrote the lock
+    locked_now: bool = False  # this attempt took the window's last turn
 
 
 def admit(session: Session, username: str | None, now: datetime) -> Attempt:
@@ -57,19 +62,17 @@ def admit(session: Session, username: str | None, now: datetime) -> Attempt:
         return Attempt(None, None)
     staff, tenant = row
     view = staff_view(staff, tenant)
-    if is_locked(staff, now):
+    if staff.locked_until is None or staff.locked_until <= now:
+        staff.failed_logins, staff.locked_until = 0, now + LOCKOUT  # a new window
+    if staff.failed_logins >= MAX_FAILED_LOGINS:
         return Attempt(view, None)
     # Counted as failed until it proves right: a guess in flight uses up its turn.
     staff.failed_logins += 1
-    if staff.failed_logins < MAX_FAILED_LOGINS:
-        return Attempt(view, staff.password_hash)
-    staff.failed_logins, staff.locked_until = 0, now + LOCKOUT
-    audit.record(session, staff.tenant_id, None, "login_locked", "staff", staff.id)
-    return Attempt(view, staff.password_hash, locked_now=True)
+    return Attempt(view, staff.password_hash, staff.failed_logins == MAX_FAILED_LOGINS)
 
 
 def settle(session: Session, attempt: Attempt, ok: bool, now: datetime) -> None:
-    """Record how the attempt ended: a right password clears the count and the lock."""
+    """Record how the attempt ended; a right password gives its turn back."""
     view = attempt.staff
     if view is None:
         return
@@ -77,13 +80,13 @@ def settle(session: Session, attempt: Attempt, ok: bool, now: datetime) -> None:
         audit.record(session, view.tenant_id, None, "login_refused", "staff", view.id)
         return
     if not ok:
-        if not attempt.locked_now:
-            audit.record(session, view.tenant_id, None, "login_failed", "staff", view.id)
+        action = "login_locked" if attempt.locked_now else "login_failed"
+        audit.record(session, view.tenant_id, None, action, "staff", view.id)
         return
     staff = session.get(Staff, view.id, with_for_update={"key_share": True})
     if staff is None:
         return
-    staff.failed_logins, staff.locked_until = 0, None
+    staff.failed_logins = max(0, staff.failed_logins - 1)
     audit.record(session, view.tenant_id, view.id, "login", "staff", view.id)
 
 
@@ -101,10 +104,6 @@ def staff_view(staff: Staff, tenant: Tenant) -> StaffView:
         home_clinic_id=staff.home_clinic_id,
         display_mode=staff.display_mode,
     )
-
-
-def is_locked(staff: Staff, now: datetime) -> bool:
-    return staff.locked_until is not None and staff.locked_until > now
 
 
 def set_display_mode(session: Session, actor: Actor, mode: str) -> str:
