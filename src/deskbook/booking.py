@@ -179,7 +179,9 @@ def book(
         # What no other desk changes is checked before the locks, so they are held briefly.
         provider = get_owned(session, Provider, provider_id, actor, "provider")
         schedule.check_delivers(session, provider, service)
-        schedule.check_working(session, actor, provider, service.clinic_id, start, end)
+        schedule.check_working(
+            session, actor, provider, service.clinic_id, start, end, on_grid=True
+        )
     patient = lock_owned(session, Patient, patient_id, actor, "patient")
     purchase = (
         lock_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
@@ -343,7 +345,9 @@ def reschedule(
     patient = get_owned(session, Patient, appointment.patient_id, actor, "patient")
     new_end = new_start + timedelta(minutes=service.duration_minutes)
     schedule.check_delivers(session, provider, service)
-    schedule.check_working(session, actor, provider, service.clinic_id, new_start, new_end)
+    schedule.check_working(
+        session, actor, provider, service.clinic_id, new_start, new_end, on_grid=True
+    )
     if appointment.purchase_id is not None:
         purchase = get_owned(
             session, PackagePurchase, appointment.purchase_id, actor, "package purchase"

@@ -397,8 +397,10 @@ def check_working(
     clinic_id: uuid.UUID,
     start: datetime,
     end: datetime,
+    on_grid: bool = False,
 ) -> None:
-    """start..end lies inside one schedule window at the clinic and outside time off."""
+    """start..end lies inside one schedule window at the clinic and outside time off; with
+    on_grid, it is also one of the window's slots (a booking, not a group session)."""
     local_start, local_end = start.astimezone(actor.tz), end.astimezone(actor.tz)
     day = local_start.date()
     windows = _windows(session, [provider.id], clinic_id)[provider.id][day.weekday()]
@@ -406,10 +408,21 @@ def check_working(
     end_t = (
         time.max if local_end.time() == time(0) and local_end.date() != day else local_end.time()
     )
-    if not inside or not any(ws <= local_start.time() and end_t <= we for ws, we in windows):
+    window = next((ws for ws, we in windows if ws <= local_start.time() and end_t <= we), None)
+    if not inside or window is None:
         raise OutsideSchedule(
             f"{provider.name_en} does not work at that clinic at "
             f"{local_start:%a %d %b %H:%M}; pick a time from the free slots."
+        )
+    # Slots follow one another from the window's start (as _cut lays them out); a start off
+    # that grid would leave gaps no slot fits, wasting the neighbouring slot.
+    opens = datetime.combine(day, window, tzinfo=actor.tz).astimezone(UTC)
+    if on_grid and (start - opens) % (end - start):
+        raise OutsideSchedule(
+            f"{local_start:%H:%M:%S.%f}".removesuffix(":00.000000")
+            + f" is not a slot start: {provider.name_en}'s slots start every "
+            f"{(end - start) // timedelta(minutes=1)} minutes from {window:%H:%M}; "
+            "pick a time from the free slots."
         )
     off = session.scalar(
         select(col(ProviderTimeOff.id)).where(

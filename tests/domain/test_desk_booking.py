@@ -57,9 +57,9 @@ def test_provider_and_patient_overlap_refused(world: World) -> None:
     p1, p2 = world.patient(), world.patient()
     d.book(p1, world.slp, world.amal, at(day, 9))
     with pytest.raises(SlotTaken):
-        d.book(p2, world.slp, world.amal, at(day, 9, 30))
+        d.book(p2, world.slp, world.amal, at(day, 9))
     with pytest.raises(PatientBusy):
-        d.book(p1, world.slp, world.badr, at(day, 9, 30))
+        d.book(p1, world.slp, world.badr, at(day, 9))
     d.book(p2, world.slp, world.amal, at(day, 10))
 
 
@@ -114,7 +114,7 @@ def test_reschedule_moves_time_and_renumbers(world: World) -> None:
     d.book(other, world.slp, world.amal, at(day, 16))
     with pytest.raises(SlotTaken):
         d.reschedule(b.id, at(day, 16))
-    d.reschedule(b.id, at(day, 11, 30))  # overlapping its own old time is fine
+    d.reschedule(b.id, at(day, 11), provider_id=world.badr)  # its own old time is fine
 
 
 def test_status_flow_and_package_accounting(world: World) -> None:
@@ -363,3 +363,21 @@ def test_the_reschedule_grid_offers_only_what_reschedule_takes(world: World) -> 
     ):
         with pytest.raises(InvalidInput, match="moves with its group"):
             refused()
+
+
+def test_a_start_off_the_slot_grid_is_refused(world: World) -> None:
+    """Slots of a 60-minute service start on the hour from 08:00: 09:07, or a microsecond
+    past 09:00, would leave a gap no slot fits and waste the slot beside it."""
+    day = future_day()
+    desk = world.login()
+    patient = world.patient()
+    for start in (at(day, 9, 7), at(day, 9) + timedelta(microseconds=1), at(day, 9, 30)):
+        with pytest.raises(OutsideSchedule, match="not a slot start"):
+            desk.book(patient, world.slp, world.amal, start)
+    assert at(day, 9) in desk.free_slots(world.amal, world.slp, day)
+    booked = desk.book(patient, world.slp, world.amal, at(day, 9))
+    with pytest.raises(OutsideSchedule, match="not a slot start"):
+        desk.reschedule(booked.id, at(day, 11, 7))
+    assert desk.reschedule(booked.id, at(day, 11)).start == at(day, 11)
+    slots = desk.free_slots(world.amal, world.slp, day)
+    assert at(day, 9) in slots and at(day, 10) in slots
