@@ -165,6 +165,7 @@ def staff_add(
 @export_app.command("day")
 @one_line_errors
 def export_day(
+    ctx: typer.Context,
     clinic: Annotated[str, typer.Option("--clinic", help="Clinic name or id.")],
     day: Annotated[
         datetime | None,
@@ -180,7 +181,9 @@ def export_day(
     """The clinic's day sheet as CSV, or as a PDF with one A4 page per provider."""
     from deskbook.exports import run_export_command
 
-    data = run_export_command(resolve_url(db), clinic, day.date() if day else None, fmt, tenant)
+    data = run_export_command(
+        resolve_url(chosen_db(ctx, db)), clinic, day.date() if day else None, fmt, tenant
+    )
     if out is None:
         if fmt.strip().lower() == "pdf" and sys.stdout.isatty():
             fail("A PDF does not belong on a terminal; name a file with --out.")
@@ -285,6 +288,7 @@ def backup(
 @export_app.command("report")
 @one_line_errors
 def export_report(
+    ctx: typer.Context,
     kind: Annotated[str, typer.Argument(help="packages, utilization or revenue.")],
     from_day: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
     to_day: Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD (included).")],
@@ -314,7 +318,7 @@ def export_report(
     except ValueError:
         fail("Give the days as YYYY-MM-DD, e.g. --from 2026-01-01 --to 2026-03-31.")
     password = os.environ.get("DESKBOOK_PASSWORD") or typer.prompt("Password", hide_input=True)
-    with Desk.open(resolve_url(db)) as desk:
+    with Desk.open(resolve_url(chosen_db(ctx, db))) as desk:
         session = desk.login(user, password)
         clinic_id = None
         if clinic is not None:

@@ -274,3 +274,19 @@ def test_staff_unlock_and_reset_password_of_an_unknown_login(demo_url: str) -> N
     assert "nobody" in one_line_failure(result)
     result = run("staff", "reset-password", "admin", "--db", demo_url, password="short")
     assert "at least 8" in one_line_failure(result)
+
+
+def test_db_before_the_command_is_used_by_the_exports(
+    demo_url: str, default_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Reaching the database at --db shows in the answer: it has no clinic by that name (the
+    # default file, which does not exist, would say there is no database).
+    result = run("--db", demo_url, "export", "day", "--clinic", "Nowhere")
+    assert "no clinic called 'Nowhere'" in one_line_failure(result)
+    monkeypatch.setenv("DESKBOOK_PASSWORD", "admin")
+    result = run(
+        "--db", demo_url, "export", "report", "packages",
+        "--from", "2025-01-01", "--to", "2025-01-31", "--user", "admin",
+    )  # fmt: skip
+    assert result.exit_code == 0, output(result)
+    assert not default_db.exists()
