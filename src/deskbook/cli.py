@@ -305,9 +305,9 @@ def export_report(
 ) -> None:
     """A package report as CSV: sales and completion per package, provider utilization, or
     revenue and balance due per clinic. Asks for the password (or DESKBOOK_PASSWORD)."""
-    import os
     from datetime import date
 
+    from deskbook.config import Settings
     from deskbook.desk import Desk
     from deskbook.reports import KINDS, write_csv
 
@@ -317,7 +317,7 @@ def export_report(
         first, last = date.fromisoformat(from_day), date.fromisoformat(to_day)
     except ValueError:
         fail("Give the days as YYYY-MM-DD, e.g. --from 2026-01-01 --to 2026-03-31.")
-    password = os.environ.get("DESKBOOK_PASSWORD") or typer.prompt("Password", hide_input=True)
+    password = Settings.from_env().password or typer.prompt("Password", hide_input=True)
     with Desk.open(resolve_url(chosen_db(ctx, db))) as desk:
         session = desk.login(user, password)
         clinic_id = None

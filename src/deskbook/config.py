@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -54,6 +54,9 @@ class Settings:
     bench_pg_url: str = ""
     # How Arabic is painted (deskbook.display); None: the login's choice, else the terminal's.
     bidi: BidiMode | None = None
+    pdf_font: str = ""
+    # For `deskbook export report` in scripts; kept out of repr so it never reaches a log.
+    password: str = field(default="", repr=False)
 
     @property
     def lock_timeout_ms(self) -> int:
@@ -74,6 +77,8 @@ class Settings:
             theme=env.get(f"{ENV_PREFIX}THEME", ""),
             bench_pg_url=env.get(f"{ENV_PREFIX}BENCH_PG_URL", ""),
             bidi=_bidi_mode(env.get(f"{ENV_PREFIX}BIDI", "")),
+            pdf_font=env.get(f"{ENV_PREFIX}PDF_FONT", ""),
+            password=env.get(f"{ENV_PREFIX}PASSWORD", ""),
         )
 
 

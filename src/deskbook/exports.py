@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 import uuid
 from collections.abc import Sequence
 from datetime import date
@@ -22,6 +21,7 @@ from sqlmodel import col
 
 from deskbook import appointments, schedule
 from deskbook.access import Actor, get_owned
+from deskbook.config import Settings
 from deskbook.db.models import Appointment, AppointmentStatus, Clinic, Patient
 from deskbook.errors import DeskError, InvalidInput
 from deskbook.results import AppointmentView
@@ -116,7 +116,7 @@ def day_csv(rows: Sequence[AppointmentView], phone_of: dict[uuid.UUID, str]) -> 
 
 
 def font_path() -> Path:
-    named = os.environ.get("DESKBOOK_PDF_FONT")
+    named = Settings.from_env().pdf_font
     for candidate in ([named] if named else []) + list(FONT_CANDIDATES):
         if Path(candidate).is_file():
             return Path(candidate)

@@ -290,3 +290,20 @@ def test_db_before_the_command_is_used_by_the_exports(
     )  # fmt: skip
     assert result.exit_code == 0, output(result)
     assert not default_db.exists()
+
+
+def test_only_settings_read_deskbook_variables() -> None:
+    """config.Settings.from_env is the one reader of DESKBOOK_* variables, so a documented
+    setting cannot be ignored by the module that should obey it."""
+    import re
+
+    import deskbook
+
+    source_root = Path(deskbook.__file__).parent
+    direct = re.compile(r"(os\.environ|getenv)[^\n]*DESKBOOK_|environ\[[^\]]*DESKBOOK_")
+    readers = [
+        str(path.relative_to(source_root))
+        for path in source_root.rglob("*.py")
+        if path.name != "config.py" and direct.search(path.read_text(encoding="utf-8"))
+    ]
+    assert readers == []
