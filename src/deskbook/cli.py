@@ -142,13 +142,17 @@ def staff_add(
     clinic: Annotated[
         str | None, typer.Option("--clinic", help="Home clinic (name or id): where the desk opens.")
     ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option("--provider", help="For a PROVIDER login: which provider (name or id)."),
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Create a staff login; the password is asked for twice and never echoed."""
     from deskbook.staff import add_staff, check_before_password
 
     url = resolve_url(chosen_db(ctx, db))
-    check_before_password(url, username=username, role=role)
+    check_before_password(url, username=username, role=role, provider=provider)
     password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
     add_staff(
         url,
@@ -158,6 +162,7 @@ def staff_add(
         password=password,
         tenant_name=tenant,
         clinic=clinic,
+        provider=provider,
     )
     typer.echo(f"Staff login '{username}' created.")
 

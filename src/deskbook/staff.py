@@ -16,7 +16,7 @@ from deskbook import audit
 from deskbook.access import printable
 from deskbook.db.engine import make_engine, violated_rule, write_session
 from deskbook.db.migrate import ensure_current
-from deskbook.db.models import Role, Staff, Tenant
+from deskbook.db.models import Provider, Role, Staff, Tenant
 from deskbook.errors import InvalidInput, NotFound
 from deskbook.homeclinic import find_clinic
 from deskbook.passwords import MIN_PASSWORD_LENGTH, hash_password, password_problem
@@ -33,9 +33,11 @@ def add_staff(
     password: str,
     tenant_name: str | None = None,
     clinic: str | None = None,
+    provider: str | None = None,
 ) -> uuid.UUID:
     """Create a login in the tenant called tenant_name (or the only one) and return its id.
-    clinic (a name or an id) is the login's home clinic."""
+    clinic (a name or an id) is the login's home clinic; provider (a name or an id) the
+    provider a PROVIDER login is."""
     engine = make_engine(url, must_exist=True)
     try:
         ensure_current(engine)
@@ -47,15 +49,19 @@ def add_staff(
             password=password,
             tenant_name=tenant_name,
             clinic=clinic,
+            provider=provider,
         )
     finally:
         engine.dispose()
 
 
-def check_before_password(url: str, *, username: str, role: str) -> None:
+def check_before_password(
+    url: str, *, username: str, role: str, provider: str | None = None
+) -> None:
     """What can be refused without the password, so nobody types it twice for nothing:
-    the role, the username's form, and a database that is there and current."""
-    _role(role)
+    the role and its provider link, the username's form, and a database that is there and
+    current."""
+    _check_provider_link(_role(role), provider)
     _check(username.strip(), "x" * MIN_PASSWORD_LENGTH)
     engine = make_engine(url, must_exist=True)
     try:
@@ -73,9 +79,11 @@ def create_staff(
     password: str,
     tenant_name: str | None = None,
     clinic: str | None = None,
+    provider: str | None = None,
 ) -> uuid.UUID:
     username = username.strip()
     checked_role = _role(role)
+    _check_provider_link(checked_role, provider)
     _check(username, password)
     password_hash = hash_password(password)
     try:
@@ -85,6 +93,7 @@ def create_staff(
             if taken is not None:
                 raise InvalidInput(_taken(username))
             home = find_clinic(session, tenant_id, clinic).id if clinic is not None else None
+            linked = _find_provider(session, tenant_id, provider) if provider is not None else None
             staff = Staff(
                 tenant_id=tenant_id,
                 username=username,
@@ -92,6 +101,7 @@ def create_staff(
                 password_hash=password_hash,
                 role=checked_role,
                 home_clinic_id=home,
+                provider_id=linked,
             )
             session.add(staff)
             session.flush()
@@ -189,6 +199,40 @@ def _refuse_password(password: str) -> None:
     problem = password_problem(password, new=True)
     if problem is not None:
         raise InvalidInput(problem)
+
+
+def _check_provider_link(role: Role, provider: str | None) -> None:
+    """A PROVIDER login sees the day sheet of one provider, so it must name them; no other
+    role is linked to one."""
+    if role == Role.PROVIDER and not (provider or "").strip():
+        raise InvalidInput(
+            "A PROVIDER login needs --provider: the provider (name or id) whose day sheet it shows."
+        )
+    if role != Role.PROVIDER and provider is not None:
+        raise InvalidInput("Only a PROVIDER login is linked to a provider; leave out --provider.")
+
+
+def _find_provider(session: Session, tenant_id: uuid.UUID, name_or_id: str) -> uuid.UUID:
+    """The tenant's active provider by id, by English or Arabic name (any case), or by the one
+    name that starts with what was typed."""
+    wanted = name_or_id.strip()
+    providers = list(
+        session.scalars(
+            select(Provider).where(col(Provider.tenant_id) == tenant_id, col(Provider.active))
+        )
+    )
+    folded = wanted.casefold()
+    for test in (
+        lambda p: folded in (str(p.id), p.name_en.casefold(), (p.name_ar or "").casefold()),
+        lambda p: p.name_en.casefold().startswith(folded),
+    ):
+        found = [p for p in providers if test(p)]
+        if len(found) == 1:
+            return found[0].id
+        if len(found) > 1:
+            names = ", ".join(sorted(p.name_en for p in found))
+            raise InvalidInput(f"'{wanted}' fits several providers ({names}); type more of it.")
+    raise NotFound(f"There is no provider called '{wanted}' in this organisation.")
 
 
 def _role(role: str) -> Role:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from deskbook.cli import app
 from deskbook.config import data_dir
 from deskbook.db.demo import DEMO_LOGINS, build_demo
 from deskbook.db.engine import make_engine, read_session
-from deskbook.db.models import Staff, Tenant
+from deskbook.db.models import Provider, Staff, Tenant
 from deskbook.errors import LoginFailed
 from deskbook.passwords import verify_password
 from deskbook.staff import add_staff
@@ -307,3 +309,35 @@ def test_only_settings_read_deskbook_variables() -> None:
         if path.name != "config.py" and direct.search(path.read_text(encoding="utf-8"))
     ]
     assert readers == []
+
+
+# --- a PROVIDER login is linked to its provider ----------------------------------------------
+
+
+def _a_provider(url: str) -> tuple[str, str]:
+    engine = make_engine(url)
+    try:
+        with read_session(engine) as session:
+            row = session.execute(select(Provider.id, Provider.name_en).limit(1)).one()
+            return str(row[0]), row[1]
+    finally:
+        engine.dispose()
+
+
+def test_staff_add_links_a_provider_login_to_its_provider(demo_url: str) -> None:
+    provider_id, provider_name = _a_provider(demo_url)
+    refused = run("staff", "add", "drx", "--role", "PROVIDER", "--db", demo_url,
+                  password="long enough 1")  # fmt: skip
+    assert "--provider" in one_line_failure(refused)
+    assert staff_row(demo_url, "drx") is None
+    refused = run("staff", "add", "deskx", "--provider", provider_name, "--db", demo_url,
+                  password="long enough 1")  # fmt: skip
+    assert "--provider" in one_line_failure(refused)
+
+    made = run("staff", "add", "drx", "--role", "provider", "--provider", provider_name.upper(),
+               "--db", demo_url, password="long enough 1")  # fmt: skip
+    assert made.exit_code == 0, output(made)
+    with Desk.open(demo_url) as desk:
+        session = desk.login("drx", "long enough 1")
+        assert str(session.staff.provider_id) == provider_id
+        session.day_sheet(datetime.now(ZoneInfo(session.staff.timezone)).date())
