@@ -169,8 +169,9 @@ class Desk:
         went wrong. Guessing is slowed as deskbook.logins says."""
         # Text a database cannot compare (NUL, lone surrogates) never matches a login.
         usable = (
-            printable(username, 64) == username
-            and username.strip()
+            isinstance(username, str)
+            and printable(username, 64) == username
+            and bool(username.strip())
             and password_problem(password) is None
         )
         name = username.strip() if usable else None
