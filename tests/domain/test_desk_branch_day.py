@@ -107,7 +107,7 @@ def test_board_lays_out_visits_groups_free_and_off(world: World) -> None:
     rashid = world.patient("Rashid Saad Al Harbi", "راشد الحربي")
     package = world.purchase(rashid, world.slp10)
     single = d.book(world.patient("Lina Omar"), world.slp, world.amal, at(day, 9))
-    series = d.book(rashid, world.slp, world.badr, at(day, 10, 30), purchase_id=package)
+    series = d.book(rashid, world.slp, world.badr, at(day, 11), purchase_id=package)
     group = admin.schedule_group_session(world.social, world.amal, at(day, 14), capacity=4)
     d.book(world.patient(), world.social, world.amal, at(day, 14), group_session_id=group.id)
     with write_session(world.desk.engine) as s:
@@ -135,7 +135,7 @@ def test_board_lays_out_visits_groups_free_and_off(world: World) -> None:
     assert first.visit is not None and first.visit.id == single.id
     assert first.visit.patient_short_name == "Lina Omar"
     assert amal.cells[row[at(day, 10)]].state == "FREE"
-    visit = badr.cells[row[at(day, 10, 30)]].visit
+    visit = badr.cells[row[at(day, 11)]].visit
     assert visit is not None and visit.id == series.id
     assert (visit.patient_short_name, visit.session_number, visit.session_total) == (
         "Rashid Al Harbi",
