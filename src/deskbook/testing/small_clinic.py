@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -96,6 +96,19 @@ class World:
             shift = datetime.combine(day, time(0), tzinfo=TZ) - datetime.combine(
                 visit.start_at.astimezone(TZ).date(), time(0), tzinfo=TZ
             )
+            visit.start_at, visit.end_at = visit.start_at + shift, visit.end_at + shift
+            block = s.scalar(
+                select(ProviderBlock).where(col(ProviderBlock.appointment_id) == appointment_id)
+            )
+            if block is not None:
+                block.start_at, block.end_at = visit.start_at, visit.end_at
+
+    def move_by(self, appointment_id: uuid.UUID, shift: timedelta) -> None:
+        """Move a booked visit and its provider block by shift, off the slot grid if need be
+        (as a visit booked before booking kept to the grid)."""
+        with write_session(self.desk.engine) as s:
+            visit = s.get(Appointment, appointment_id)
+            assert visit is not None
             visit.start_at, visit.end_at = visit.start_at + shift, visit.end_at + shift
             block = s.scalar(
                 select(ProviderBlock).where(col(ProviderBlock.appointment_id) == appointment_id)
