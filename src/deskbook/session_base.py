@@ -1,0 +1,105 @@
+"""What every area of the staff-scoped session shares: who is signed in, and one read or one
+locked write transaction per use case."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from deskbook import logins
+from deskbook.access import (
+    BOOKERS,
+    Actor,
+    require,
+)
+from deskbook.config import DEFAULT_TIMEZONE
+from deskbook.db import engine as db
+from deskbook.db.models import (
+    Staff,
+    Tenant,
+)
+from deskbook.errors import (
+    Busy,
+    DatabaseError,
+    DeskError,
+    PackageExhausted,
+    PatientBusy,
+    SlotTaken,
+)
+from deskbook.results import StaffView
+
+Id = uuid.UUID | str
+T = TypeVar("T")
+
+_RULE_ERRORS: dict[str, type[DeskError]] = {
+    db.PROVIDER_OVERLAP: SlotTaken,
+    db.PATIENT_OVERLAP: PatientBusy,
+    db.PURCHASE_SESSION: PackageExhausted,
+    "uq_patient_tenant_mrn": Busy,
+}
+
+
+def zone_of(name: str) -> ZoneInfo:
+    # Never a silent stand-in: a clinic in Dubai shown Riyadh times would book wrong hours.
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DatabaseError(
+            f"The organisation's time zone '{name}' is not a known zone (such as "
+            f"{DEFAULT_TIMEZONE}); an administrator must correct it in the database."
+        ) from None
+
+
+def write_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
+    """One locked transaction; a broken schema rule becomes the sentence a desk understands."""
+    try:
+        return db.run_write(engine, work)
+    except IntegrityError as exc:
+        error = _RULE_ERRORS.get(db.violated_rule(exc) or "")
+        if error is None:
+            raise
+        raise error() from None
+    except DBAPIError as exc:
+        if exc.connection_invalidated:
+            raise DatabaseError(db.describe_connect_error(engine, exc)) from None
+        raise
+
+
+def view_of_staff(session: Session, staff: Staff) -> StaffView:
+    tenant = session.get(Tenant, staff.tenant_id)
+    assert tenant is not None  # a foreign key
+    return logins.staff_view(staff, tenant)
+
+
+class SessionBase:
+    """The signed-in staff member and the two ways to reach the database."""
+
+    def __init__(self, engine: Engine, staff: StaffView) -> None:
+        self._engine = engine
+        self.staff = staff
+        self._actor = Actor(
+            staff_id=staff.id,
+            tenant_id=staff.tenant_id,
+            role=staff.role,
+            provider_id=staff.provider_id,
+            tz=zone_of(staff.timezone),
+        )
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _read(self, work: Callable[[Session], T]) -> T:
+        with db.read_session(self._engine) as session:
+            return work(session)
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        return write_transaction(self._engine, work)
+
+    def _booker(self, what: str) -> Actor:
+        require(self._actor, BOOKERS, what)
+        return self._actor
