@@ -215,7 +215,7 @@ class DeskApp(App[None]):
         if action in ("audit", "reports"):
             # Only an administrator sees the key at all; the Desk refuses the others anyway.
             return self.session is not None and self.session.staff.role == Role.ADMIN
-        return not (action in ("search", "day_sheet", "expiring") and self.session is None)
+        return not (action in ("search", "day_sheet", "expiring", "board") and self.session is None)
 
     def action_help(self) -> None:
         from deskbook.tui.screens.help import HelpScreen
@@ -236,6 +236,12 @@ class DeskApp(App[None]):
 
         if not isinstance(self.screen, DaySheetScreen):
             self.push_screen(DaySheetScreen())
+
+    def action_board(self) -> None:
+        from deskbook.tui.screens.board import BoardScreen
+
+        if not isinstance(self.screen, BoardScreen):
+            self.push_screen(BoardScreen())
 
     def action_audit(self) -> None:
         from deskbook.tui.screens.audit import AuditScreen

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
 
 from textual.app import ComposeResult
@@ -70,6 +70,22 @@ def session_number_of(draft: Draft, start: datetime) -> tuple[int, int] | None:
     ]
     quota = next((q.quota for q in purchase.services if q.service_id == service_id), 0)
     return len(earlier) + 1, quota
+
+
+def confirm_lines(draft: Draft, provider: ProviderView, slot: datetime, tz: tzinfo) -> list[str]:
+    """What the confirmation shows before a booking is written, wherever it was started."""
+    d = draft
+    lines = [
+        f"Patient   {d.patient.name_en}  (MRN {d.patient.mrn})",
+        f"Service   {d.service.name_en}",
+        f"With      {provider.name_en} at {d.clinic.name_en}",
+        f"When      {when(slot, tz)}",
+    ]
+    number = session_number_of(d, slot)
+    if d.purchase is not None and number is not None:
+        lines.append(f"Package   {d.purchase.name_en}")
+        lines.append(f"          Session {number[0]} of {number[1]}")
+    return lines
 
 
 class SlotScreen(DeskScreen[AppointmentView | None]):
@@ -212,16 +228,7 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
         if slot is None or d.provider is None:
             self.notify("That time is not free — pick a time shown in the grid.")
             return
-        lines = [
-            f"Patient   {d.patient.name_en}  (MRN {d.patient.mrn})",
-            f"Service   {d.service.name_en}",
-            f"With      {d.provider.name_en} at {d.clinic.name_en}",
-            f"When      {when(slot, self.tz)}",
-        ]
-        number = session_number_of(d, slot)
-        if d.purchase is not None and number is not None:
-            lines.append(f"Package   {d.purchase.name_en}")
-            lines.append(f"          Session {number[0]} of {number[1]}")
+        lines = confirm_lines(d, d.provider, slot, self.tz)
         title = "Move the appointment?" if d.appointment is not None else "Book this slot?"
         self.app.push_screen(
             ConfirmScreen(title, lines), partial(self._confirmed, slot, d.provider)

@@ -1,0 +1,278 @@
+"""The board: one clinic's day as providers by time, the view a branch's desk lives in.
+
+Opens on the staff member's home clinic and today. Enter on a free cell books there (who, then
+which service if the provider gives several, then the usual confirmation); Enter on a visit opens
+the patient; a/c/n/x/r act on the visit under the cursor exactly as on the day sheet.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from functools import partial
+
+from textual import events, work
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Footer, Header, Static
+
+from deskbook.errors import DeskError
+from deskbook.results import (
+    AppointmentView,
+    Board,
+    ClinicView,
+    PatientSummary,
+    ProviderView,
+    PurchaseView,
+    ServiceView,
+)
+from deskbook.tui.actions import bindings
+from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, day_label, when
+from deskbook.tui.screens.finders import DateScreen, PatientFinder
+from deskbook.tui.screens.live import LiveRefresh
+from deskbook.tui.screens.pickers import ConfirmScreen, PickScreen
+from deskbook.tui.screens.slots import Draft, confirm_lines
+from deskbook.tui.screens.visit_actions import Visit, VisitActions
+from deskbook.tui.widgets.board_grid import FREE, GROUP, VISIT, BoardGrid
+
+Preset = tuple[list[ServiceView], list[ProviderView], tuple[PurchaseView, ...]]
+
+
+def home_clinic(clinics: list[ClinicView], home: uuid.UUID | None) -> ClinicView | None:
+    """The staff member's home clinic, else the first one."""
+    return next((c for c in clinics if c.id == home), clinics[0] if clinics else None)
+
+
+def usable_purchase(
+    purchases: tuple[PurchaseView, ...], service_id: uuid.UUID, day: date
+) -> PurchaseView | None:
+    """The patient's package that would pay for the service on that day, if any: the one that
+    expires first, so sessions are not left to lapse."""
+    fitting = [
+        p
+        for p in purchases
+        if p.usable
+        and p.expiry_date >= day
+        and any(q.service_id == service_id and q.remaining > 0 for q in p.services)
+    ]
+    return min(fitting, key=lambda p: p.expiry_date, default=None)
+
+
+class BoardScreen(DeskScreen[None]):
+    SCOPE = "board"
+    BINDINGS = bindings("board")
+
+    def __init__(self, clinic: ClinicView | None = None, day: date | None = None) -> None:
+        super().__init__()
+        self.clinic = clinic
+        self.day = day or date.today()
+        self.clinics: list[ClinicView] = []
+        self.board: Board | None = None
+        self.visits = VisitActions(self, self.load)
+        self.live = LiveRefresh(self, self.load)
+        self.painted = 0  # boards shown so far: the benchmark waits for the next one
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield Static("Board", id="board-title", classes="title", markup=False)
+        yield BoardGrid(id="board")
+        yield Static("", id="board-hint", classes="hint", markup=False)
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.today = datetime.now(UTC).astimezone(self.tz).date()
+        if self.day == date.today():
+            self.day = self.today
+        self.query_one(BoardGrid).focus()
+        self.read("clinics", self.session.clinics_for, self.got_clinics)
+        self.live.start()
+
+    def got_clinics(self, clinics: list[ClinicView]) -> None:
+        self.clinics = clinics
+        if self.clinic is None:
+            self.clinic = home_clinic(clinics, self.session.staff.home_clinic_id)
+        if self.clinic is None:
+            self.query_one("#board-title", Static).update("Board · no clinic to show")
+            return
+        self.load()
+
+    def load(self) -> None:
+        if self.clinic is None:
+            return
+        self.read("board", partial(self.session.board, self.day, self.clinic.id), self.show)
+
+    def show(self, board: Board) -> None:
+        grid = self.query_one(BoardGrid)
+        first = self.board is None or self.board.day != board.day
+        self.board = board
+        grid.show(board, self.tz, self.size.width)
+        if first and board.day == self.today:
+            grid.focus_time(datetime.now(UTC))
+        visits = sum(
+            1 for c in board.columns for cell in c.cells if cell.visit and not cell.continues
+        )
+        self.query_one("#board-title", Static).update(
+            f"{board.clinic_name_en} · {day_label(board.day)} · {len(board.columns)} providers"
+            f" · {visits} visit{'s' * (visits != 1)}"
+        )
+        self.query_one("#board-hint", Static).update(
+            "Enter book/open · a c n x r visit · [ ] day · t today · g date · k clinic"
+            if board.columns
+            else "No provider works at this clinic."
+        )
+        self.painted += 1
+
+    def on_resize(self, _event: events.Resize) -> None:
+        if self.board is not None:
+            self.query_one(BoardGrid).show(self.board, self.tz, self.size.width)
+
+    # -- moving about ---------------------------------------------------------------------
+
+    def action_day(self, delta: int) -> None:
+        self.day += timedelta(days=delta)
+        self.load()
+
+    def action_today(self) -> None:
+        self.day = self.today
+        self.load()
+
+    def action_go_to_date(self) -> None:
+        def go(day: date | None) -> None:
+            if day is not None:
+                self.day = day
+                self.load()
+
+        self.app.push_screen(DateScreen(self.today), go)
+
+    def action_switch_clinic(self) -> None:
+        def switch(clinic: ClinicView | None) -> None:
+            if clinic is not None:
+                self.clinic = clinic
+                self.board = None
+                self.load()
+
+        pick: PickScreen[ClinicView] = PickScreen(
+            "Which clinic?", [(c.name_en, c) for c in self.clinics]
+        )
+        self.app.push_screen(pick, switch)
+
+    # -- the cell under the cursor --------------------------------------------------------
+
+    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        grid = self.query_one(BoardGrid)
+        cell, slot = grid.cell(), grid.slot()
+        if cell is None or slot is None:
+            return
+        if cell.state == VISIT and cell.visit is not None:
+            from deskbook.tui.screens.patient import PatientScreen
+
+            self.app.push_screen(PatientScreen(cell.visit.patient_id))
+        elif cell.state == FREE:
+            self.book_here(*slot)
+        elif cell.state == GROUP and cell.group is not None:
+            g = cell.group
+            self.notify(f"{g.service_name_en}: {g.taken} of {g.capacity} seats taken.")
+        else:
+            self.notify("The provider is not working then.", severity="warning")
+
+    def action_status(self, change: str) -> None:
+        visit = self._visit()
+        if visit is not None:
+            self.visits.status(visit, change)
+
+    def action_cancel_appointment(self) -> None:
+        visit = self._visit()
+        if visit is not None:
+            self.visits.cancel(visit)
+
+    def action_reschedule(self) -> None:
+        visit = self._visit()
+        if visit is not None:
+            self.visits.reschedule(visit)
+
+    def _visit(self) -> Visit | None:
+        cell = self.query_one(BoardGrid).cell()
+        if cell is None or cell.visit is None:
+            self.notify("No visit here.", severity="warning")
+            return None
+        return cell.visit
+
+    # -- booking a free cell --------------------------------------------------------------
+
+    @work(exclusive=True, group=DIALOG_WORKERS, exit_on_error=False)
+    async def book_here(self, provider_id: uuid.UUID, start: datetime) -> None:
+        clinic = self.clinic
+        if clinic is None:
+            return
+        patient = await self.app.push_screen_wait(
+            PatientFinder(f"Book at {when(start, self.tz)} — which patient?")
+        )
+        if patient is None:
+            return
+        try:
+            services, providers, purchases = await self.fetch(
+                partial(self._preset, clinic.id, provider_id, patient.id)
+            )
+        except DeskError as error:
+            self.notify(str(error), severity="error")
+            return
+        provider = next((p for p in providers if p.id == provider_id), None)
+        if provider is None or not services:
+            self.notify("This provider gives no service here to book.", severity="warning")
+            return
+        service: ServiceView | None = services[0]
+        if len(services) > 1:
+            service = await self.app.push_screen_wait(
+                PickScreen("Which service?", [(s.name_en, s) for s in services])
+            )
+        if service is not None:
+            await self._confirm_and_book(patient, service, clinic, provider, start, purchases)
+
+    async def _confirm_and_book(
+        self,
+        patient: PatientSummary,
+        service: ServiceView,
+        clinic: ClinicView,
+        provider: ProviderView,
+        start: datetime,
+        purchases: tuple[PurchaseView, ...],
+    ) -> None:
+        purchase = usable_purchase(purchases, service.id, start.astimezone(self.tz).date())
+        draft = Draft(patient, service, clinic, provider, purchase)
+        lines = confirm_lines(draft, provider, start, self.tz)
+        if not await self.app.push_screen_wait(ConfirmScreen("Book this slot?", lines)):
+            return
+        book = partial(
+            self.session.book,
+            patient.id,
+            service.id,
+            provider.id,
+            start,
+            purchase_id=purchase.id if purchase else None,
+        )
+        self.write("book", book, self.booked)
+
+    def _preset(
+        self, clinic_id: uuid.UUID, provider_id: uuid.UUID, patient_id: uuid.UUID
+    ) -> Preset:
+        # In a worker thread: the services this provider gives at the clinic (group sessions are
+        # scheduled, not booked into a cell), and the patient's packages.
+        s = self.session
+        services = [
+            v
+            for v in s.services_for(clinic_id=clinic_id)
+            if not v.group_capable
+            and any(p.id == provider_id for p in s.providers_for(clinic_id, v.id))
+        ]
+        providers = s.providers_for(clinic_id)
+        return services, providers, s.packages_for_patient(patient_id).assigned
+
+    def booked(self, appointment: AppointmentView) -> None:
+        self.notify(f"Booked {appointment.patient_name_en} {when(appointment.start, self.tz)}.")
+        self.load()
+
+    def action_back(self) -> None:
+        self.app.pop_screen()

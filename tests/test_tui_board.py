@@ -1,0 +1,294 @@
+"""The board through the screens (issue 13): home clinic, the cell cursor, booking a free cell,
+the visit keys, the waitlist offer after a cancel, days and dates, scrolling providers, and a
+second desk's board that follows the first desk's cancel without a key."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+from textual.pilot import Pilot
+
+import tui_seed
+from deskbook.db.engine import make_engine, write_session
+from deskbook.db.models import Provider, ProviderClinic, ProviderSchedule, ProviderService, Staff
+from deskbook.desk import Desk
+from deskbook.results import AppointmentView
+from deskbook.tui.screens.board import BoardScreen
+from deskbook.tui.screens.search import SearchScreen
+from deskbook.tui.widgets.board_grid import BoardGrid
+from tui_pilot import make_app, notes, screen_name, settle, texts, type_text
+
+TZ = tui_seed.TZ
+SIZES = [(80, 24), (160, 48)]
+
+
+@pytest.fixture(autouse=True)
+def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
+
+
+@pytest.fixture
+def clinic(db_url: str) -> tui_seed.Seed:
+    return tui_seed.build(db_url)
+
+
+@pytest.fixture
+def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
+    opened = Desk.open(clinic.url)
+    yield opened
+    opened.close()
+
+
+def tomorrow_at(hour: int) -> datetime:
+    day = datetime.now(TZ).date() + timedelta(days=1)
+    return datetime.combine(day, time(hour), TZ).astimezone(UTC)
+
+
+def set_home(clinic: tui_seed.Seed, name: str) -> None:
+    engine = make_engine(clinic.url)
+    with write_session(engine) as s:
+        s.execute(update(Staff).values(home_clinic_id=clinic.ids[name]))
+    engine.dispose()
+
+
+def book(desk: Desk, clinic: tui_seed.Seed, who: str, provider: str, hour: int) -> AppointmentView:
+    session = desk.login("frontdesk", tui_seed.PASSWORD)
+    ids = clinic.ids
+    return session.book(ids[who], ids["slp_service"], ids[provider], tomorrow_at(hour))
+
+
+def grid(app: Any) -> BoardGrid:
+    return app.screen.query_one(BoardGrid)
+
+
+async def open_board(pilot: Pilot[Any], *, tomorrow: bool = True) -> BoardGrid:
+    await settle(pilot)
+    await pilot.press("f5")
+    await settle(pilot)
+    assert screen_name(pilot.app) == "BoardScreen"
+    if tomorrow:
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+    return grid(pilot.app)
+
+
+async def put_cursor(pilot: Pilot[Any], provider_column: int, hour: int) -> None:
+    """Walk the cursor with the arrow keys to the provider's row of the hour (tomorrow)."""
+    board = grid(pilot.app)
+    assert board.board is not None
+    target = next(i for i, t in enumerate(board.board.times) if t == tomorrow_at(hour))
+    while board.cursor_column != provider_column:
+        await pilot.press("right" if board.cursor_column < provider_column else "left")
+    while board.cursor_row != target:
+        await pilot.press("down" if board.cursor_row < target else "up")
+    await settle(pilot)
+
+
+def cell_at(app: Any, provider_column: int, hour: int) -> str:
+    board = grid(app)
+    assert board.board is not None
+    row = next(i for i, t in enumerate(board.board.times) if t == tomorrow_at(hour))
+    return str(board.get_cell_at((row, provider_column)))
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_board_opens_on_home_clinic_and_k_switches(
+    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+) -> None:
+    set_home(clinic, "aba")
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        board = await open_board(pilot, tomorrow=False)
+        assert "ABA Clinic" in texts(app)
+        assert [c.label.plain for c in board.columns.values()] == ["Lina Haddad"]
+        await pilot.press("k")
+        await settle(pilot)
+        assert screen_name(app) == "PickScreen"
+        while "SLP Clinic" not in str(app.screen.query_one("#pick-list").highlighted_option.prompt):
+            await pilot.press("down")
+        await pilot.press("enter")
+        await settle(pilot)
+        labels = [c.label.plain for c in grid(app).columns.values()]
+        assert labels == ["Dr. Huda Saleh", "Dr. Omar Nasser"]
+        assert "SLP Clinic" in texts(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_enter_on_a_free_cell_books_there_and_on_a_visit_opens_the_patient(
+    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+) -> None:
+    set_home(clinic, "slp")
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await open_board(pilot)
+        assert cell_at(app, 1, 12) == "free"
+        await put_cursor(pilot, 1, 12)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientFinder"
+        await type_text(pilot, "Noor")
+        await pilot.press("enter")
+        await settle(pilot)
+        # Omar gives one service here: no service question, straight to the confirmation.
+        assert screen_name(app) == "ConfirmScreen"
+        shown = texts(app)
+        assert "Noor Haddad" in shown and "Dr. Omar Nasser" in shown and "SLP Session" in shown
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "BoardScreen"
+        assert cell_at(app, 1, 12) == "Noor Haddad · SLP Session · booked"
+        await pilot.press("enter")  # the cursor stayed on the new visit
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        assert "MRN-0002" in texts(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_cancel_on_the_board_offers_the_waitlist_and_books_in_two_keys(
+    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+) -> None:
+    set_home(clinic, "slp")
+    book(desk, clinic, "rana", "huda", 12)
+    ids = clinic.ids
+    desk.login("frontdesk", tui_seed.PASSWORD).waitlist_add(
+        ids["noor"], ids["slp_service"], clinic_id=ids["slp"]
+    )
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await open_board(pilot)
+        assert cell_at(app, 0, 12) == "Rana Khalil · SLP Session · booked"
+        await put_cursor(pilot, 0, 12)
+        await pilot.press("x")
+        await settle(pilot)
+        assert screen_name(app) == "ReasonScreen"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "WaitlistOffer"
+        assert "Noor Haddad" in texts(app)
+        await pilot.press("enter")  # pick
+        await settle(pilot)
+        await pilot.press("enter")  # confirm
+        await settle(pilot)
+        assert screen_name(app) == "BoardScreen"
+        assert cell_at(app, 0, 12) == "Noor Haddad · SLP Session · booked"
+        assert any("from the waitlist" in n for n in notes(app))
+        session = desk.login("frontdesk", tui_seed.PASSWORD)
+        assert session.waitlist() == []
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_arrived_and_reschedule_keys_act_on_the_visit_under_the_cursor(
+    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+) -> None:
+    set_home(clinic, "slp")
+    book(desk, clinic, "rana", "huda", 12)
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await open_board(pilot)
+        await put_cursor(pilot, 0, 12)
+        await pilot.press("r")
+        await settle(pilot)
+        assert screen_name(app) == "SlotScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        await put_cursor(pilot, 1, 13)
+        await pilot.press("a")  # a free cell: nothing to mark
+        await settle(pilot)
+        assert any("No visit here" in n for n in notes(app))
+
+
+async def add_providers(clinic: tui_seed.Seed, count: int) -> None:
+    engine = make_engine(clinic.url)
+    ids = clinic.ids
+    with write_session(engine) as s:
+        for n in range(count):
+            p = Provider(tenant_id=ids["tenant"], name_en=f"Therapist {n}")
+            s.add(p)
+            s.flush()
+            s.add(ProviderClinic(provider_id=p.id, clinic_id=ids["slp"], tenant_id=ids["tenant"]))
+            s.add(
+                ProviderService(
+                    provider_id=p.id, service_id=ids["slp_service"], tenant_id=ids["tenant"]
+                )
+            )
+            for weekday in range(7):
+                s.add(
+                    ProviderSchedule(
+                        tenant_id=ids["tenant"],
+                        provider_id=p.id,
+                        clinic_id=ids["slp"],
+                        weekday=weekday,
+                        start_time=time(8),
+                        end_time=time(16),
+                    )
+                )
+    engine.dispose()
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_right_past_the_last_visible_provider_scrolls_and_days_move(
+    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+) -> None:
+    set_home(clinic, "slp")
+    await add_providers(clinic, 4)
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        board = await open_board(pilot, tomorrow=False)
+        assert len(board.columns) == 6
+        for _ in range(5):
+            await pilot.press("right")
+        await settle(pilot)
+        assert board.cursor_column == 5
+        if size[0] == 80:
+            assert board.scroll_x > 0  # the last providers came into view
+        else:
+            assert board.scroll_x == 0  # a wide terminal shows all six at once
+            assert all(c.width >= 22 for c in board.columns.values())
+        today = datetime.now(TZ).date()
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        await settle(pilot)
+        assert board.board is not None and board.board.day == today + timedelta(days=2)
+        await pilot.press("t")
+        await settle(pilot)
+        assert board.board.day == today
+        await pilot.press("g")
+        await settle(pilot)
+        assert screen_name(app) == "DateScreen"
+        await type_text(pilot, "+3")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert grid(app).board is not None and grid(app).board.day == today + timedelta(days=3)
+
+
+async def test_another_desks_cancel_shows_on_this_board_without_a_key(
+    desk: Desk, clinic: tui_seed.Seed
+) -> None:
+    set_home(clinic, "slp")
+    visit = book(desk, clinic, "rana", "huda", 12)
+    other = Desk.open(clinic.url)
+    try:
+        watcher, canceller = make_app(desk), make_app(other)
+        async with watcher.run_test(size=(160, 48)) as seen, canceller.run_test() as acting:
+            await open_board(seen)
+            await open_board(acting)
+            assert cell_at(watcher, 0, 12) == "Rana Khalil · SLP Session · booked"
+            await put_cursor(acting, 0, 12)
+            await acting.press("x")
+            await settle(acting)
+            await acting.press("enter")
+            await settle(acting)
+            assert cell_at(canceller, 0, 12) == "free"
+            # No key on the watching desk: its poll sees the change and reloads.
+            for _ in range(100):
+                if cell_at(watcher, 0, 12) == "free":
+                    break
+                await asyncio.sleep(0.1)
+            assert cell_at(watcher, 0, 12) == "free"
+            assert grid(watcher).find_visit(visit.id) is None
+    finally:
+        other.close()
