@@ -15,7 +15,6 @@ from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal, when
 from deskbook.tui.screens.pickers import ConfirmScreen
 
-
 WEEKDAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
 

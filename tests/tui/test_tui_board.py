@@ -5,43 +5,23 @@ second desk's board that follows the first desk's cancel without a key."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import update
 from textual.pilot import Pilot
+from tui_pilot import make_app, notes, screen_name, settle, texts, type_text
 
-import tui_seed
 from deskbook.db.engine import make_engine, write_session
 from deskbook.db.models import Provider, ProviderClinic, ProviderSchedule, ProviderService, Staff
 from deskbook.desk import Desk
 from deskbook.results import AppointmentView
-from deskbook.tui.screens.board import BoardScreen
-from deskbook.tui.screens.search import SearchScreen
+from deskbook.testing import tui_clinic
+from deskbook.testing.clock import TZ
 from deskbook.tui.widgets.board_grid import BoardGrid
-from tui_pilot import make_app, notes, screen_name, settle, texts, type_text
 
-TZ = tui_seed.TZ
 SIZES = [(80, 24), (160, 48)]
-
-
-@pytest.fixture(autouse=True)
-def no_debounce(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(SearchScreen, "DEBOUNCE_SECONDS", 0.0)
-
-
-@pytest.fixture
-def clinic(db_url: str) -> tui_seed.Seed:
-    return tui_seed.build(db_url)
-
-
-@pytest.fixture
-def desk(clinic: tui_seed.Seed) -> Iterator[Desk]:
-    opened = Desk.open(clinic.url)
-    yield opened
-    opened.close()
 
 
 def tomorrow_at(hour: int) -> datetime:
@@ -49,15 +29,17 @@ def tomorrow_at(hour: int) -> datetime:
     return datetime.combine(day, time(hour), TZ).astimezone(UTC)
 
 
-def set_home(clinic: tui_seed.Seed, name: str) -> None:
+def set_home(clinic: tui_clinic.Seed, name: str) -> None:
     engine = make_engine(clinic.url)
     with write_session(engine) as s:
         s.execute(update(Staff).values(home_clinic_id=clinic.ids[name]))
     engine.dispose()
 
 
-def book(desk: Desk, clinic: tui_seed.Seed, who: str, provider: str, hour: int) -> AppointmentView:
-    session = desk.login("frontdesk", tui_seed.PASSWORD)
+def book(
+    desk: Desk, clinic: tui_clinic.Seed, who: str, provider: str, hour: int
+) -> AppointmentView:
+    session = desk.login("frontdesk", tui_clinic.PASSWORD)
     ids = clinic.ids
     return session.book(ids[who], ids["slp_service"], ids[provider], tomorrow_at(hour))
 
@@ -98,7 +80,7 @@ def cell_at(app: Any, provider_column: int, hour: int) -> str:
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_board_opens_on_home_clinic_and_k_switches(
-    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+    desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
     set_home(clinic, "aba")
     app = make_app(desk)
@@ -120,7 +102,7 @@ async def test_board_opens_on_home_clinic_and_k_switches(
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_enter_on_a_free_cell_books_there_and_on_a_visit_opens_the_patient(
-    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+    desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
     set_home(clinic, "slp")
     app = make_app(desk)
@@ -150,12 +132,12 @@ async def test_enter_on_a_free_cell_books_there_and_on_a_visit_opens_the_patient
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_cancel_on_the_board_offers_the_waitlist_and_books_in_two_keys(
-    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+    desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
     set_home(clinic, "slp")
     book(desk, clinic, "rana", "huda", 12)
     ids = clinic.ids
-    desk.login("frontdesk", tui_seed.PASSWORD).waitlist_add(
+    desk.login("frontdesk", tui_clinic.PASSWORD).waitlist_add(
         ids["noor"], ids["slp_service"], clinic_id=ids["slp"]
     )
     app = make_app(desk)
@@ -177,13 +159,13 @@ async def test_cancel_on_the_board_offers_the_waitlist_and_books_in_two_keys(
         assert screen_name(app) == "BoardScreen"
         assert cell_at(app, 0, 12) == "Noor Haddad · SLP Session · booked"
         assert any("from the waitlist" in n for n in notes(app))
-        session = desk.login("frontdesk", tui_seed.PASSWORD)
+        session = desk.login("frontdesk", tui_clinic.PASSWORD)
         assert session.waitlist() == []
 
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_arrived_and_reschedule_keys_act_on_the_visit_under_the_cursor(
-    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+    desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
     set_home(clinic, "slp")
     book(desk, clinic, "rana", "huda", 12)
@@ -202,7 +184,7 @@ async def test_arrived_and_reschedule_keys_act_on_the_visit_under_the_cursor(
         assert any("No visit here" in n for n in notes(app))
 
 
-async def add_providers(clinic: tui_seed.Seed, count: int) -> None:
+async def add_providers(clinic: tui_clinic.Seed, count: int) -> None:
     engine = make_engine(clinic.url)
     ids = clinic.ids
     with write_session(engine) as s:
@@ -232,7 +214,7 @@ async def add_providers(clinic: tui_seed.Seed, count: int) -> None:
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_right_past_the_last_visible_provider_scrolls_and_days_move(
-    desk: Desk, clinic: tui_seed.Seed, size: tuple[int, int]
+    desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
     set_home(clinic, "slp")
     await add_providers(clinic, 4)
@@ -266,7 +248,7 @@ async def test_right_past_the_last_visible_provider_scrolls_and_days_move(
 
 
 async def test_another_desks_cancel_shows_on_this_board_without_a_key(
-    desk: Desk, clinic: tui_seed.Seed
+    desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     set_home(clinic, "slp")
     visit = book(desk, clinic, "rana", "huda", 12)
