@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from platformdirs import user_data_dir
+from platformdirs import user_data_dir, user_documents_dir
 
 from deskbook.display import BidiMode, parse_mode
 from deskbook.errors import InvalidInput
@@ -28,6 +28,13 @@ def ensure_data_dir() -> Path:
     folder = data_dir()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
+
+
+def exports_dir() -> Path:
+    """Where a day sheet export goes unless the user says otherwise: the user's documents
+    folder if there is one, else deskbook's data folder."""
+    documents = Path(user_documents_dir())
+    return (documents if documents.is_dir() else data_dir()) / "deskbook"
 
 
 def default_database_url() -> str:

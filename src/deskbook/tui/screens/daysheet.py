@@ -1,25 +1,94 @@
-"""The day sheet: a day's appointments by clinic and provider, and what happens to them —
-arrived, completed, no-show, cancelled, moved."""
+"""The day sheet: a day's visits in time order, filtered to a clinic (the home clinic first), a
+provider, a status or the next hour, and what happens to them — arrived, completed, no-show,
+cancelled, moved (the rules are VisitActions', shared with the board).
+
+Pages of PAGE rows are read on demand as the cursor nears the end of what is loaded, so a
+network day of thousands of visits opens at once and scrolls without a pause; the title says
+how many the filter has in all. The sheet follows other desks' changes (LiveRefresh), reloading
+what is loaded and keeping the cursor on the same visit.
+"""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
 
+from textual import events
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
-from deskbook.results import AppointmentView
-from deskbook.statuses import OPEN_STATUSES
+from deskbook.results import AppointmentView, ClinicView, DaySheetPage, ProviderView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm
-from deskbook.tui.screens.pickers import ReasonScreen
-from deskbook.tui.screens.slots import Draft, SlotScreen
+from deskbook.tui.screens.board import home_clinic
+from deskbook.tui.screens.live import LiveRefresh
+from deskbook.tui.screens.pickers import PickScreen
+from deskbook.tui.screens.visit_actions import VisitActions
 
-MAX_ROWS = 500
+PAGE = 100
+NEAR_END = 20  # rows before the end of what is loaded at which the next page is read
+# Status filters in the order "s" steps through them; None is every live visit.
+STATUS_FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
+    ("all", None),
+    ("to come", ("BOOKED", "CONFIRMED")),
+    ("arrived", ("ARRIVED",)),
+    ("completed", ("COMPLETED",)),
+    ("no-show", ("NO_SHOW",)),
+    ("cancelled", ("CANCELLED",)),
+)
+# Fixed widths; the name columns share what the terminal has left, in these proportions.
+FIXED = {"Time": 5, "MRN": 9, "Session": 7, "Status": 9}
+SHARED = {"Clinic": 2, "Provider": 3, "Patient": 4, "Service": 3}
+COLUMNS = ("Time", "Clinic", "Provider", "Patient", "MRN", "Service", "Session", "Status")
+
+
+def column_widths(width: int) -> dict[str, int]:
+    """Every column's width for a terminal `width` wide (two cells of padding each)."""
+    spare = width - 2 * len(COLUMNS) - sum(FIXED.values()) - 2
+    parts = sum(SHARED.values())
+    shared = {name: max(6, spare * share // parts) for name, share in SHARED.items()}
+    return {name: FIXED.get(name) or shared[name] for name in COLUMNS}
+
+
+def row_cells(
+    a: AppointmentView, tz: tzinfo, widths: dict[str, int], fit: Callable[[str, int], str]
+) -> tuple[str, ...]:
+    """A visit's cells; names cut to their column as the app paints them (Arabic too)."""
+    session = f"{a.session_number}/{a.session_total or '?'}" if a.session_number else ""
+    return (
+        hm(a.start, tz),
+        fit(a.clinic_name_en, widths["Clinic"]),
+        fit(a.provider_name_en, widths["Provider"]),
+        fit(a.patient_name_en, widths["Patient"]),
+        a.patient_mrn,
+        a.service_name_en,
+        session,
+        a.status.replace("_", "-").lower(),
+    )
+
+
+@dataclass
+class Filters:
+    clinic: ClinicView | None = None
+    provider: ProviderView | None = None
+    status: int = 0  # index into STATUS_FILTERS
+    next_hour: bool = False
+    find: str = ""
+
+    def words(self) -> str:
+        said = [self.clinic.name_en if self.clinic else "all clinics"]
+        if self.provider:
+            said.append(self.provider.name_en)
+        if self.status:
+            said.append(STATUS_FILTERS[self.status][0])
+        if self.next_hour:
+            said.append("next hour")
+        if self.find:
+            said.append(f"“{self.find}”")
+        return " · ".join(said)
 
 
 class DaySheetScreen(DeskScreen[None]):
@@ -29,140 +98,247 @@ class DaySheetScreen(DeskScreen[None]):
     def __init__(self) -> None:
         super().__init__()
         self.day = date.today()
+        self.filters = Filters()
+        self.clinics: list[ClinicView] = []
         self.rows: dict[str, AppointmentView] = {}
+        self.total = 0
+        self.reading_more = False
+        self.widths = column_widths(80)
+        self.visits = VisitActions(self, self.reload)
+        self.live = LiveRefresh(self, self.reload)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=True, time_format="%H:%M", icon="")
-        yield Static("", id="day-title", classes="title")
-        table: DataTable[str] = DataTable(id="sheet", cursor_type="row", zebra_stripes=True)
-        columns = (("Time", 5), ("Clinic", 11), ("Provider", 14), ("Patient", 16),
-                   ("Service", 11), ("Status", 9))  # fmt: skip
-        for label, width in columns:
-            table.add_column(label, width=width)
-        yield table
+        yield Static("", id="day-title", classes="title", markup=False)
+        yield Input(placeholder="Find a patient on the sheet: name or MRN", id="day-find")
+        yield DataTable(id="sheet", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         self.day = datetime.now(UTC).astimezone(self.tz).date()
-        self.query_one(DataTable).focus()
+        table = self.query_one(DataTable)
+        self.widths = column_widths(self.app.size.width)
+        for name in COLUMNS:
+            table.add_column(name, width=self.widths[name], key=name)
+        table.focus()
+        self.read("clinics", self.session.clinics_for, self.got_clinics, lambda _e: self.load())
+        self.live.start()
+
+    def got_clinics(self, clinics: list[ClinicView]) -> None:
+        self.clinics = clinics
+        home = self.session.staff.home_clinic_id
+        self.filters.clinic = home_clinic(clinics, home) if home else None
         self.load()
 
-    def load(self) -> None:
-        self.query_one("#day-title", Static).update(f"Day sheet · {day_label(self.day)}")
-        self.read("sheet", partial(self.session.day_sheet, self.day), self.show)
-
-    def show(self, appointments: list[AppointmentView]) -> None:
+    def on_resize(self, _event: events.Resize) -> None:
+        widths = column_widths(self.size.width)
+        if widths == self.widths:
+            return
+        self.widths = widths
         table = self.query_one(DataTable)
-        keep = table.cursor_row
+        for key, column in table.columns.items():
+            column.width = widths[str(key.value)]
+        if self.rows:
+            self.reload()  # the names are cut anew to the new widths
+
+    # -- reading pages --------------------------------------------------------------------
+
+    def _page(self, offset: int, limit: int, total: bool) -> DaySheetPage:
+        f = self.filters
+        start_from = start_until = None
+        if f.next_hour:
+            start_from = datetime.now(UTC)
+            start_until = start_from + timedelta(hours=1)
+        return self.session.day_sheet_page(
+            self.day,
+            clinic_id=f.clinic.id if f.clinic else None,
+            provider_id=f.provider.id if f.provider else None,
+            status=STATUS_FILTERS[f.status][1],
+            offset=offset,
+            limit=limit,
+            total=total,
+            find=f.find or None,
+            start_from=start_from,
+            start_until=start_until,
+        )
+
+    def load(self) -> None:
+        """From the top: the first page and the count."""
+        self.reading_more = False
+        self.read("sheet", partial(self._page, 0, PAGE, True), self.show)
+
+    def reload(self) -> None:
+        """Again what is loaded (another desk changed something): the cursor stays put."""
+        limit = max(PAGE, len(self.rows))
+        self.reading_more = False
+        self.read("sheet", partial(self._page, 0, limit, True), self.show)
+
+    def show(self, page: DaySheetPage) -> None:
+        table = self.query_one(DataTable)
+        keep = self.current_key()
         table.clear()
         self.rows = {}
-        ordered = sorted(
-            appointments,
-            key=lambda a: (a.clinic_name_en, a.provider_name_en, a.start),
-        )
-        for a in ordered[:MAX_ROWS]:
-            key = str(a.id)
-            self.rows[key] = a
-            what = a.service_name_en
-            if a.session_number:
-                what += f" {a.session_number}/{a.session_total or '?'}"
-            table.add_row(
-                hm(a.start, self.tz),
-                self.app.fit(a.clinic_name_en, 11),
-                self.app.fit(a.provider_name_en, 14),
-                self.app.fit(a.patient_name_en, 16),
-                what,
-                a.status.replace("_", "-").lower(),
-                key=key,
-            )
-        if table.row_count:
-            table.move_cursor(row=min(keep, table.row_count - 1))
-        count = len(self.rows)
-        title = f"Day sheet · {day_label(self.day)} · {count} appointment{'s' * (count != 1)}"
-        if len(appointments) > MAX_ROWS:
-            title += f" (first {MAX_ROWS})"
-        self.query_one("#day-title", Static).update(title)
+        self.total = page.total
+        self._append(page)
+        if keep in self.rows:
+            table.move_cursor(row=table.get_row_index(keep), animate=False)
+        self._title()
 
-    def current(self) -> AppointmentView | None:
+    def _append(self, page: DaySheetPage) -> None:
+        table = self.query_one(DataTable)
+        for a in page.rows:
+            key = str(a.id)
+            if key not in self.rows:
+                self.rows[key] = a
+                table.add_row(*row_cells(a, self.tz, self.widths, self.app.fit), key=key)
+
+    def more(self, page: DaySheetPage) -> None:
+        self.reading_more = False
+        self._append(page)
+        self._title()
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        event.stop()
+        loaded = len(self.rows)
+        if not self.reading_more and loaded < self.total and event.cursor_row >= loaded - NEAR_END:
+            self.reading_more = True
+            self.read("more", partial(self._page, loaded, PAGE, False), self.more)
+
+    def _title(self) -> None:
+        shown, total = len(self.rows), self.total
+        count = f"{total} visit{'s' * (total != 1)}"
+        if shown < total:
+            count += f" ({shown} loaded)"
+        self.query_one("#day-title", Static).update(
+            f"Day sheet · {day_label(self.day)} · {self.filters.words()} · {count}"
+        )
+
+    # -- the row under the cursor ---------------------------------------------------------
+
+    def current_key(self) -> str | None:
         table = self.query_one(DataTable)
         if table.row_count == 0:
-            self.notify("No appointment on this day.", severity="warning")
             return None
         key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
-        return self.rows.get(str(key.value))
+        return str(key.value)
+
+    def current(self) -> AppointmentView | None:
+        key = self.current_key()
+        if key is None:
+            self.notify("No appointment on this day.", severity="warning")
+            return None
+        return self.rows.get(key)
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        self.action_open()
+
+    def action_open(self) -> None:
+        from deskbook.tui.screens.patient import PatientScreen
+
+        a = self.current()
+        if a is not None:
+            self.app.push_screen(PatientScreen(a.patient_id))
+
+    def action_status(self, change: str) -> None:
+        a = self.current()
+        if a is not None:
+            self.visits.status(a, change)
+
+    def action_cancel_appointment(self) -> None:
+        a = self.current()
+        if a is not None:
+            self.visits.cancel(a)
+
+    def action_reschedule(self) -> None:
+        a = self.current()
+        if a is not None:
+            self.visits.reschedule(a)
+
+    # -- day and filters ------------------------------------------------------------------
 
     def action_day(self, delta: int) -> None:
         self.day += timedelta(days=delta)
         self.load()
 
-    def action_status(self, change: str) -> None:
-        a = self.current()
-        if a is None:
-            return
-        s = self.session
-        changes: dict[str, tuple[Callable[[uuid.UUID], AppointmentView], str]] = {
-            "check_in": (s.check_in, "arrived"),
-            "complete": (s.complete, "completed"),
-            "no_show": (s.no_show, "marked no-show"),
-        }
-        mark, verb = changes[change]
-        self.write("status", partial(mark, a.id), partial(self.marked, verb))
+    def action_switch_clinic(self) -> None:
+        def switch(choice: ClinicView | AllClinics | None) -> None:
+            if choice is None:
+                return
+            self.filters.clinic = choice if isinstance(choice, ClinicView) else None
+            self.filters.provider = None
+            self.load()
 
-    def marked(self, verb: str, appointment: AppointmentView) -> None:
-        self.notify(f"{appointment.patient_name_en or 'Appointment'} {verb}.")
-        self.load()
-
-    def action_cancel_appointment(self) -> None:
-        a = self.current()
-        if a is None:
-            return
-
-        def cancel(reason: str | None) -> None:
-            if reason is not None:
-                self.write("cancel", partial(self.session.cancel, a.id, reason), self.cancelled)
-
-        self.app.push_screen(ReasonScreen(), cancel)
-
-    def cancelled(self, _: AppointmentView) -> None:
-        self.notify("Appointment cancelled.")
-        self.load()
-
-    def action_reschedule(self) -> None:
-        a = self.current()
-        if a is None or a.status not in OPEN_STATUSES:
-            if a is not None:
-                self.notify("Only a live appointment can be moved.", severity="warning")
-            return
-        self.read("move", partial(self._draft_for, a), self.move)
-
-    def _draft_for(self, a: AppointmentView) -> Draft:
-        # In the worker thread: every read the slot step needs, none on the main thread.
-        s = self.session
-        patient = s.get_patient(a.patient_id)
-        service = next(v for v in s.services_for(clinic_id=a.clinic_id) if v.id == a.service_id)
-        clinic = next(c for c in s.clinics_for(service_id=a.service_id) if c.id == a.clinic_id)
-        provider = next(p for p in s.providers_for(a.clinic_id, a.service_id)
-                        if p.id == a.provider_id)  # fmt: skip
-        purchase = None
-        if a.purchase_id is not None:
-            assigned = s.packages_for_patient(a.patient_id).assigned
-            purchase = next((p for p in assigned if p.id == a.purchase_id), None)
-        return Draft(
-            patient=patient,
-            service=service,
-            clinic=clinic,
-            provider=provider,
-            purchase=purchase,
-            appointment=a,
-            patient_appointments=[x for x in s.appointments_of(a.patient_id) if x.id != a.id],
+        pick: PickScreen[ClinicView | AllClinics] = PickScreen(
+            "Which clinic?",
+            [(c.name_en, c) for c in self.clinics],
+            top=("» All clinics", ALL_CLINICS),
         )
+        self.app.push_screen(pick, switch)
 
-    def move(self, draft: Draft) -> None:
-        def moved(result: AppointmentView | None) -> None:
-            if result is not None:
+    def action_pick_provider(self) -> None:
+        clinic = self.filters.clinic
+        if clinic is None:
+            self.notify("Choose a clinic first (k).", severity="warning")
+            return
+        self.read("providers", partial(self.session.providers_for, clinic.id), self._providers)
+
+    def _providers(self, providers: list[ProviderView]) -> None:
+        def pick(choice: ProviderView | AllClinics | None) -> None:
+            if choice is not None:
+                self.filters.provider = choice if isinstance(choice, ProviderView) else None
                 self.load()
 
-        self.app.push_screen(SlotScreen(draft), moved)
+        screen: PickScreen[ProviderView | AllClinics] = PickScreen(
+            "Which provider?",
+            [(p.name_en, p) for p in providers],
+            top=("» Every provider", ALL_CLINICS),
+        )
+        self.app.push_screen(screen, pick)
+
+    def action_next_status(self) -> None:
+        self.filters.status = (self.filters.status + 1) % len(STATUS_FILTERS)
+        self.load()
+
+    def action_next_hour(self) -> None:
+        self.filters.next_hour = not self.filters.next_hour
+        self.load()
+
+    def action_find(self) -> None:
+        self.query_one("#day-find", Input).focus()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        self.filters.find = event.value.strip()
+        self.load()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.query_one(DataTable).focus()
+
+    def action_export(self) -> None:
+        from deskbook.tui.screens.export import ExportScreen
+
+        clinic = self.filters.clinic
+        if clinic is None:
+            self.notify("Choose a clinic to export (k).", severity="warning")
+            return
+        self.app.push_screen(ExportScreen(self.day, clinic))
+
+    def action_calls(self) -> None:
+        from deskbook.tui.screens.calls import CallsScreen
+
+        self.app.push_screen(CallsScreen(self.day + timedelta(days=1), self.filters.clinic))
 
     def action_back(self) -> None:
+        if self.focused is self.query_one("#day-find", Input):
+            self.query_one(DataTable).focus()
+            return
         self.app.pop_screen()
+
+
+class AllClinics:
+    """The picker's top row: no clinic (or provider) filter."""
+
+
+ALL_CLINICS = AllClinics()
