@@ -238,12 +238,17 @@ class BookingDesk(SessionBase):
         return self._read(work)
 
     def group_sessions(
-        self, day: date, clinic_id: Id | None = None, service_id: Id | None = None
+        self,
+        day: date,
+        clinic_id: Id | None = None,
+        service_id: Id | None = None,
+        full_too: bool = False,
     ) -> list[GroupSessionView]:
+        """The day's group sessions to come with a seat left (full_too: the full ones too)."""
         actor = self._booker("see group sessions")
         cid, sid, day = (
             optional_id(clinic_id, "clinic"),
             optional_id(service_id, "service"),
             as_day(day),
         )
-        return self._read(lambda s: groups.open_sessions(s, actor, day, cid, sid))
+        return self._read(lambda s: groups.open_sessions(s, actor, day, cid, sid, full_too))

@@ -69,8 +69,10 @@ def open_sessions(
     day: date,
     clinic_id: uuid.UUID | None,
     service_id: uuid.UUID | None,
+    full_too: bool = False,
 ) -> list[GroupSessionView]:
-    """The day's group sessions that have not started and still have a seat."""
+    """The day's group sessions that have not started and still have a seat (full_too: the
+    full ones as well, so the desk can say so and offer the waitlist)."""
     start, end = schedule.day_span(actor, day)
     conditions = [
         col(GroupSession.cancelled).is_(False),
@@ -81,7 +83,7 @@ def open_sessions(
         conditions.append(col(GroupSession.clinic_id) == clinic_id)
     if service_id is not None:
         conditions.append(col(GroupSession.service_id) == service_id)
-    return [g for g in _views(session, actor, *conditions) if g.seats_left > 0]
+    return [g for g in _views(session, actor, *conditions) if full_too or g.seats_left > 0]
 
 
 def create(

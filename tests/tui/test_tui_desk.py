@@ -90,7 +90,7 @@ async def test_join_a_group_session_until_it_is_full(desk: Desk, clinic: tui_cli
         assert screen_name(app) == "GroupScreen"
         table = app.screen.query_one(DataTable)
         assert table.row_count == 1
-        assert "Social Skills Group" in texts(app) and " | 1" in texts(app)
+        assert "Social Skills Group" in texts(app) and "1 of 4 left" in texts(app)
         await pilot.press("enter")
         await settle(pilot)
         assert "1 left" in texts(app)
@@ -105,9 +105,28 @@ async def test_join_a_group_session_until_it_is_full(desk: Desk, clinic: tui_cli
         await open_patient(pilot, "yusuf")
         await pilot.press("b", "g")
         await settle(pilot)
-        assert app.screen.query_one(DataTable).row_count == 0  # a full session is not offered
-        assert "Social Skills Group" not in texts(app)
+        # Shown as full, with its capacity; Enter offers its waitlist instead of a seat.
+        assert "full (4/4)" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "ConfirmScreen" and "is full (4 seats)" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("on the waitlist" in n for n in notes(app))
+        # Rana sees the group marked as hers and cannot join it twice.
+        await pilot.press("escape", "escape", "escape")
+        await settle(pilot)
+        app.screen.query_one("#search", Input).value = ""
+        await open_patient(pilot, "rana")
+        await pilot.press("b", "g")
+        await settle(pilot)
+        assert "✓ joined" in texts(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert any("already in this group" in n for n in notes(app))
     session = session_of(desk)
+    waiting = session.waitlist()
+    assert [(w.patient_id, w.service_id) for w in waiting] == [(ids["yusuf"], ids["group_service"])]
     joined = [a for a in session.appointments_of(ids["rana"]) if a.kind == "GROUP"]
     assert [a.group_session_id for a in joined] == [ids["group"]]
     assert not [a for a in session.appointments_of(ids["yusuf"]) if a.kind == "GROUP"]
@@ -132,7 +151,7 @@ async def test_the_last_seat_taken_by_another_desk_meanwhile(
         await settle(pilot)
         assert screen_name(app) == "GroupScreen"
         assert any("full" in n for n in notes(app))
-        assert app.screen.query_one(DataTable).row_count == 0  # read again: no seat left
+        assert "full (4/4)" in texts(app)  # read again: no seat left
     session = session_of(desk)
     assert not [a for a in session.appointments_of(ids["yusuf"]) if a.kind == "GROUP"]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 
@@ -10,7 +11,8 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Header, Static
 
 from deskbook.errors import DeskError, GroupFull, SlotTaken
-from deskbook.results import AppointmentView, GroupSessionView, PatientSummary
+from deskbook.results import AppointmentView, GroupSessionView, PatientSummary, WaitlistView
+from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm, when
 from deskbook.tui.screens.pickers import ConfirmScreen
@@ -29,6 +31,7 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
         self.today = self.day
         self.sessions: dict[str, GroupSessionView] = {}
         self.pending: GroupSessionView | None = None
+        self.joined_ids: set[uuid.UUID] = set()
         # On opening, look ahead up to two weeks for the first day that has a group session.
         self.look_ahead = 14
 
@@ -37,7 +40,7 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
         yield Static(f"Group sessions for {self.patient.name_en}", classes="title", markup=False)
         yield Static("", id="group-day")
         table: DataTable[str] = DataTable(id="groups", cursor_type="row")
-        table.add_columns("Time", "Service", "Provider", "Seats left")
+        table.add_columns("Time", "Service", "Provider", "Seats", "")
         yield table
         yield Footer()
 
@@ -49,9 +52,20 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
 
     def load(self) -> None:
         self.query_one("#group-day", Static).update(f"{day_label(self.day)}  (←→ other days)")
-        self.read("groups", partial(self.session.group_sessions, self.day), self.show)
+        self.read("groups", partial(self._sessions_and_joined, self.day), self.show)
 
-    def show(self, sessions: list[GroupSessionView]) -> None:
+    def _sessions_and_joined(self, day: date) -> tuple[list[GroupSessionView], set[uuid.UUID]]:
+        # In the worker thread: the day's groups, and which of them the patient is already in.
+        s = self.session
+        joined = {
+            a.group_session_id
+            for a in s.appointments_of(self.patient.id)
+            if a.group_session_id is not None and a.status in OPEN_STATUSES
+        }
+        return s.group_sessions(day, full_too=True), joined
+
+    def show(self, found: tuple[list[GroupSessionView], set[uuid.UUID]]) -> None:
+        sessions, self.joined_ids = found
         table = self.query_one(DataTable)
         table.clear()
         self.sessions = {}
@@ -62,7 +76,8 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
                 f"{hm(g.start, self.tz)}–{hm(g.end, self.tz)}",
                 g.service_name_en,
                 g.provider_name_en,
-                str(g.seats_left) if g.seats_left else "full",
+                seats_text(g),
+                "✓ joined" if g.id in self.joined_ids else "",
                 key=key,
             )
         if not self.sessions and self.look_ahead > 0:
@@ -91,8 +106,11 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
             return
         key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
         g = self.sessions[str(key.value)]
+        if g.id in self.joined_ids:
+            self.notify(f"{self.patient.name_en} is already in this group.", severity="warning")
+            return
         if g.seats_left <= 0:
-            self.notify("That group session is full.", severity="warning")
+            self.offer_waitlist(g)
             return
         self.pending = g
         lines = [
@@ -128,5 +146,38 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
             self.look_ahead = 0
             self.load()
 
+    def offer_waitlist(self, g: GroupSessionView) -> None:
+        """A full group: the patient may wait for a seat (a cancel offers it to them)."""
+        lines = [
+            f"{g.service_name_en} on {when(g.start, self.tz)} is full ({g.capacity} seats).",
+            f"Put {self.patient.name_en} on its waitlist?",
+        ]
+        local_start, local_end = g.start.astimezone(self.tz), g.end.astimezone(self.tz)
+
+        def add(yes: bool | None) -> None:
+            if yes:
+                wait = partial(
+                    self.session.waitlist_add,
+                    self.patient.id,
+                    g.service_id,
+                    clinic_id=g.clinic_id,
+                    provider_id=g.provider_id,
+                    earliest=local_start.time(),
+                    latest=local_end.time(),
+                    weekdays=[local_start.weekday()],
+                )
+                self.write("waitlist", wait, self.waiting)
+
+        self.app.push_screen(ConfirmScreen("The group is full", lines), add)
+
+    def waiting(self, entry: WaitlistView) -> None:
+        self.notify(f"{entry.patient_name_en} is on the waitlist for {entry.service_name_en}.")
+
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def seats_text(g: GroupSessionView) -> str:
+    if g.seats_left <= 0:
+        return f"full ({g.taken}/{g.capacity})"
+    return f"{g.seats_left} of {g.capacity} left"
