@@ -68,6 +68,8 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("patient.change_course", "k", "change_course", "Change course"),
     DeskAction("patient.pay", "m", "pay", "Payment"),
     DeskAction("patient.package_admin", "e", "package_admin", "Package admin"),
+    DeskAction("patient.reschedule", "r", "reschedule", "Reschedule"),
+    DeskAction("patient.waitlist", "w", "waitlist", "Waitlist"),
     DeskAction("patient.back", "escape", "back", "Back"),
     DeskAction("type.single", "s", "choose('SINGLE')", "Single"),
     DeskAction("type.package", "p", "choose('PACKAGE')", "Package"),
@@ -85,6 +87,10 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("slots.next_day", "right", "day(1)", "Next day"),
     DeskAction("slots.choose", "enter", "choose", "Choose"),
     DeskAction("slots.cancel", "escape", "cancel", "Back"),
+    DeskAction("slots.prev_week", "pageup", "week(-1)", "Week back"),
+    DeskAction("slots.next_week", "pagedown", "week(1)", "Week on"),
+    DeskAction("slots.next_free", "n", "next_free", "Next free"),
+    DeskAction("slots.go_to", "g", "go_to_date", "Go to date"),
     DeskAction("confirm.yes", "enter", "confirm", "Confirm"),
     DeskAction("confirm.no", "escape", "cancel", "Back"),
     DeskAction("group.prev_day", "left", "day(-1)", "Prev day"),
@@ -191,11 +197,16 @@ def actions_of(scope: str) -> tuple[DeskAction, ...]:
     return tuple(a for a in ACTIONS if a.scope == scope)
 
 
-def bindings(scope: str) -> list[BindingType]:
-    """The BINDINGS of a screen (or of the App for scope "app"); the id is what a keymap names."""
+def bindings(
+    scope: str, *, only: Iterable[str] | None = None, but: Iterable[str] = ()
+) -> list[BindingType]:
+    """The BINDINGS of a screen (or of the App for scope "app"); the id is what a keymap names.
+    only/but: the ids a widget of the screen binds itself (the slot grid's day keys)."""
+    kept, left_out = (None if only is None else set(only)), set(but)
     return [
         Binding(a.key, a.action, a.description, show=a.show, priority=a.priority, id=a.id)
         for a in actions_of(scope)
+        if (kept is None or a.id in kept) and a.id not in left_out
     ]
 
 

@@ -221,5 +221,21 @@ class PatientScreen(DeskScreen[None]):
         self.notify("Appointment cancelled.")
         self.reload()
 
+    def action_reschedule(self) -> None:
+        from deskbook.tui.screens.visit_actions import VisitActions
+
+        table = self.query_one("#upcoming", DataTable)
+        if table.row_count == 0:
+            self.notify("No upcoming appointment to move.", severity="warning")
+            return
+        key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
+        VisitActions(self, self.reload).reschedule(self.shown[str(key.value)])
+
+    def action_waitlist(self) -> None:
+        from deskbook.tui.screens.waitlist import add_to_waitlist
+
+        if self.patient is not None:
+            add_to_waitlist(self, self.patient)
+
     def action_back(self) -> None:
         self.app.pop_screen()

@@ -30,9 +30,10 @@ from deskbook.statuses import AppointmentStatus
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, when
 from deskbook.tui.screens.pickers import ConfirmScreen
-from deskbook.tui.widgets.slot_grid import SlotGrid
+from deskbook.tui.widgets.slot_grid import GRID_KEYS, SlotGrid
 
 DAYS_SHOWN = 5
+LOOK_AHEAD_DAYS = 92  # how far "n" looks for the next free slot
 Slots = tuple[list[date], dict[date, list[datetime]]]
 
 
@@ -81,6 +82,8 @@ def confirm_lines(draft: Draft, provider: ProviderView, slot: datetime, tz: tzin
         f"With      {provider.name_en} at {d.clinic.name_en}",
         f"When      {when(slot, tz)}",
     ]
+    if d.appointment is not None:
+        lines[-1] = f"Move      {when(d.appointment.start, tz)} → {when(slot, tz)}"
     number = session_number_of(d, slot)
     if d.purchase is not None and number is not None:
         lines.append(f"Package   {d.purchase.name_en}")
@@ -90,7 +93,7 @@ def confirm_lines(draft: Draft, provider: ProviderView, slot: datetime, tz: tzin
 
 class SlotScreen(DeskScreen[AppointmentView | None]):
     SCOPE = "slots"
-    BINDINGS = bindings("slots")[2:]
+    BINDINGS = bindings("slots", but=GRID_KEYS)
 
     def __init__(self, draft: Draft) -> None:
         super().__init__()
@@ -116,6 +119,11 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
     def on_mount(self) -> None:
         self.today = datetime.now(UTC).astimezone(self.tz).date()
         self.start_day = self.today
+        if self.draft.appointment is not None:
+            # A move opens on the visit's own day, its slot marked.
+            self.start_day = max(
+                self.today, self.draft.appointment.start.astimezone(self.tz).date()
+            )
         self.query_one(SlotGrid).focus()
         if self.draft.provider is None:
             first = partial(
@@ -181,7 +189,8 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
     def show_slots(self, value: Slots) -> None:
         days, slots = value
         grid = self.query_one(SlotGrid)
-        grid.show(days, slots, self.tz)
+        moving = self.draft.appointment
+        grid.show(days, slots, self.tz, moving.start if moving is not None else None)
         if self.want is not None:
             grid.select(self.want)
             self.want = None
@@ -215,6 +224,48 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
             return
         self.start_day = new_start
         self.load()
+
+    def action_next_free(self) -> None:
+        provider = self.draft.provider
+        if provider is None:
+            return
+        after = self.query_one(SlotGrid).chosen or datetime.now(UTC)
+        find = partial(self._next_free, provider.id, self.draft.service.id, after)
+        self.read("next-free", find, self.show_next_free)
+
+    def _next_free(
+        self, provider_id: uuid.UUID, service_id: uuid.UUID, after: datetime
+    ) -> datetime | None:
+        # In the worker thread: day by day from the cursor's day, within the package's life.
+        day = max(after.astimezone(self.tz).date(), self.today)
+        last = self.draft.last_day
+        for _ in range(LOOK_AHEAD_DAYS):
+            if last is not None and day > last:
+                return None
+            free = self.session.free_slots(provider_id, service_id, day, self.purchase_id)
+            later = [s for s in free if s > after and s > datetime.now(UTC)]
+            if later:
+                return min(later)
+            day += timedelta(days=1)
+        return None
+
+    def show_next_free(self, slot: datetime | None) -> None:
+        if slot is None:
+            self.notify("No free slot in the coming months.", severity="warning")
+            return
+        self.want = slot
+        self.start_day = slot.astimezone(self.tz).date()
+        self.load()
+
+    def action_go_to_date(self) -> None:
+        from deskbook.tui.screens.finders import DateScreen
+
+        def go(day: date | None) -> None:
+            if day is not None:
+                self.start_day = max(day, self.today)
+                self.load()
+
+        self.app.push_screen(DateScreen(self.today), go)
 
     # -- choose, confirm, write -----------------------------------------------------------
 

@@ -3,16 +3,25 @@ cancel; Enter picks, Enter confirms), and putting a patient on the list from the
 
 from __future__ import annotations
 
+import uuid
 from datetime import time
+from functools import partial
+from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from deskbook.results import AppointmentView, ProviderView, ServiceView, WaitlistView
+from deskbook.results import (
+    AppointmentView,
+    PatientSummary,
+    ProviderView,
+    ServiceView,
+    WaitlistView,
+)
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DeskModal, when
+from deskbook.tui.screens.base import DeskModal, DeskScreen, when
 from deskbook.tui.screens.pickers import ConfirmScreen
 
 WEEKDAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -181,3 +190,40 @@ def parse_window(text: str) -> tuple[time | None, time | None]:
         )
     except ValueError:
         raise ValueError(f"Not a time window: {text!r} (write 16:00-18:00).") from None
+
+
+def add_to_waitlist(screen: DeskScreen[Any], patient: PatientSummary) -> None:
+    """Ask what the patient waits for (WaitlistForm) and put them on the list."""
+
+    def choices() -> tuple[list[ServiceView], list[ProviderView]]:
+        # In the worker thread: every bookable service, every provider of every clinic.
+        s = screen.session
+        services = [v for v in s.services_for() if not v.group_capable]
+        providers: dict[uuid.UUID, ProviderView] = {}
+        for clinic in s.clinics_for():
+            providers.update((p.id, p) for p in s.providers_for(clinic.id))
+        return services, sorted(providers.values(), key=lambda p: p.name_en)
+
+    def ask(found: tuple[list[ServiceView], list[ProviderView]]) -> None:
+        screen.app.push_screen(WaitlistForm(patient.name_en, *found), add)
+
+    def add(request: WaitlistRequest | None) -> None:
+        if request is None:
+            return
+        service, provider, days, earliest, latest = request
+        wait = partial(
+            screen.session.waitlist_add,
+            patient.id,
+            service.id,
+            clinic_id=service.clinic_id,
+            provider_id=provider.id if provider else None,
+            earliest=earliest,
+            latest=latest,
+            weekdays=days or None,
+        )
+        screen.write("waitlist", wait, added)
+
+    def added(entry: WaitlistView) -> None:
+        screen.notify(f"{entry.patient_name_en} waits for {entry.service_name_en}.")
+
+    screen.read("waitlist-choices", choices, ask)

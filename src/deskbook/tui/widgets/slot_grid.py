@@ -1,7 +1,10 @@
-"""The slot grid: one column per day, one row per time of day, free slots only.
+"""The slot grid: one column per day, one row per time of day (the times as row labels), free
+slots only.
 
-Left/right move between days; past the window's edge they ask the screen to shift the window
-(ShiftDays), which reloads it. A cell that is not free shows "·" and cannot be booked.
+Left/right move between days; past the window's edge, or at once when no day shown has a free
+slot, they ask the screen to shift the window (ShiftDays), which reloads it; PgUp/PgDn shift it
+a week. A cell that is not free shows "·" and cannot be booked; the slot of a visit being moved
+shows "now".
 """
 
 from __future__ import annotations
@@ -15,10 +18,11 @@ from deskbook.tui.actions import bindings
 
 MAX_TIMES = 96  # a day in quarter hours: the grid never grows without bound
 NOT_FREE = "  ·  "
+GRID_KEYS = ("slots.prev_day", "slots.next_day", "slots.prev_week", "slots.next_week")
 
 
 class SlotGrid(DataTable[str]):
-    BINDINGS = bindings("slots")[:2]
+    BINDINGS = bindings("slots", only=GRID_KEYS)
 
     class ShiftDays(Message):
         def __init__(self, delta: int) -> None:
@@ -27,18 +31,31 @@ class SlotGrid(DataTable[str]):
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(cursor_type="cell", zebra_stripes=False, id=id)
+        self.show_row_labels = True
         self.days: list[date] = []
         self.cells: dict[tuple[int, int], datetime] = {}
 
-    def show(self, days: list[date], slots: dict[date, list[datetime]], tz: tzinfo) -> None:
-        """Fill the grid; keep the cursor's day column where it was when possible."""
+    def show(
+        self,
+        days: list[date],
+        slots: dict[date, list[datetime]],
+        tz: tzinfo,
+        current: datetime | None = None,
+    ) -> None:
+        """Fill the grid; keep the cursor's day column where it was when possible. current: the
+        slot of the visit being moved, marked "now" (not free, so not choosable)."""
         keep_row, keep_col = self.cursor_row, self.cursor_column
         self.clear(columns=True)
         self.days = days
         self.cells = {}
         for day in days:
             self.add_column(day.strftime("%a %d %b"), width=10)
-        times = sorted({s.astimezone(tz).strftime("%H:%M") for d in days for s in slots[d]})
+        here = current.astimezone(tz) if current is not None else None
+        shown_here = here is not None and here.date() in days
+        times = sorted(
+            {s.astimezone(tz).strftime("%H:%M") for d in days for s in slots[d]}
+            | ({here.strftime("%H:%M")} if here is not None and shown_here else set())
+        )
         times = times[:MAX_TIMES]
         row_of = {t: i for i, t in enumerate(times)}
         grid = [[NOT_FREE] * len(days) for _ in times]
@@ -49,8 +66,12 @@ class SlotGrid(DataTable[str]):
                 if row is not None:
                     grid[row][col] = label
                     self.cells[(row, col)] = slot
-        for cells in grid:
-            self.add_row(*cells)
+        if here is not None and shown_here:
+            label = here.strftime("%H:%M")
+            if label in row_of:
+                grid[row_of[label]][days.index(here.date())] = f"{label} now"
+        for time_label, cells in zip(times, grid, strict=True):
+            self.add_row(*cells, label=time_label)
         if times:
             self.move_cursor(row=min(keep_row, len(times) - 1), column=min(keep_col, len(days) - 1))
 
@@ -72,7 +93,13 @@ class SlotGrid(DataTable[str]):
 
     def action_day(self, delta: int) -> None:
         column = self.cursor_column + delta
-        if 0 <= column < len(self.days):
+        if not self.cells:
+            # Nothing free on any day shown: walking across empty columns helps nobody.
+            self.post_message(self.ShiftDays(delta * max(1, len(self.days))))
+        elif 0 <= column < len(self.days):
             self.move_cursor(column=column)
         else:
             self.post_message(self.ShiftDays(delta))
+
+    def action_week(self, delta: int) -> None:
+        self.post_message(self.ShiftDays(7 * delta))
