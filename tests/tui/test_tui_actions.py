@@ -7,11 +7,15 @@ import pytest
 from deskbook.tui.actions import ACTIONS, MANGLED_KEYS, check_defaults, parse_keymap
 from deskbook.tui.app import DeskApp
 from deskbook.tui.screens.audit import AuditScreen
+from deskbook.tui.screens.board import BoardScreen
+from deskbook.tui.screens.calls import CallsScreen
 from deskbook.tui.screens.chooser import PackageChooser
 from deskbook.tui.screens.course import CourseForm
 from deskbook.tui.screens.course_review import CourseReview
 from deskbook.tui.screens.daysheet import DaySheetScreen
 from deskbook.tui.screens.expiring import ExpiringScreen
+from deskbook.tui.screens.export import ExportScreen
+from deskbook.tui.screens.finders import DateScreen, PatientFinder
 from deskbook.tui.screens.forms import DangerConfirm, FormDialog
 from deskbook.tui.screens.group import GroupScreen
 from deskbook.tui.screens.login import ArabicCheck, LoginScreen
@@ -21,6 +25,7 @@ from deskbook.tui.screens.register import RegisterScreen
 from deskbook.tui.screens.reports import ReportsScreen
 from deskbook.tui.screens.search import SearchScreen
 from deskbook.tui.screens.slots import SlotScreen
+from deskbook.tui.screens.waitlist import WaitlistForm, WaitlistOffer
 from deskbook.tui.widgets.slot_grid import SlotGrid
 
 OWNERS = {
@@ -45,6 +50,13 @@ OWNERS = {
     "danger": [DangerConfirm],
     "expiring": [ExpiringScreen],
     "reports": [ReportsScreen],
+    "board": [BoardScreen],
+    "date": [DateScreen],
+    "finder": [PatientFinder],
+    "offer": [WaitlistOffer],
+    "waitform": [WaitlistForm],
+    "export": [ExportScreen],
+    "calls": [CallsScreen],
 }
 
 

@@ -13,7 +13,7 @@ from functools import partial
 
 from textual import events, work
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import Footer, Header, Static
 
 from deskbook.errors import DeskError
 from deskbook.results import (
@@ -156,10 +156,6 @@ class BoardScreen(DeskScreen[None]):
         self.app.push_screen(pick, switch)
 
     # -- the cell under the cursor --------------------------------------------------------
-
-    def on_data_table_cell_selected(self, event: DataTable.CellSelected) -> None:
-        event.stop()
-        self.action_open()
 
     def action_open(self) -> None:
         grid = self.query_one(BoardGrid)

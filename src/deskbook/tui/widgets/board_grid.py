@@ -1,18 +1,29 @@
 """The board's grid: one column per provider, one row per slot step, a cell cursor.
 
-Times are row labels, so they stay put while the providers scroll sideways; the cursor never
-sits on them. Column widths share out the terminal's width (at least MIN_WIDTH each): at 80
-columns two or three providers show and →/← past the edge scroll the others into view.
+The times stay put at the left and the providers' names at the top while the rest scrolls.
+Column widths share out the terminal's width (at least MIN_WIDTH each): at 80 columns two or
+three providers show and →/← past the edge scroll the others into view.
+
+Drawn with Textual's line API: each screen line is cut from the cells that are visible, so a
+55-provider clinic costs no more to paint than a 3-provider one (a DataTable renders every
+column of every visible row through Rich, which took most of a second per board).
 """
 
 from __future__ import annotations
 
 import uuid
 from datetime import datetime, tzinfo
+from typing import ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable
+from textual.geometry import Size
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
 
 from deskbook.results import Board, BoardCell
 
@@ -30,53 +41,200 @@ STATUS_WORDS = {
 }
 
 
-def cell_text(cell: BoardCell) -> Text:
-    """What a cell says: words first, so it reads the same in 16 colours and without colour."""
+def cell_text(cell: BoardCell, line: int = 0, rows: int = 1) -> Text:
+    """What a cell says: words first, so it reads the same in 16 colours and without colour.
+    A visit that spans rows is told over them (line: rows since it began): the patient, then
+    the service, then the status; one that fits one row (rows) says all three there."""
     if cell.state == VISIT and cell.visit is not None:
         v = cell.visit
         status = STATUS_WORDS.get(v.status, v.status.lower())
-        if cell.continues:
-            return Text(f"┆ {v.patient_short_name}", style="dim")
         session = f" {v.session_number}/{v.session_total}" if v.session_number else ""
-        return Text(f"{v.patient_short_name} · {v.service_name_en}{session} · {status}")
+        if line == 0:
+            if rows <= 1:
+                return Text(f"{v.patient_short_name} · {v.service_name_en}{session} · {status}")
+            return Text(v.patient_short_name, style="bold")
+        told = {1: f"┆ {v.service_name_en}{session}", 2: f"┆ {status}"}
+        return Text(told.get(line, "┆"), style="dim" if line > 2 else "")
     if cell.state == GROUP and cell.group is not None:
         g = cell.group
         full = " full" if g.taken >= g.capacity else ""
         text = f"{g.service_name_en} {g.taken}/{g.capacity}{full}"
-        return Text(f"┆ {text}", style="dim") if cell.continues else Text(text, style="bold")
+        return Text("┆", style="dim") if cell.continues else Text(text, style="bold")
     if cell.state == FREE:
         return Text("free", style="green")
     return Text("off", style="dim")
 
 
-class BoardGrid(DataTable[Text]):
+def visit_lines(cells: tuple[BoardCell, ...]) -> list[tuple[int, int]]:
+    """For each cell of a column: (rows since its visit or group began, rows it spans)."""
+    placed: list[tuple[int, int]] = []
+    begun = 0
+    for row, cell in enumerate(cells):
+        if not cell.continues:
+            begun = row
+        placed.append((row - begun, 1))
+    spans: dict[int, int] = {}
+    for row, (line, _) in enumerate(placed):
+        spans[row - line] = line + 1
+    return [(line, spans[row - line]) for row, (line, _) in enumerate(placed)]
+
+
+class BoardGrid(ScrollView, can_focus=True):
+    # Moving about inside the grid, as in any table (not actions of the desk's registry).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "move(-1, 0)", show=False),
+        Binding("down", "move(1, 0)", show=False),
+        Binding("left", "move(0, -1)", show=False),
+        Binding("right", "move(0, 1)", show=False),
+        Binding("pageup", "page(-1)", show=False),
+        Binding("pagedown", "page(1)", show=False),
+        Binding("home", "move(-100000, 0)", show=False),
+        Binding("end", "move(100000, 0)", show=False),
+    ]
+    DEFAULT_CSS = """
+    BoardGrid { background: $surface; }
+    """
+    HEADER_STYLE = Style(bold=True, underline=True)
+    LABEL_STYLE = Style(dim=True)
+    CURSOR_STYLE = Style(reverse=True, bold=True)
+
     def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(cursor_type="cell", zebra_stripes=False, id=id)
-        self.show_row_labels = True
+        super().__init__(id=id)
         self.board: Board | None = None
+        self.cursor_coordinate = Coordinate(0, 0)
+        self.cell_width = MIN_WIDTH
+        self.labels: list[str] = []
+        self.names: list[str] = []
+        self.cells: list[list[tuple[str, Style]]] = []  # [row][column]
+
+    # -- filling --------------------------------------------------------------------------
 
     def show(self, board: Board, tz: tzinfo, width: int) -> None:
         """Fill the grid, keeping the cursor on the same visit if it is still there (another
         desk's change may have moved it), else on the same provider and time."""
         keep_visit = self.visit_id_under_cursor()
         keep = self.cursor_coordinate
-        self.clear(columns=True)
         self.board = board
         columns = len(board.columns) or 1
         share = (width - LABEL_WIDTH - 2) // columns - 2
-        cell_width = max(MIN_WIDTH, min(MAX_WIDTH, share))
-        for column in board.columns:
-            self.add_column(column.provider_name_en, width=cell_width, key=str(column.provider_id))
-        for row, start in enumerate(board.times):
-            cells = [cell_text(column.cells[row]) for column in board.columns]
-            self.add_row(*cells, label=start.astimezone(tz).strftime("%H:%M"))
-        if not board.times or not board.columns:
-            return
+        self.cell_width = max(MIN_WIDTH, min(MAX_WIDTH, share)) + 2
+        self.names = [c.provider_name_en for c in board.columns]
+        self.labels = [t.astimezone(tz).strftime("%H:%M") for t in board.times]
+        lines = [visit_lines(column.cells) for column in board.columns]
+        self.cells = [
+            [
+                self._cut(cell_text(column.cells[row], *lines[at][row]))
+                for at, column in enumerate(board.columns)
+            ]
+            for row in range(len(board.times))
+        ]
+        self.virtual_size = Size(
+            LABEL_WIDTH + self.cell_width * len(self.names), len(self.labels) + 1
+        )
         found = self.find_visit(keep_visit) if keep_visit is not None else None
         target = found or Coordinate(
-            min(keep.row, len(board.times) - 1), min(keep.column, len(board.columns) - 1)
+            min(keep.row, max(0, len(self.labels) - 1)), min(keep.column, max(0, columns - 1))
         )
-        self.move_cursor(row=target.row, column=target.column, animate=False)
+        self.move_cursor(row=target.row, column=target.column)
+        self.refresh()
+
+    def _cut(self, text: Text) -> tuple[str, Style]:
+        room = self.cell_width - 2
+        plain = text.plain if len(text.plain) <= room else text.plain[: room - 1] + "…"
+        style = text.style if isinstance(text.style, Style) else Style.parse(text.style or "")
+        return f" {plain:<{room}} ", style
+
+    # -- drawing --------------------------------------------------------------------------
+
+    def render_line(self, y: int) -> Strip:
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        if y == 0:
+            label = Segment(" " * LABEL_WIDTH)
+            names = [Segment(f" {n[: self.cell_width - 2]:<{self.cell_width - 2}} ",
+                             self.HEADER_STYLE) for n in self.names]  # fmt: skip
+            return self._line(label, names, scroll_x, width)
+        row = scroll_y + y - 1
+        if row >= len(self.labels):
+            return Strip.blank(width)
+        label = Segment(f" {self.labels[row]:<{LABEL_WIDTH - 1}}", self.LABEL_STYLE)
+        cursor_row, cursor_column = self.cursor_coordinate
+        cells = [
+            Segment(text, style + self.CURSOR_STYLE if (row, at) == (cursor_row, cursor_column)
+                    and self.has_focus else style)
+            for at, (text, style) in enumerate(self.cells[row])
+        ]  # fmt: skip
+        return self._line(label, cells, scroll_x, width)
+
+    def _line(self, label: Segment, cells: list[Segment], scroll_x: int, width: int) -> Strip:
+        body_width = max(0, width - LABEL_WIDTH)
+        body = Strip(cells).crop(scroll_x, scroll_x + body_width)
+        return Strip([label, *body]).adjust_cell_length(width).apply_style(self.rich_style)
+
+    def on_focus(self, _event: events.Focus) -> None:
+        self.refresh()
+
+    def on_blur(self, _event: events.Blur) -> None:
+        self.refresh()
+
+    # -- the cursor -----------------------------------------------------------------------
+
+    @property
+    def cursor_row(self) -> int:
+        return self.cursor_coordinate.row
+
+    @property
+    def cursor_column(self) -> int:
+        return self.cursor_coordinate.column
+
+    def move_cursor(self, *, row: int | None = None, column: int | None = None) -> None:
+        rows, columns = len(self.labels), len(self.names)
+        if not rows or not columns:
+            self.cursor_coordinate = Coordinate(0, 0)
+            return
+        row = self.cursor_row if row is None else row
+        column = self.cursor_column if column is None else column
+        self.cursor_coordinate = Coordinate(
+            max(0, min(row, rows - 1)), max(0, min(column, columns - 1))
+        )
+        self._show_cursor()
+        self.refresh()
+
+    def _show_cursor(self) -> None:
+        # Scroll just enough for the cursor's cell to be seen (→ past the edge scrolls).
+        body_width = max(1, self.size.width - LABEL_WIDTH)
+        body_height = max(1, self.size.height - 1)
+        left = self.cursor_column * self.cell_width
+        scroll_x, scroll_y = self.scroll_offset
+        x = min(max(scroll_x, left + self.cell_width - body_width), left)
+        y = min(max(scroll_y, self.cursor_row - body_height + 1), self.cursor_row)
+        self.scroll_to(x=x, y=y, animate=False, immediate=True)
+
+    def action_move(self, rows: int, columns: int) -> None:
+        self.move_cursor(row=self.cursor_row + rows, column=self.cursor_column + columns)
+
+    def action_page(self, pages: int) -> None:
+        self.action_move(pages * max(1, self.size.height - 2), 0)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self._show_cursor()
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y == 0 or offset.x < LABEL_WIDTH:
+            return
+        scroll_x, scroll_y = self.scroll_offset
+        self.move_cursor(
+            row=scroll_y + offset.y - 1,
+            column=(scroll_x + offset.x - LABEL_WIDTH) // self.cell_width,
+        )
+
+    # -- what is under the cursor ---------------------------------------------------------
+
+    def get_cell_at(self, coordinate: tuple[int, int]) -> str:
+        """The words of a cell (what a test or a capture reads)."""
+        row, column = coordinate
+        return self.cells[row][column][0].strip()
 
     def cell(self) -> BoardCell | None:
         """The board cell under the cursor."""
@@ -114,4 +272,4 @@ class BoardGrid(DataTable[Text]):
             return
         rows = [i for i, t in enumerate(self.board.times) if t <= moment]
         if rows:
-            self.move_cursor(row=rows[-1], animate=False)
+            self.move_cursor(row=rows[-1])
