@@ -53,7 +53,7 @@ def cell_text(cell: BoardCell, line: int = 0, rows: int = 1) -> Text:
             if rows <= 1:
                 return Text(f"{v.patient_short_name} · {v.service_name_en}{session} · {status}")
             return Text(v.patient_short_name, style="bold")
-        told = {1: f"┆ {v.service_name_en}{session}", 2: f"┆ {status}"}
+        told = {1: f"┆ {v.service_name_en}", 2: f"┆ {status}{session}"}
         return Text(told.get(line, "┆"), style="dim" if line > 2 else "")
     if cell.state == GROUP and cell.group is not None:
         g = cell.group
