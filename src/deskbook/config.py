@@ -34,7 +34,7 @@ def exports_dir() -> Path:
     """Where a day sheet export goes unless the user says otherwise: the user's documents
     folder if there is one, else deskbook's data folder."""
     documents = Path(user_documents_dir())
-    return (documents if documents.is_dir() else data_dir()) / "deskbook"
+    return documents / "deskbook" if documents.is_dir() else data_dir() / "exports"
 
 
 def default_database_url() -> str:

@@ -29,7 +29,7 @@ class CallsScreen(DeskScreen[None]):
         yield Header(show_clock=True, time_format="%H:%M", icon="")
         yield Static("", id="calls-title", classes="title", markup=False)
         table: DataTable[str] = DataTable(id="calls", cursor_type="row", zebra_stripes=True)
-        for label, width in (("Time", 5), ("Patient", 22), ("Phone", 13), ("Provider", 18),
+        for label, width in (("Time", 5), ("Patient", 22), ("Phone", 16), ("Provider", 18),
                              ("Service", 14)):  # fmt: skip
             table.add_column(label, width=width)
         yield table
