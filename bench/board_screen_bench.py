@@ -61,7 +61,7 @@ async def run(url: str, rounds: int, size: tuple[int, int], day: date | None) ->
                 before = screen.painted
                 start = time.perf_counter()
                 await pilot.press("right_square_bracket" if n % 2 == 0 else "left_square_bracket")
-                await until(pilot, lambda: screen.painted > before)
+                await until(pilot, lambda before=before: screen.painted > before)
                 walls.append((time.perf_counter() - start) * 1000)
             walls.sort()
             p95 = walls[min(len(walls) - 1, int(len(walls) * 0.95))]

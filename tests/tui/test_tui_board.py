@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 from textual.pilot import Pilot
+from textual.widgets import OptionList
 from tui_pilot import make_app, notes, screen_name, settle, texts, type_text
 
 from deskbook.db.engine import make_engine, write_session
@@ -22,6 +23,12 @@ from deskbook.testing.clock import TZ
 from deskbook.tui.widgets.board_grid import BoardGrid
 
 SIZES = [(80, 24), (160, 48)]
+
+
+def highlighted(app: Any) -> str:
+    """The picker's highlighted option."""
+    option = app.screen.query_one("#pick-list", OptionList).highlighted_option
+    return str(option.prompt) if option is not None else ""
 
 
 def tomorrow_at(hour: int) -> datetime:
@@ -45,7 +52,8 @@ def book(
 
 
 def grid(app: Any) -> BoardGrid:
-    return app.screen.query_one(BoardGrid)
+    found: BoardGrid = app.screen.query_one(BoardGrid)
+    return found
 
 
 async def open_board(pilot: Pilot[Any], *, tomorrow: bool = True) -> BoardGrid:
@@ -100,7 +108,7 @@ async def test_board_opens_on_home_clinic_and_k_switches(
         await pilot.press("k")
         await settle(pilot)
         assert screen_name(app) == "PickScreen"
-        while "SLP Clinic" not in str(app.screen.query_one("#pick-list").highlighted_option.prompt):
+        while "SLP Clinic" not in highlighted(app):
             await pilot.press("down")
         await pilot.press("enter")
         await settle(pilot)
@@ -252,7 +260,8 @@ async def test_right_past_the_last_visible_provider_scrolls_and_days_move(
         await type_text(pilot, "+3")
         await pilot.press("enter")
         await settle(pilot)
-        assert grid(app).board is not None and grid(app).board.day == today + timedelta(days=3)
+        shown = grid(app).board
+        assert shown is not None and shown.day == today + timedelta(days=3)
 
 
 async def test_another_desks_cancel_shows_on_this_board_without_a_key(

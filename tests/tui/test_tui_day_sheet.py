@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import update
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable, Input, OptionList
 from tui_pilot import make_app, notes, screen_name, settle, texts, type_text
 
 from deskbook.db.engine import make_engine, write_session
@@ -21,8 +21,15 @@ from deskbook.results import AppointmentView
 from deskbook.testing import tui_clinic
 from deskbook.testing.clock import TZ
 from deskbook.tui.screens import daysheet
+from deskbook.tui.screens.daysheet import DaySheetScreen
 
 SIZES = [(80, 24), (160, 48)]
+
+
+def highlighted(app: Any) -> str:
+    """The picker's highlighted option."""
+    option = app.screen.query_one("#pick-list", OptionList).highlighted_option
+    return str(option.prompt) if option is not None else ""
 
 
 def tomorrow_at(hour: int, minute: int = 0, days: int = 1) -> datetime:
@@ -47,7 +54,13 @@ def book(
 
 
 def table(app: Any) -> DataTable[str]:
-    return app.screen.query_one("#sheet", DataTable)
+    found: DataTable[str] = app.screen.query_one("#sheet", DataTable)
+    return found
+
+
+def sheet(app: Any) -> DaySheetScreen:
+    assert isinstance(app.screen, DaySheetScreen)
+    return app.screen
 
 
 def patients(app: Any) -> list[str]:
@@ -95,11 +108,11 @@ async def test_home_clinic_filters_columns_and_width(
         assert patients(app) == ["Yusuf Salem", "Noor Haddad", "Basil Fares"]
         await pilot.press("k")
         await settle(pilot)
-        while "SLP" not in str(app.screen.query_one("#pick-list").highlighted_option.prompt):
+        while "SLP" not in highlighted(app):
             await pilot.press("down")
         await pilot.press("enter", "v")
         await settle(pilot)
-        while "Omar" not in str(app.screen.query_one("#pick-list").highlighted_option.prompt):
+        while "Omar" not in highlighted(app):
             await pilot.press("down")
         await pilot.press("enter")
         await settle(pilot)
@@ -174,7 +187,7 @@ async def test_another_desks_booking_appears_and_the_cursor_stays_on_its_visit(
         await open_sheet_later(pilot)
         await pilot.press("down")
         await settle(pilot)
-        assert app.screen.current_key() == str(noor.id)
+        assert sheet(app).current_key() == str(noor.id)
         other = Desk.open(clinic.url)
         try:
             await asyncio.to_thread(book, other, clinic, "rana", "omar", later_at(6))
@@ -186,7 +199,7 @@ async def test_another_desks_booking_appears_and_the_cursor_stays_on_its_visit(
             await asyncio.sleep(0.1)
         await settle(pilot)
         assert patients(app) == ["Rana Khalil", "Yusuf Salem", "Noor Haddad"]
-        assert app.screen.current_key() == str(noor.id)
+        assert sheet(app).current_key() == str(noor.id)
         assert table(app).cursor_row == 2
 
 

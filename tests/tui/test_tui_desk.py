@@ -79,10 +79,13 @@ async def test_register_a_new_patient_when_nobody_matches(
     assert str(found.date_of_birth) == "2019-04-23"
 
 
-async def test_join_a_group_session_until_it_is_full(desk: Desk, clinic: tui_clinic.Seed) -> None:
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_join_a_group_session_until_it_is_full(
+    desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
+) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
+    async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
         await pilot.press("b", "g")  # the group is tomorrow: the screen looks ahead to it

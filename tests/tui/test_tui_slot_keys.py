@@ -67,7 +67,8 @@ def draft_for(desk: Desk, clinic: tui_clinic.Seed, provider_id: uuid.UUID) -> Dr
 
 
 def grid(app: Any) -> SlotGrid:
-    return app.screen.query_one(SlotGrid)
+    found: SlotGrid = app.screen.query_one(SlotGrid)
+    return found
 
 
 def at(day: date, hour: int) -> datetime:
