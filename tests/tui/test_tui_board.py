@@ -31,9 +31,9 @@ def highlighted(app: Any) -> str:
     return str(option.prompt) if option is not None else ""
 
 
-def tomorrow_at(hour: int) -> datetime:
+def tomorrow_at(hour: int, minute: int = 0) -> datetime:
     day = datetime.now(TZ).date() + timedelta(days=1)
-    return datetime.combine(day, time(hour), TZ).astimezone(UTC)
+    return datetime.combine(day, time(hour, minute), TZ).astimezone(UTC)
 
 
 def set_home(clinic: tui_clinic.Seed, name: str) -> None:
@@ -67,11 +67,12 @@ async def open_board(pilot: Pilot[Any], *, tomorrow: bool = True) -> BoardGrid:
     return grid(pilot.app)
 
 
-async def put_cursor(pilot: Pilot[Any], provider_column: int, hour: int) -> None:
+async def put_cursor(pilot: Pilot[Any], provider_column: int, hour: int, minute: int = 0) -> None:
     """Walk the cursor with the arrow keys to the provider's row of the hour (tomorrow)."""
     board = grid(pilot.app)
     assert board.board is not None
-    target = next(i for i, t in enumerate(board.board.times) if t == tomorrow_at(hour))
+    when = tomorrow_at(hour, minute)
+    target = next(i for i, t in enumerate(board.board.times) if t == when)
     while board.cursor_column != provider_column:
         await pilot.press("right" if board.cursor_column < provider_column else "left")
     while board.cursor_row != target:
@@ -144,6 +145,27 @@ async def test_enter_on_a_free_cell_books_there_and_on_a_visit_opens_the_patient
         await settle(pilot)
         assert screen_name(app) == "PatientScreen"
         assert "MRN-0002" in texts(app)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_a_free_row_no_service_can_start_on_says_so_before_any_write(
+    desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
+) -> None:
+    set_home(clinic, "slp")
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await open_board(pilot)
+        # Rows are 15 minutes; the 45-minute SLP slots start at 12:00 and 12:45, not 12:15.
+        await put_cursor(pilot, 1, 12, 15)
+        assert str(grid(app).get_cell_at(grid(app).cursor_coordinate)) == "free"
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, "Noor")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "BoardScreen"
+        assert any("No service fits at 12:15" in n for n in notes(app))
+    assert desk.login("frontdesk", tui_clinic.PASSWORD).appointments_of(clinic.ids["noor"]) == []
 
 
 @pytest.mark.parametrize("size", SIZES)

@@ -26,7 +26,7 @@ from deskbook.results import (
     ServiceView,
 )
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, day_label, when
+from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, day_label, hm, when
 from deskbook.tui.screens.finders import DateScreen, PatientFinder
 from deskbook.tui.screens.live import LiveRefresh
 from deskbook.tui.screens.pickers import ConfirmScreen, PickScreen
@@ -210,14 +210,18 @@ class BoardScreen(DeskScreen[None]):
             return
         try:
             services, providers, purchases = await self.fetch(
-                partial(self._preset, clinic.id, provider_id, patient.id)
+                partial(self._preset, clinic.id, provider_id, start, patient.id)
             )
         except DeskError as error:
             self.notify(str(error), severity="error")
             return
         provider = next((p for p in providers if p.id == provider_id), None)
         if provider is None or not services:
-            self.notify("This provider gives no service here to book.", severity="warning")
+            self.notify(
+                f"No service fits at {hm(start, self.tz)} with this provider: the time to the"
+                " next visit is too short, or the service's slots start at other times.",
+                severity="warning",
+            )
             return
         service: ServiceView | None = services[0]
         if len(services) > 1:
@@ -252,16 +256,24 @@ class BoardScreen(DeskScreen[None]):
         self.write("book", book, self.booked)
 
     def _preset(
-        self, clinic_id: uuid.UUID, provider_id: uuid.UUID, patient_id: uuid.UUID
+        self,
+        clinic_id: uuid.UUID,
+        provider_id: uuid.UUID,
+        start: datetime,
+        patient_id: uuid.UUID,
     ) -> Preset:
         # In a worker thread: the services this provider gives at the clinic (group sessions are
         # scheduled, not booked into a cell), and the patient's packages.
         s = self.session
+        day = start.astimezone(self.tz).date()
+        # Only a service that can start here: a free row may be too short for a long service
+        # (the next visit begins before it would end), or off its slot grid.
         services = [
             v
             for v in s.services_for(clinic_id=clinic_id)
             if not v.group_capable
             and any(p.id == provider_id for p in s.providers_for(clinic_id, v.id))
+            and start in s.free_slots(provider_id, v.id, day)
         ]
         providers = s.providers_for(clinic_id)
         return services, providers, s.packages_for_patient(patient_id).assigned
