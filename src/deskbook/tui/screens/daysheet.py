@@ -41,7 +41,7 @@ STATUS_FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
 )
 # Fixed widths; the name columns share what the terminal has left, in these proportions.
 FIXED = {"Time": 5, "MRN": 10, "Session": 7, "Status": 9}
-SHARED = {"Clinic": 2, "Provider": 3, "Patient": 4, "Service": 3}
+SHARED = {"Clinic": 1, "Provider": 2, "Patient": 4, "Service": 2}
 COLUMNS = ("Time", "Clinic", "Provider", "Patient", "MRN", "Service", "Session", "Status")
 
 
