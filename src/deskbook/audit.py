@@ -20,9 +20,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook.access import Actor, count
-from deskbook.db.models import AuditEvent, Staff, TenantVersion
-from deskbook.results import AuditView
+from deskbook.access import Actor
+from deskbook.db.models import AuditEvent, TenantVersion
 
 # session.info key: the tenants whose counter this transaction raises when it commits.
 _CHANGED = "deskbook_changed_tenants"
@@ -108,25 +107,21 @@ def log(
     record(session, actor.tenant_id, actor.staff_id, action, entity, entity_id, before, after)
 
 
-def recent(session: Session, actor: Actor, limit: int) -> list[AuditView]:
-    limit = count(limit, "number of events", 1, 1000, default=100)
-    rows = session.execute(
-        select(AuditEvent, col(Staff.username))
-        .outerjoin(Staff, col(Staff.id) == AuditEvent.staff_id)
-        .where(col(AuditEvent.tenant_id) == actor.tenant_id)
-        .order_by(col(AuditEvent.at).desc(), col(AuditEvent.id))
-        .limit(limit)
-    ).all()
-    return [
-        AuditView(
-            id=e.id,
-            at=e.at,
-            staff_username=username,
-            action=e.action,
-            entity=e.entity,
-            entity_id=e.entity_id,
-            before=e.before,
-            after=e.after,
+def looked_at(
+    session: Session, actor: Actor, action: str, entity: str, entity_id: uuid.UUID, desk: str
+) -> None:
+    """A read of sensitive data: who, which record, from which desk (Saudi PDPL).
+
+    Unlike a write it leaves the tenant's change counter alone: every desk re-reads what it
+    shows when the counter moves, and a desk showing a patient would record another opening,
+    move the counter again, and so on without end."""
+    session.add(
+        AuditEvent(
+            tenant_id=actor.tenant_id,
+            staff_id=actor.staff_id,
+            action=action,
+            entity=entity,
+            entity_id=entity_id,
+            desk=desk,
         )
-        for e, username in rows
-    ]
+    )

@@ -9,6 +9,7 @@ from datetime import date, datetime, time
 
 from deskbook import (
     audit,
+    audit_log,
     calls,
     daysheet,
     exports,
@@ -90,9 +91,32 @@ class BranchDesk(SessionBase):
             )
         )
 
-    def audit_log(self, limit: int = 100) -> list[AuditView]:
+    def audit_log(
+        self,
+        limit: int = 100,
+        *,
+        offset: int = 0,
+        patient_id: Id | None = None,
+        patient_mrn: str | None = None,
+        staff: str | None = None,
+        action: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+    ) -> list[AuditView]:
+        """The audit trail, newest first, `limit` events after skipping `offset`; each filter
+        left None matches everything. since/until are the clinic's local days, inclusive."""
         require(self._actor, ADMINS, "read the audit log")
-        return self._read(lambda s: audit.recent(s, self._actor, limit))
+        query = audit_log.AuditQuery(
+            patient_id=None if patient_id is None else as_id(patient_id, "patient"),
+            patient_mrn=patient_mrn,
+            staff=staff,
+            action=action,
+            since=since,
+            until=until,
+            offset=offset,
+            limit=limit,
+        )
+        return self._read(lambda s: audit_log.page(s, self._actor, query))
 
     # -- the branch's day (issue 13): board, paged day sheet, live refresh, waitlist, calls ----
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from deskbook import patients
+from sqlalchemy.orm import Session
+
+from deskbook import audit, patients
 from deskbook.access import as_id
+from deskbook.errors import Busy, OpeningNotRecorded
 from deskbook.results import (
     PatientMatches,
     PatientSummary,
@@ -28,9 +31,21 @@ class PatientDesk(SessionBase):
         return self._read(lambda s: patients.find(s, actor, query, limit))
 
     def get_patient(self, patient_id: Id) -> PatientSummary:
+        """Open a patient's record. Health data is sensitive under Saudi PDPL, so the opening is
+        noted in the audit trail (who, when, which patient, which desk) in the same short
+        transaction as the read: when the note cannot be written, nothing is shown."""
         actor = self._booker("see patients")
         pid = as_id(patient_id, "patient")
-        return self._read(lambda s: patients.get(s, actor, pid))
+
+        def open_record(s: Session) -> PatientSummary:
+            found = patients.get(s, actor, pid)
+            audit.looked_at(s, actor, "open_patient", "patient", pid, self.desk)
+            return found
+
+        try:
+            return self._write(open_record)
+        except Busy:
+            raise OpeningNotRecorded() from None
 
     def register_patient(
         self,

@@ -84,6 +84,13 @@ class Busy(DeskError):
     default_message = "The database is busy with another desk — try again in a moment."
 
 
+class OpeningNotRecorded(DeskError):
+    default_message = (
+        "The patient's record was not opened: the audit trail could not note who opened it, "
+        "and health data may only be shown when it does. Try again in a moment."
+    )
+
+
 class DatabaseError(DeskError):
     """The database cannot be opened or reached; the message says what to do."""
 

@@ -194,6 +194,11 @@ class AuditView:
     entity_id: uuid.UUID | None
     before: str | None  # JSON text
     after: str | None  # JSON text
+    staff_name: str | None = None
+    desk: str | None = None  # where the staff member sat (migration 0006); None before it
+    # When the event is about a patient: who, as the desk knows them.
+    patient_name: str | None = None
+    patient_mrn: str | None = None
 
 
 # -- the branch's day (issue 13) ----------------------------------------------------------------

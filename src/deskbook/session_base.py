@@ -24,6 +24,7 @@ from deskbook.db.models import (
     Staff,
     Tenant,
 )
+from deskbook.desk_place import this_desk
 from deskbook.errors import (
     Busy,
     DatabaseError,
@@ -80,9 +81,11 @@ def view_of_staff(session: Session, staff: Staff) -> StaffView:
 class SessionBase:
     """The signed-in staff member and the two ways to reach the database."""
 
-    def __init__(self, engine: Engine, staff: StaffView) -> None:
+    def __init__(self, engine: Engine, staff: StaffView, desk: str | None = None) -> None:
         self._engine = engine
         self.staff = staff
+        # Where this staff member sits, named in the audit trail when they open a patient.
+        self.desk = this_desk() if desk is None else desk
         self._actor = Actor(
             staff_id=staff.id,
             tenant_id=staff.tenant_id,

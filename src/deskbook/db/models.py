@@ -369,7 +369,10 @@ class Payment(SQLModel, table=True):
 
 class AuditEvent(SQLModel, table=True):
     __tablename__ = "audit_event"
-    __table_args__ = (Index("ix_audit_tenant_at", "tenant_id", "at"),)
+    __table_args__ = (
+        Index("ix_audit_tenant_at", "tenant_id", "at"),
+        Index("ix_audit_tenant_entity", "tenant_id", "entity_id", "at"),
+    )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
     tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
@@ -380,6 +383,7 @@ class AuditEvent(SQLModel, table=True):
     entity_id: uuid.UUID | None = Field(default=None)
     before: str | None = Field(default=None)  # JSON text
     after: str | None = Field(default=None)  # JSON text
+    desk: str | None = Field(default=None, max_length=128)  # where the staff member sat
 
 
 class WaitlistEntry(SQLModel, table=True):
