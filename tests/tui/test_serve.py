@@ -8,9 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual_serve.download_manager import DownloadManager
 
 from deskbook.errors import InvalidInput
-from deskbook.tui.serve import is_loopback, origin_of, plan
+from deskbook.tui.serve import DeskAppService, is_loopback, origin_of, plan
 
 
 def test_loopback_is_the_default_and_names_of_it_are_allowed() -> None:
@@ -53,3 +54,18 @@ def test_the_command_refuses_in_one_line(tmp_path: Path) -> None:
     assert done.returncode == 1
     assert done.stderr.strip().count("\n") == 0
     assert "not loopback" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_each_browser_desk_is_named_by_its_address() -> None:
+    async def nothing(*_args: object) -> None:
+        return None
+
+    service = DeskAppService(
+        "true",
+        write_bytes=nothing,
+        write_str=nothing,
+        close=nothing,
+        download_manager=DownloadManager(),
+    )
+    service.desk = "browser at 192.0.2.7"
+    assert service._build_environment()["DESKBOOK_DESK"] == "browser at 192.0.2.7"

@@ -102,6 +102,15 @@ def plan(
 class DeskAppService(AppService):
     """One desk's app process, ended for sure when its browser goes."""
 
+    # The browser's address: the audit trail names it as the desk (deskbook.desk_place).
+    desk = ""
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        environment = super()._build_environment(width, height)
+        if self.desk:
+            environment["DESKBOOK_DESK"] = self.desk
+        return environment
+
     async def end(self) -> None:
         await self.stop()
         # AppService keeps the process to itself; stop() only asks it to quit.
@@ -163,6 +172,8 @@ class DeskServer(Server):
                 download_manager=self.download_manager,
                 debug=self.debug,
             )
+            # Behind a reverse proxy this is the proxy's address (docs/deploy.md).
+            service.desk = f"browser at {request.remote or 'an unknown address'}"
             await service.start(width, height)
             await self._process_messages(websocket, service)
         except asyncio.CancelledError:
