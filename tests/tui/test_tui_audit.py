@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 from tui_pilot import SIZE, notes, screen_name, settle, texts
 
@@ -72,11 +73,11 @@ def _rows(app: DeskApp) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(row)] for row in range(table.row_count)]
 
 
-async def _filter(pilot: object, app: DeskApp, widget_id: str, value: str) -> None:
+async def _filter(pilot: Pilot[None], app: DeskApp, widget_id: str, value: str) -> None:
     app.screen.query_one(f"#{widget_id}", Input).value = value
     app.screen.query_one(f"#{widget_id}", Input).focus()
-    await pilot.press("enter")  # type: ignore[attr-defined]  # Pilot is generic over the app
-    await settle(pilot)  # type: ignore[arg-type]
+    await pilot.press("enter")
+    await settle(pilot)
 
 
 async def test_openings_by_name_in_local_time_filtered_and_paged(

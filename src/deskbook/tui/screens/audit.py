@@ -60,7 +60,8 @@ def _day(text: str, what: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"The {what} day '{text}' is not a date: write it as 2026-11-27.") from None
+        sentence = f"The {what} day '{text}' is not a date: write it as 2026-11-27."
+        raise InvalidInput(sentence) from None
 
 
 class AuditScreen(DeskScreen[None]):
