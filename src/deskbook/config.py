@@ -62,6 +62,8 @@ class Settings:
     # How Arabic is painted (deskbook.display); None: the login's choice, else the terminal's.
     bidi: BidiMode | None = None
     pdf_font: str = ""
+    # The desk's name in the audit trail (deskbook.desk_place); `deskbook serve` sets it.
+    desk: str = ""
     # For `deskbook export report` in scripts; kept out of repr so it never reaches a log.
     password: str = field(default="", repr=False)
 
@@ -85,6 +87,7 @@ class Settings:
             bench_pg_url=env.get(f"{ENV_PREFIX}BENCH_PG_URL", ""),
             bidi=_bidi_mode(env.get(f"{ENV_PREFIX}BIDI", "")),
             pdf_font=env.get(f"{ENV_PREFIX}PDF_FONT", ""),
+            desk=env.get(f"{ENV_PREFIX}DESK", ""),
             password=env.get(f"{ENV_PREFIX}PASSWORD", ""),
         )
 

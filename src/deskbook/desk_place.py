@@ -12,6 +12,8 @@ import os
 import socket
 from collections.abc import Mapping
 
+from deskbook.config import Settings
+
 MAX_DESK = 128
 
 
@@ -27,7 +29,7 @@ def _terminal() -> str | None:
 def this_desk(environ: Mapping[str, str] | None = None) -> str:
     """A short, printable name for the desk this process serves."""
     env = os.environ if environ is None else environ
-    named = env.get("DESKBOOK_DESK", "").strip()
+    named = Settings.from_env(env=env).desk.strip()
     if named:
         return tidy(named)
     ssh = env.get("SSH_CONNECTION", "").split()

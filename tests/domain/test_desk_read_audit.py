@@ -53,8 +53,8 @@ def test_a_record_that_cannot_be_noted_is_not_shown(
     """Another desk holds the tenant (registering a patient) past the lock wait: the opening
     cannot be written, so the record is refused with a sentence, and nothing is left behind."""
     patient = world.patient()
-    monkeypatch.setattr(db, "SQLITE_BUSY_TIMEOUT_MS", 200)
-    monkeypatch.setattr(db, "PG_LOCK_TIMEOUT_MS", 200)
+    monkeypatch.setenv("DESKBOOK_LOCK_TIMEOUT", "0.2")
+    monkeypatch.setenv("DESKBOOK_BUSY_RETRIES", "1")
     with Desk.open(world.url) as impatient:
         front = impatient.login(f"{world.prefix}frontdesk", PASSWORD)
         with db.write_session(world.desk.engine) as holder:
