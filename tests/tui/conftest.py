@@ -6,8 +6,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from tui_pilot import ADMIN_PASSWORD
 
 from deskbook.desk import Desk
+from deskbook.staff import create_staff
 from deskbook.testing import tui_clinic
 from deskbook.tui.screens.search import SearchScreen
 
@@ -28,3 +30,16 @@ def desk(clinic: tui_clinic.Seed) -> Iterator[Desk]:
     opened = Desk.open(clinic.url)
     yield opened
     opened.close()
+
+
+@pytest.fixture
+def admin(desk: Desk) -> str:
+    """An administrator login ("boss") on the TUI clinic's desk; the fixture is its password."""
+    create_staff(
+        desk.engine,
+        username="boss",
+        display_name="Clinic Admin",
+        role="ADMIN",
+        password=ADMIN_PASSWORD,
+    )
+    return ADMIN_PASSWORD

@@ -9,28 +9,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
-from tui_pilot import SIZE, notes, screen_name, settle, texts
+from tui_pilot import ADMIN_PASSWORD, SIZE, notes, screen_name, settle, texts
 
 from deskbook import Desk
-from deskbook.staff import create_staff
 from deskbook.testing import tui_clinic
 from deskbook.tui.app import DeskApp
 from deskbook.tui.screens import audit as audit_screen
 
-ADMIN_PASSWORD = "admin password"
-
-
-@pytest.fixture
-def desk(desk: Desk) -> Desk:
-    """The TUI clinic's desk, with an administrator who may read the audit log."""
-    create_staff(
-        desk.engine,
-        username="boss",
-        display_name="Clinic Admin",
-        role="ADMIN",
-        password=ADMIN_PASSWORD,
-    )
-    return desk
+pytestmark = pytest.mark.usefixtures("admin")
 
 
 async def test_admin_reads_the_audit_log(desk: Desk) -> None:

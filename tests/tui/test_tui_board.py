@@ -5,17 +5,25 @@ second desk's board that follows the first desk's cancel without a key."""
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import update
 from textual.pilot import Pilot
-from textual.widgets import OptionList
-from tui_pilot import make_app, notes, screen_name, settle, texts, type_text
+from tui_pilot import (
+    highlighted,
+    make_app,
+    notes,
+    screen_name,
+    set_home,
+    settle,
+    texts,
+    tomorrow_at,
+    type_text,
+)
 
 from deskbook.db.engine import make_engine, write_session
-from deskbook.db.models import Provider, ProviderClinic, ProviderSchedule, ProviderService, Staff
+from deskbook.db.models import Provider, ProviderClinic, ProviderSchedule, ProviderService
 from deskbook.desk import Desk
 from deskbook.results import AppointmentView
 from deskbook.testing import tui_clinic
@@ -23,24 +31,6 @@ from deskbook.testing.clock import TZ
 from deskbook.tui.widgets.board_grid import BoardGrid
 
 SIZES = [(80, 24), (160, 48)]
-
-
-def highlighted(app: Any) -> str:
-    """The picker's highlighted option."""
-    option = app.screen.query_one("#pick-list", OptionList).highlighted_option
-    return str(option.prompt) if option is not None else ""
-
-
-def tomorrow_at(hour: int, minute: int = 0) -> datetime:
-    day = datetime.now(TZ).date() + timedelta(days=1)
-    return datetime.combine(day, time(hour, minute), TZ).astimezone(UTC)
-
-
-def set_home(clinic: tui_clinic.Seed, name: str) -> None:
-    engine = make_engine(clinic.url)
-    with write_session(engine) as s:
-        s.execute(update(Staff).values(home_clinic_id=clinic.ids[name]))
-    engine.dispose()
 
 
 def book(

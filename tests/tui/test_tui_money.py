@@ -8,27 +8,23 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts, type_text
+from tui_pilot import (
+    ADMIN_PASSWORD,
+    SIZE,
+    make_app,
+    notes,
+    open_patient,
+    screen_name,
+    settle,
+    texts,
+    type_text,
+)
 
 from deskbook.desk import Desk
-from deskbook.staff import create_staff
 from deskbook.testing import tui_clinic
 from deskbook.tui.app import DeskApp
 
-ADMIN_PASSWORD = "admin password"
-
-
-@pytest.fixture
-def desk(desk: Desk) -> Desk:
-    """The TUI clinic's desk, with an administrator for the package and report screens."""
-    create_staff(
-        desk.engine,
-        username="boss",
-        display_name="Clinic Admin",
-        role="ADMIN",
-        password=ADMIN_PASSWORD,
-    )
-    return desk
+pytestmark = pytest.mark.usefixtures("admin")
 
 
 def admin_app(desk: Desk) -> DeskApp:

@@ -10,27 +10,13 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Select
-from tui_pilot import SIZE, make_app, notes, screen_name, settle, texts, type_text
+from tui_pilot import ADMIN_PASSWORD, SIZE, make_app, notes, screen_name, settle, texts, type_text
 
 from deskbook.desk import Desk
 from deskbook.reports import write_csv
-from deskbook.staff import create_staff
 from deskbook.tui.app import DeskApp
 
-ADMIN_PASSWORD = "admin password"
-
-
-@pytest.fixture
-def desk(desk: Desk) -> Desk:
-    """The TUI clinic's desk, with an administrator for the package and report screens."""
-    create_staff(
-        desk.engine,
-        username="boss",
-        display_name="Clinic Admin",
-        role="ADMIN",
-        password=ADMIN_PASSWORD,
-    )
-    return desk
+pytestmark = pytest.mark.usefixtures("admin")
 
 
 async def test_expiring_packages_list_opens_the_patient(desk: Desk) -> None:

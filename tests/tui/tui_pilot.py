@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
+from sqlalchemy import update
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import Worker
 
+from deskbook.db.engine import make_engine, write_session
+from deskbook.db.models import Staff
+from deskbook.testing import tui_clinic
+from deskbook.testing.clock import TZ
 from deskbook.testing.tui_clinic import PASSWORD
 from deskbook.tui.app import DeskApp
 from deskbook.tui.screens.base import DIALOG_WORKERS
 from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
 
 SIZE = (80, 24)
+ADMIN_PASSWORD = "admin password"  # of the "boss" login the `admin` fixture adds
 
 
 def make_app(desk: Any) -> DeskApp:
@@ -103,3 +110,23 @@ async def open_patient(pilot: Pilot[Any], query: str) -> None:
     await pilot.press("enter")
     await settle(pilot)
     assert screen_name(pilot.app) == "PatientScreen", texts(pilot.app)
+
+
+def highlighted(app: Any) -> str:
+    """The picker's highlighted option."""
+    option = app.screen.query_one("#pick-list", OptionList).highlighted_option
+    return str(option.prompt) if option is not None else ""
+
+
+def tomorrow_at(hour: int, minute: int = 0, days: int = 1) -> datetime:
+    """A clinic-local time `days` from today (tomorrow by default), in UTC."""
+    day = datetime.now(TZ).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour, minute), TZ).astimezone(UTC)
+
+
+def set_home(clinic: tui_clinic.Seed, name: str) -> None:
+    """Give every login of the TUI clinic the named clinic as its home clinic."""
+    engine = make_engine(clinic.url)
+    with write_session(engine) as s:
+        s.execute(update(Staff).values(home_clinic_id=clinic.ids[name]))
+    engine.dispose()
