@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import uuid
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time
+from typing import TypeVar
+
+from sqlalchemy.orm import Session
 
 from deskbook import (
     reports,
@@ -12,6 +16,7 @@ from deskbook import (
 )
 from deskbook.access import (
     ADMINS,
+    Actor,
     as_day,
     as_id,
     optional_id,
@@ -25,6 +30,8 @@ from deskbook.results import (
     UtilizationReportRow,
 )
 from deskbook.session_base import Id, SessionBase
+
+R = TypeVar("R")  # a report's row
 
 
 class CourseDesk(SessionBase):
@@ -108,23 +115,27 @@ class CourseDesk(SessionBase):
     def package_report(
         self, from_day: date, to_day: date, clinic_id: Id | None = None
     ) -> list[PackageReportRow]:
-        require(self._actor, ADMINS, "see reports")
-        actor, cid = self._actor, optional_id(clinic_id, "clinic")
-        first, last = reports.check_period(from_day, to_day)
-        return self._read(lambda s: reports.packages_report(s, actor, first, last, cid))
+        return self._report(reports.packages_report, from_day, to_day, clinic_id)
 
     def utilization_report(
         self, from_day: date, to_day: date, clinic_id: Id | None = None
     ) -> list[UtilizationReportRow]:
-        require(self._actor, ADMINS, "see reports")
-        actor, cid = self._actor, optional_id(clinic_id, "clinic")
-        first, last = reports.check_period(from_day, to_day)
-        return self._read(lambda s: reports.utilization_report(s, actor, first, last, cid))
+        return self._report(reports.utilization_report, from_day, to_day, clinic_id)
 
     def revenue_report(
         self, from_day: date, to_day: date, clinic_id: Id | None = None
     ) -> list[RevenueReportRow]:
+        return self._report(reports.revenue_report, from_day, to_day, clinic_id)
+
+    def _report(
+        self,
+        compute: Callable[[Session, Actor, date, date, uuid.UUID | None], list[R]],
+        from_day: date,
+        to_day: date,
+        clinic_id: Id | None,
+    ) -> list[R]:
+        """One report for ADMIN over the period's days (both included), in one read."""
         require(self._actor, ADMINS, "see reports")
         actor, cid = self._actor, optional_id(clinic_id, "clinic")
         first, last = reports.check_period(from_day, to_day)
-        return self._read(lambda s: reports.revenue_report(s, actor, first, last, cid))
+        return self._read(lambda s: compute(s, actor, first, last, cid))
