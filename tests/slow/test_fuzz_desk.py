@@ -215,6 +215,9 @@ METHODS: dict[str, tuple[dict[str, str], bool]] = {
 
 
 ADMIN_ONLY = frozenset({"schedule_group_session", "audit_log"})
+# Reads of health data that note the look in the audit trail (PDPL): on success they add exactly
+# one audit event and nothing else; on refusal, nothing.
+NOTES_THE_LOOK = frozenset({"get_patient"})
 
 
 def _valid_args(env: FuzzEnv, method: str) -> dict[str, Any]:
@@ -367,8 +370,13 @@ def _run(env: FuzzEnv, method: str, args: dict[str, Any]) -> None:
         assert str(exc).strip(), "a DeskError must say what happened"
         assert _counts(env) == before, f"{method} refused the input but wrote something"
     else:
-        if read_only:
-            assert _counts(env) == before, f"{method} only reads but wrote something"
+        after = _counts(env)
+        if method in NOTES_THE_LOOK:
+            assert after == {**before, "audit_event": before["audit_event"] + 1}, (
+                f"{method} should note the look and write nothing else"
+            )
+        elif read_only:
+            assert after == before, f"{method} only reads but wrote something"
     # Whatever happened, the desk still works.
     env.d.search_patients("al", limit=5)
 
