@@ -12,8 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import audit, schedule
-from deskbook.access import Actor, aware, clean_text, get_owned
+from deskbook import audit, booking, schedule
+from deskbook.access import Actor, aware, clean_text, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
     AppointmentStatus,
@@ -24,8 +24,8 @@ from deskbook.db.models import (
     Service,
     WaitlistEntry,
 )
-from deskbook.errors import InvalidInput, OutsideSchedule
-from deskbook.results import WaitlistView
+from deskbook.errors import InvalidInput, NotFound, OutsideSchedule
+from deskbook.results import AppointmentView, WaitlistView
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
@@ -161,6 +161,40 @@ def remove(session: Session, actor: Actor, entry_id: uuid.UUID) -> None:
     session.delete(entry)
     session.flush()
     audit.log(session, actor, "waitlist_remove", "waitlist_entry", entry_id, before)
+
+
+def book_entry(
+    session: Session,
+    actor: Actor,
+    entry_id: uuid.UUID,
+    provider_id: uuid.UUID,
+    start: datetime,
+    purchase_id: uuid.UUID | None,
+) -> AppointmentView:
+    """Book the waiting patient into the provider's time and take them off the list, as one
+    change: a desk never books someone and leaves them waiting, nor drops them unbooked. The
+    entry is locked first, so two desks offered the same person cannot both book them."""
+    try:
+        entry = lock_owned(session, WaitlistEntry, entry_id, actor, "waitlist entry")
+    except NotFound:
+        raise NotFound("That patient is no longer on the waitlist.") from None
+    booked = booking.book(
+        session,
+        actor,
+        entry.patient_id,
+        entry.service_id,
+        provider_id,
+        start,
+        purchase_id,
+        None,
+        None,
+    )
+    before = {"patient_id": entry.patient_id, "service_id": entry.service_id}
+    session.delete(entry)
+    session.flush()
+    after = {"appointment_id": booked.id}
+    audit.log(session, actor, "waitlist_book", "waitlist_entry", entry_id, before, after)
+    return booked
 
 
 def matches(

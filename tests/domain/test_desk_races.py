@@ -249,3 +249,22 @@ def test_sqlite_processes_on_one_file(world: World) -> None:
         p.join(timeout=60)
     assert results == Counter({"ok": 1, "SlotTaken": n - 1})
     _clean(world)
+
+
+def test_one_waiting_patient_offered_to_many_desks(world: World) -> None:
+    """Every desk that freed a time is offered the same waiting patient: one books them, the
+    others hear they are no longer waiting; one visit, no entry left behind."""
+    d = world.login()
+    patient = world.patient()
+    entry = d.waitlist_add(patient, world.slp)
+    day = future_day()
+
+    def job(i: int, desk: DeskSession) -> None:
+        provider = world.amal if i % 2 else world.badr
+        desk.book_from_waitlist(entry.id, provider, at(day + timedelta(days=i // 2), 10))
+
+    outcomes = race(_desks(world), job)
+    assert outcomes["ok"] == 1 and outcomes["NotFound"] == WRITERS - 1, outcomes
+    assert len([a for a in d.appointments_of(patient) if a.status != "CANCELLED"]) == 1
+    assert d.waitlist(service_id=world.slp) == []
+    _clean(world)
