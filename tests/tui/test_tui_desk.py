@@ -307,7 +307,7 @@ async def test_readable_without_colour(desk: Desk, monkeypatch: pytest.MonkeyPat
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        assert app.theme == "ansi-dark"
+        assert app.theme == "deskbook-ansi"
         assert app.animation_level == "none"
         await open_patient(pilot, "layla")
         assert "no sessions left" in texts(app) and "expired on" in texts(app)

@@ -6,6 +6,8 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import update
+from rich.color import Color, ColorSystem
+from rich.style import Style
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import Worker
@@ -130,3 +132,64 @@ def set_home(clinic: tui_clinic.Seed, name: str) -> None:
     with write_session(engine) as s:
         s.execute(update(Staff).values(home_clinic_id=clinic.ids[name]))
     engine.dispose()
+
+
+# -- what a terminal shows: the styles of the screen, as a terminal of a colour system ----
+
+Look = tuple[str, str, bool, bool]
+
+
+def _look(style: Style | None, system: ColorSystem | None) -> Look:
+    style = style or Style()
+
+    def colour(color: Color | None) -> str:
+        if color is None or color.is_default or system is None:
+            return "default"
+        return color.downgrade(system).name
+
+    return (colour(style.color), colour(style.bgcolor), bool(style.reverse), bool(style.bold))
+
+
+def cursor_stands_out(app: Any, table: DataTable[Any], system: ColorSystem | None) -> bool:
+    """Whether the cell (or row) under a table's cursor looks unlike every other cell of its
+    body, as a terminal of that colour system (None: NO_COLOR) would show them."""
+    strips = app.screen._compositor.render_strips()
+    region = table.region
+    top = region.y + (table.header_height if table.show_header else 0)
+    cursor_y = top + table.cursor_row - round(table.scroll_offset.y)
+    x_range = (region.x, region.right)
+    if table.cursor_type == "cell":
+        widths = [c.get_render_width(table) for c in table.ordered_columns]
+        left = region.x + sum(widths[: table.cursor_column]) - round(table.scroll_offset.x)
+        x_range = (left, left + widths[table.cursor_column])
+    cursor: set[Look] = set()
+    others: set[Look] = set()
+    for y in range(top, min(region.bottom, top + table.row_count)):
+        x = 0
+        for segment in strips[y]:
+            start, x = x, x + segment.cell_length
+            if not segment.text.strip() or x <= region.x or start >= region.right:
+                continue
+            inside = y == cursor_y and start < x_range[1] and x > x_range[0]
+            (cursor if inside else others).add(_look(segment.style, system))
+    return bool(cursor) and not cursor & others
+
+
+def unreadable(app: Any, system: ColorSystem | None) -> list[str]:
+    """Text drawn in the colour of its own background (black on black), and with NO_COLOR
+    (system None) any colour at all."""
+    found = []
+    for strip in app.screen._compositor.render_strips():
+        for segment in strip:
+            if not segment.text.strip() or segment.style is None:
+                continue
+            style = segment.style
+            if system is None and any(
+                c is not None and not c.is_default for c in (style.color, style.bgcolor)
+            ):
+                found.append(f"{segment.text!r} in colour {style}")
+                continue
+            fg, bg, _, _ = _look(style, system)
+            if fg == bg != "default":
+                found.append(f"{segment.text!r} as {style}")
+    return found

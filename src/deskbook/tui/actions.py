@@ -40,13 +40,14 @@ class DeskAction:
 # Scope "app" is bound on the App (works on every screen); the others on the screen whose
 # SCOPE names them. Order is the order in the footer and the help screen.
 ACTIONS: tuple[DeskAction, ...] = (
-    DeskAction("app.help", "f1", "help", "Keys"),
-    DeskAction("app.search", "f2", "search", "Search"),
-    DeskAction("app.day_sheet", "f3", "day_sheet", "Day sheet"),
-    DeskAction("app.audit", "f4", "audit", "Audit log"),
-    DeskAction("app.board", "f5", "board", "Board"),
-    DeskAction("app.expiring", "f7", "expiring", "Expiring"),
-    DeskAction("app.reports", "f8", "reports", "Reports"),
+    # Priority: the function keys work inside dialogs too (Textual stops other app keys there).
+    DeskAction("app.help", "f1", "help", "Keys", priority=True),
+    DeskAction("app.search", "f2", "search", "Search", priority=True),
+    DeskAction("app.day_sheet", "f3", "day_sheet", "Day sheet", priority=True),
+    DeskAction("app.audit", "f4", "audit", "Audit log", priority=True),
+    DeskAction("app.board", "f5", "board", "Board", priority=True),
+    DeskAction("app.expiring", "f7", "expiring", "Expiring", priority=True),
+    DeskAction("app.reports", "f8", "reports", "Reports", priority=True),
     DeskAction("app.quit", "ctrl+q", "quit", "Quit", priority=True),
     DeskAction("login.submit", "enter", "submit", "Sign in"),
     DeskAction("login.arabic_check", "f5", "arabic_check", "Arabic check"),
@@ -59,6 +60,11 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("search.focus", "slash", "focus_search", "Find", show=False),
     DeskAction("search.down", "down", "move(1)", "Next row", show=False),
     DeskAction("search.up", "up", "move(-1)", "Previous row", show=False),
+    # The search box keeps Home/End for its text; the page keys and ctrl+Home/End move the rows.
+    DeskAction("search.page_down", "pagedown", "page(1)", "Next page", show=False),
+    DeskAction("search.page_up", "pageup", "page(-1)", "Previous page", show=False),
+    DeskAction("search.first", "ctrl+home", "page(-1000)", "First row", show=False),
+    DeskAction("search.last", "ctrl+end", "page(1000)", "Last row", show=False),
     DeskAction("search.clear", "escape", "clear", "Clear", show=False),
     DeskAction("register.save", "enter", "save", "Save"),
     DeskAction("register.cancel", "escape", "cancel", "Cancel"),

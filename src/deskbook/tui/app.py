@@ -17,7 +17,9 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
+from textual.filter import LineFilter, Monochrome, NoColor
 from textual.screen import Screen
+from textual.theme import BUILTIN_THEMES, Theme
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
@@ -34,6 +36,35 @@ if TYPE_CHECKING:
 
 
 HANGUP_GRACE_SECONDS = 2.0
+
+# 16 colours and NO_COLOR: the terminal's own colours, and every cursor (a table's row, a list's
+# option, focused or not) in reverse video, which every terminal shows, colours or none.
+_ANSI_DARK = BUILTIN_THEMES["ansi-dark"]
+ANSI_THEME = Theme(
+    name="deskbook-ansi",
+    primary=_ANSI_DARK.primary,
+    secondary=_ANSI_DARK.secondary,
+    warning=_ANSI_DARK.warning,
+    error=_ANSI_DARK.error,
+    success=_ANSI_DARK.success,
+    accent=_ANSI_DARK.accent,
+    foreground=_ANSI_DARK.foreground,
+    background=_ANSI_DARK.background,
+    surface=_ANSI_DARK.surface,
+    panel=_ANSI_DARK.panel,
+    boost=_ANSI_DARK.boost,
+    dark=True,
+    ansi=True,
+    variables={
+        **_ANSI_DARK.variables,
+        "block-cursor-foreground": "ansi_default",
+        "block-cursor-background": "ansi_default",
+        "block-cursor-text-style": "bold reverse",
+        "block-cursor-blurred-foreground": "ansi_default",
+        "block-cursor-blurred-background": "ansi_default",
+        "block-cursor-blurred-text-style": "reverse",
+    },
+)
 
 
 class DeskApp(App[None]):
@@ -75,6 +106,17 @@ class DeskApp(App[None]):
         self.animation_level = "none"
         self._probe_timer: Timer | None = None
         self._probe: Worker[bool] | None = None
+        self.register_theme(ANSI_THEME)
+        # Textual picks its NO_COLOR filter by the theme of the moment (textual-dark, so
+        # Monochrome, which turns the terminal's own colours to black); the theme is ANSI by
+        # the time anything is drawn, and NoColor keeps it readable.
+        self._no_color_filter = NoColor()
+
+    def get_line_filters(self) -> list[LineFilter]:
+        return [
+            self._no_color_filter if isinstance(f, Monochrome) and self.native_ansi_color else f
+            for f in super().get_line_filters()
+        ]
 
     def on_mount(self) -> None:
         from deskbook.tui.screens.login import LoginScreen
@@ -220,7 +262,10 @@ class DeskApp(App[None]):
     def action_help(self) -> None:
         from deskbook.tui.screens.help import HelpScreen
 
-        if not isinstance(self.screen, HelpScreen):
+        # F1 is bound with priority (it works in dialogs too), so it closes the help as well.
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        else:
             self.push_screen(HelpScreen(_scope(self.screen), self.keymap))
 
     async def action_search(self) -> None:
@@ -291,7 +336,7 @@ def _theme_for(color_system: str | None) -> str:
     if chosen:
         return chosen
     if os.environ.get("NO_COLOR") or color_system in (None, "standard", "windows"):
-        return "ansi-dark"
+        return ANSI_THEME.name
     return "textual-dark"
 
 

@@ -12,12 +12,14 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from deskbook.errors import DeskError, InvalidInput
 from deskbook.results import AuditView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.widgets.desk_header import DeskHeader
+from deskbook.tui.widgets.desk_table import DeskTable
 
 # One page of events; the Desk pages in the database, the table never holds more than this.
 MAX_EVENTS = 200
@@ -75,12 +77,12 @@ class AuditScreen(DeskScreen[None]):
         self.has_older = False
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         yield Static("Audit log · newest first", id="audit-title", classes="title")
         with Horizontal(id="audit-filters"):
             for widget_id, placeholder in FILTERS:
                 yield Input(placeholder=placeholder, id=widget_id, compact=True)
-        table: DataTable[str] = DataTable(id="audit", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DeskTable(id="audit", cursor_type="row", zebra_stripes=True)
         for label, width in (("When", 17), ("Who", 14), ("Action", 14), ("About", 24)):
             table.add_column(label, width=width)
         yield table

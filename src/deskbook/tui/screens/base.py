@@ -17,18 +17,16 @@ from collections.abc import Callable
 from datetime import date, datetime, tzinfo
 from functools import partial
 from typing import TYPE_CHECKING, TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from textual import events, getters
 from textual.message import Message
 from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from deskbook.config import DEFAULT_TIMEZONE
 from deskbook.errors import DatabaseError, DeskError
-from deskbook.results import StaffView
 from deskbook.tui.app import DeskApp
 from deskbook.tui.widgets.db_banner import show_banner
+from deskbook.tui.widgets.desk_header import tenant_tz
 
 if TYPE_CHECKING:
     # Only the type: the Desk (SQLAlchemy, the models) loads behind the login screen.
@@ -207,13 +205,6 @@ class DeskScreen(Screen[ResultT]):
 
 class DeskModal(DeskScreen[ResultT], ModalScreen[ResultT]):
     """A dialog over the screen below; dismiss(value) hands the value back."""
-
-
-def tenant_tz(staff: StaffView) -> tzinfo:
-    try:
-        return ZoneInfo(staff.timezone or DEFAULT_TIMEZONE)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TIMEZONE)
 
 
 def hm(moment: datetime, tz: tzinfo) -> str:

@@ -18,7 +18,7 @@ from functools import partial
 from textual import events
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 
 from deskbook.results import AppointmentView, ClinicView, DaySheetPage, ProviderView
 from deskbook.tui.actions import bindings
@@ -27,6 +27,8 @@ from deskbook.tui.screens.board import home_clinic
 from deskbook.tui.screens.live import LiveRefresh
 from deskbook.tui.screens.pickers import PickScreen
 from deskbook.tui.screens.visit_actions import VisitActions
+from deskbook.tui.widgets.desk_header import DeskHeader
+from deskbook.tui.widgets.desk_table import DeskTable
 
 PAGE = 100
 NEAR_END = 20  # rows before the end of what is loaded at which the next page is read
@@ -108,10 +110,10 @@ class DaySheetScreen(DeskScreen[None]):
         self.live = LiveRefresh(self, self.reload)
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         yield Static("", id="day-title", classes="title", markup=False)
         yield Input(placeholder="Find a patient on the sheet: name or MRN", id="day-find")
-        yield DataTable(id="sheet", cursor_type="row", zebra_stripes=True)
+        yield DeskTable(id="sheet", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -8,7 +8,7 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from deskbook.errors import DeskError, GroupFull, SlotTaken
 from deskbook.results import AppointmentView, GroupSessionView, PatientSummary, WaitlistView
@@ -16,6 +16,8 @@ from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm, when
 from deskbook.tui.screens.pickers import ConfirmScreen
+from deskbook.tui.widgets.desk_header import DeskHeader
+from deskbook.tui.widgets.desk_table import DeskTable
 
 MAX_ROWS = 100
 
@@ -36,10 +38,10 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
         self.look_ahead = 14
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         yield Static(f"Group sessions for {self.patient.name_en}", classes="title", markup=False)
         yield Static("", id="group-day")
-        table: DataTable[str] = DataTable(id="groups", cursor_type="row")
+        table: DataTable[str] = DeskTable(id="groups", cursor_type="row")
         table.add_columns("Time", "Service", "Provider", "Seats", "")
         yield table
         yield Footer()

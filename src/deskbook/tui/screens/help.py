@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Static
 
 from deskbook.tui.actions import KEYMAP_ENV, SCOPE_TITLES, describe_keys
+from deskbook.tui.widgets.desk_table import DeskTable
 
 
 class HelpScreen(ModalScreen[None]):
@@ -24,7 +25,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with Vertical(id="help-box", classes="dialog"):
             yield Static("Keys — this screen first", classes="title")
-            table: DataTable[str] = DataTable(id="keys", cursor_type="row")
+            table: DataTable[str] = DeskTable(id="keys", cursor_type="row")
             table.add_columns("Where", "Key", "Does")
             scopes = [self.scope, "app"] + [s for s in SCOPE_TITLES if s not in (self.scope, "app")]
             for where, key, does in describe_keys(scopes, self.keymap):

@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Footer, Input, Label, Static
 
 from deskbook.display import CHECK_WORD, BidiMode, parse_mode, visual
 from deskbook.errors import DeskError
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.widgets.desk_header import DeskHeader
 
 if TYPE_CHECKING:
     from deskbook.desk import DeskSession
@@ -36,7 +37,7 @@ class LoginScreen(DeskScreen[None]):
         self.password = password or ""
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         with Vertical(id="login-box"):
             yield Static("Sign in to the front desk", classes="title")
             yield Label("Username")

@@ -14,13 +14,15 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from deskbook.results import AppointmentView, PatientSummary, PurchaseView
 from deskbook.statuses import OPEN_STATUSES, AppointmentKind, Role
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, age, bilingual
 from deskbook.tui.screens.pickers import ReasonScreen
+from deskbook.tui.widgets.desk_header import DeskHeader
+from deskbook.tui.widgets.desk_table import DeskTable
 from deskbook.tui.widgets.money import balance_text
 from deskbook.tui.widgets.package_card import progress_text
 
@@ -69,7 +71,7 @@ class PatientScreen(DeskScreen[None]):
         self.shown: dict[str, AppointmentView] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         yield Static("Loading…", id="patient-line", classes="title", markup=False)
         yield Static("Upcoming", classes="section")
         yield self._table("upcoming")
@@ -82,7 +84,7 @@ class PatientScreen(DeskScreen[None]):
 
     @staticmethod
     def _table(name: str) -> DataTable[str]:
-        table: DataTable[str] = DataTable(id=name, cursor_type="row")
+        table: DataTable[str] = DeskTable(id=name, cursor_type="row")
         columns = (("When", 17), ("Service", 19), ("#", 5), ("Provider", 15), ("Status", 9))
         for label, width in columns:
             table.add_column(label, width=width)

@@ -17,13 +17,15 @@ from textual.app import ComposeResult
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from deskbook.errors import DatabaseError, DeskError
 from deskbook.results import PatientSummary
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, age
+from deskbook.tui.widgets.desk_header import DeskHeader
+from deskbook.tui.widgets.desk_table import DeskTable
 
 SEARCH_LIMIT = 50
 HINT = "Name (English or Arabic), phone, MRN or national id"
@@ -60,10 +62,10 @@ class SearchScreen(DeskScreen[None]):
         self.search_waiting = False
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         yield Input(placeholder=HINT, id="search", compact=True)
         yield Static(HINT, id="search-hint", classes="hint")
-        table: DataTable[str] = DataTable(id="results", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DeskTable(id="results", cursor_type="row", zebra_stripes=True)
         for label, width in COLUMNS:
             table.add_column(self.app.paint(label), width=width)
         yield table
@@ -212,6 +214,11 @@ class SearchScreen(DeskScreen[None]):
         table = self.table
         if table.row_count:
             table.move_cursor(row=max(0, min(table.row_count - 1, table.cursor_row + delta)))
+
+    def action_page(self, pages: int) -> None:
+        table = self.table
+        rows = max(1, table.scrollable_content_region.height - 1)
+        self.action_move(pages * rows)
 
     def action_focus_search(self) -> None:
         self.focus_search()

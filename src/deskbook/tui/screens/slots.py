@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from deskbook.errors import DeskError, SlotTaken
 from deskbook.results import (
@@ -30,6 +30,7 @@ from deskbook.statuses import AppointmentStatus
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, when
 from deskbook.tui.screens.pickers import ConfirmScreen
+from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.slot_grid import GRID_KEYS, SlotGrid
 
 DAYS_SHOWN = 5
@@ -104,7 +105,7 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
 
     def compose(self) -> ComposeResult:
         d = self.draft
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         verb = "Reschedule" if d.appointment is not None else "Book"
         yield Static(
             f"{verb} {d.patient.name_en} · {d.service.name_en} · {d.clinic.name_en}",

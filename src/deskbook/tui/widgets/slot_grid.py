@@ -12,16 +12,16 @@ from __future__ import annotations
 from datetime import date, datetime, tzinfo
 
 from textual.message import Message
-from textual.widgets import DataTable
 
 from deskbook.tui.actions import bindings
+from deskbook.tui.widgets.desk_table import DeskTable
 
 MAX_TIMES = 96  # a day in quarter hours: the grid never grows without bound
 NOT_FREE = "  ·  "
 GRID_KEYS = ("slots.prev_day", "slots.next_day", "slots.prev_week", "slots.next_week")
 
 
-class SlotGrid(DataTable[str]):
+class SlotGrid(DeskTable):
     BINDINGS = bindings("slots", only=GRID_KEYS)
 
     class ShiftDays(Message):
