@@ -115,7 +115,7 @@ async def test_assign_a_new_package_and_book_with_it(desk: Desk, clinic: tui_cli
         focused = app.screen.focused
         assert isinstance(focused, CatalogCard)
         assert focused.package.name_en == "20 ABA Therapy Package"
-        await pilot.press("a")
+        await pilot.press("a", "tab", "enter")  # asked first: Back is the default
         await settle(pilot)
         # The ABA clinic and its one provider are taken without asking: straight to slots.
         assert screen_name(app) == "SlotScreen", texts(app)
@@ -173,7 +173,7 @@ async def test_two_purchases_of_the_same_package(desk: Desk, clinic: tui_clinic.
         await settle(pilot)
         assert isinstance(app.screen.focused, CatalogCard)
         assert app.screen.focused.package.name_en == "10 SLP Sessions"
-        await pilot.press("a")
+        await pilot.press("a", "tab", "enter")  # asked first: Back is the default
         await settle(pilot)
         assert screen_name(app) == "PickScreen"  # on to the provider: the purchase is chosen
     session = other_desk(desk)
@@ -204,7 +204,7 @@ async def test_exhausted_and_expired_are_shown_but_not_selectable(
             await pilot.press(key)
             await settle(pilot)
             assert not isinstance(app.screen.focused, PurchaseCard)
-        await pilot.press("escape", "escape")
+        await pilot.press("escape")  # straight back to the patient
         await settle(pilot)
         assert screen_name(app) == "PatientScreen"
     session = other_desk(desk)

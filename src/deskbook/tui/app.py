@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 
 
 HANGUP_GRACE_SECONDS = 2.0
+QUIT = "Quit"
 
 # 16 colours and NO_COLOR: the terminal's own colours, and every cursor (a table's row, a list's
 # option, focused or not) in reverse video, which every terminal shows, colours or none.
@@ -258,6 +259,26 @@ class DeskApp(App[None]):
             # Only an administrator sees the key at all; the Desk refuses the others anyway.
             return self.session is not None and self.session.staff.role == Role.ADMIN
         return not (action in ("search", "day_sheet", "expiring", "board") and self.session is None)
+
+    async def action_quit(self) -> None:
+        """Quit, but ask first when a form holds what someone typed."""
+        from deskbook.tui.screens.base import DeskScreen
+        from deskbook.tui.screens.pickers import AskScreen
+
+        if isinstance(self.screen, AskScreen) and self.screen.yes == QUIT:
+            self.exit()  # ctrl+q twice
+            return
+        typed = [s.unsaved() for s in self.screen_stack if isinstance(s, DeskScreen)]
+        lost = [f"{what} will be lost." for what in typed if what]
+        if not lost:
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(AskScreen("Quit deskbook?", lost, QUIT), answered)
 
     def action_help(self) -> None:
         from deskbook.tui.screens.help import HelpScreen

@@ -24,6 +24,7 @@ from textual.screen import ModalScreen, Screen
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from deskbook.errors import DatabaseError, DeskError
+from deskbook.results import AppointmentView
 from deskbook.tui.app import DeskApp
 from deskbook.tui.widgets.db_banner import show_banner
 from deskbook.tui.widgets.desk_header import tenant_tz
@@ -89,6 +90,10 @@ class DeskScreen(Screen[ResultT]):
     @property
     def tz(self) -> tzinfo:
         return tenant_tz(self.session.staff)
+
+    def unsaved(self) -> str | None:
+        """What the user typed here and would lose if the app closed now (None: nothing)."""
+        return None
 
     # -- calls ----------------------------------------------------------------------------
 
@@ -229,3 +234,18 @@ def age(born: date | None, today: date) -> str:
 def bilingual(name_en: str, name_ar: str | None, paint: Callable[[str], str] = str) -> str:
     """Both names; the Arabic one painted as a field of its own (DeskApp.paint)."""
     return f"{name_en} / {paint(name_ar)}" if name_ar else name_en
+
+
+def mrn_label(mrn: str) -> str:
+    """ "MRN 0042", but a scheme that names itself ("MRN0000001") is not named twice."""
+    return mrn if mrn[:1].isalpha() else f"MRN {mrn}"
+
+
+def visit_lines(visit: AppointmentView, tz: tzinfo) -> list[str]:
+    """What names one visit for a question about it: who, when, what, with whom."""
+    return [
+        f"Patient   {visit.patient_name_en}",
+        f"When      {when(visit.start, tz)}",
+        f"Service   {visit.service_name_en}",
+        f"With      {visit.provider_name_en} at {visit.clinic_name_en}",
+    ]

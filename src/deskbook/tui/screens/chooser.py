@@ -1,12 +1,14 @@
 """The package chooser: the patient's purchases (Assigned) beside the catalog (Available).
 
-Returns the chosen purchase. "Assign & use" on a catalog card buys it for the patient on the
-spot and returns the new purchase. Unusable purchases are shown greyed with their reason and
-cannot take the focus, so they cannot be chosen.
+Returns the chosen purchase. "Assign & use" on a catalog card sells it to the patient once a
+question naming the package, its price, sessions and expiry is answered (its default button is
+"Back": one Enter too many sells nothing), and returns the new purchase. Unusable purchases
+are shown greyed with their reason and cannot take the focus, so they cannot be chosen.
 """
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from functools import partial
 
 from textual import events
@@ -16,10 +18,11 @@ from textual.widget import Widget
 from textual.widgets import Footer, Static
 
 from deskbook.errors import DeskError
-from deskbook.results import PackageChoice, PatientSummary, PurchaseView
+from deskbook.results import CatalogPackage, PackageChoice, PatientSummary, PurchaseView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
-from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
+from deskbook.tui.screens.pickers import AskScreen
+from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard, money
 
 MAX_CARDS = 60
 
@@ -124,10 +127,33 @@ class PackageChooser(DeskModal[PurchaseView | None]):
             return
         if self.assigning:
             return
+        package = focused.package
         self.assigning = True
+        self.app.push_screen(
+            AskScreen(f"Sell {package.name_en}?", self._sale_lines(package), "Assign"),
+            partial(self._sell, package),
+        )
+
+    def _sale_lines(self, package: CatalogPackage) -> list[str]:
+        expires = datetime.now(UTC).astimezone(self.tz).date() + timedelta(
+            days=package.validity_days
+        )
+        sessions = ", ".join(f"{s.name_en} ×{s.sessions}" for s in package.services)
+        return [
+            f"Patient   {self.patient.name_en}",
+            f"Package   {package.name_en}",
+            f"Price     {money(package.price, package.currency)}",
+            f"Sessions  {package.total_sessions} ({sessions})",
+            f"Expires   {expires:%a %d %b %Y} ({package.validity_days} days)",
+        ]
+
+    def _sell(self, package: CatalogPackage, yes: bool | None) -> None:
+        if not yes:
+            self.assigning = False
+            return
         self.write(
             "assign",
-            partial(self.session.assign_package, self.patient.id, focused.package.id),
+            partial(self.session.assign_package, self.patient.id, package.id),
             self.assigned,
             self.not_assigned,
         )

@@ -4,7 +4,9 @@ One coroutine, run by the patient screen in a worker, reads top to bottom: each 
 dialog and awaits the answer (push_screen_wait), and what a step needs from the Desk is read in a
 thread (DeskScreen.fetch), so nothing blocks the event loop. A step with a single possible answer
 takes it without asking (one clinic, one provider); Escape on a step goes back to the previous
-step that asked something, and back from the first asks the appointment type again.
+step that asked something, and back from the first to the patient (not to the appointment type:
+"b" asks it again in one key, and each Escape more is one more press between the receptionist
+and the patient).
 """
 
 from __future__ import annotations
@@ -78,20 +80,17 @@ class BookingFlow:
 
     async def run(self) -> AppointmentView | None:
         """The appointment booked, or None when the user left the flow."""
-        while True:
-            kind = await self.app.push_screen_wait(BookingTypeScreen(self.patient.name_en))
-            if kind is None:
-                return None
-            self.purchase = self.service = self.clinic = self.provider = None
-            steps: dict[AppointmentKind, list[Callable[[], Awaitable[Step]]]] = {
-                AppointmentKind.PACKAGE: [self.pick_package, self.pick_package_service,
-                                          self.pick_clinic, self.pick_provider, self.pick_slot],
-                AppointmentKind.SINGLE: [self.pick_service, self.pick_clinic,
-                                         self.pick_provider, self.pick_slot],
-                AppointmentKind.GROUP: [self.pick_group],
-            }  # fmt: skip
-            if await self._walk(steps[kind]):
-                return self.booked
+        kind = await self.app.push_screen_wait(BookingTypeScreen(self.patient.name_en))
+        if kind is None:
+            return None
+        steps: dict[AppointmentKind, list[Callable[[], Awaitable[Step]]]] = {
+            AppointmentKind.PACKAGE: [self.pick_package, self.pick_package_service,
+                                      self.pick_clinic, self.pick_provider, self.pick_slot],
+            AppointmentKind.SINGLE: [self.pick_service, self.pick_clinic,
+                                     self.pick_provider, self.pick_slot],
+            AppointmentKind.GROUP: [self.pick_group],
+        }  # fmt: skip
+        return self.booked if await self._walk(steps[kind]) else None
 
     async def _walk(self, steps: list[Callable[[], Awaitable[Step]]]) -> bool:
         """True once the last step is answered; False when Escape went back past the first."""

@@ -14,7 +14,7 @@ from deskbook.errors import DeskError, GroupFull, SlotTaken
 from deskbook.results import AppointmentView, GroupSessionView, PatientSummary, WaitlistView
 from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DeskScreen, day_label, hm, when
+from deskbook.tui.screens.base import DeskScreen, day_label, hm, mrn_label, when
 from deskbook.tui.screens.pickers import ConfirmScreen
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
@@ -116,7 +116,7 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
             return
         self.pending = g
         lines = [
-            f"Patient   {self.patient.name_en}  (MRN {self.patient.mrn})",
+            f"Patient   {self.patient.name_en}  ({mrn_label(self.patient.mrn)})",
             f"Group     {g.service_name_en}",
             f"With      {g.provider_name_en}",
             f"When      {when(g.start, self.tz)}",
@@ -124,9 +124,9 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
         ]
         self.app.push_screen(ConfirmScreen("Join this group session?", lines), self._confirmed)
 
-    def _confirmed(self, yes: bool | None) -> None:
+    def _confirmed(self, answer: str | None) -> None:
         g = self.pending
-        if not yes or g is None:
+        if answer is None or g is None:
             return
         join = partial(
             self.session.book,

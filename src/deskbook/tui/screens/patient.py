@@ -19,7 +19,14 @@ from textual.widgets import DataTable, Footer, Static
 from deskbook.results import AppointmentView, PatientSummary, PurchaseView
 from deskbook.statuses import OPEN_STATUSES, AppointmentKind, Role
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, age, bilingual
+from deskbook.tui.screens.base import (
+    DIALOG_WORKERS,
+    DeskScreen,
+    age,
+    bilingual,
+    mrn_label,
+    visit_lines,
+)
 from deskbook.tui.screens.pickers import ReasonScreen
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
@@ -77,6 +84,7 @@ class PatientScreen(DeskScreen[None]):
         yield self._table("upcoming")
         yield Static("Past", classes="section")
         yield self._table("past")
+        yield Static("", id="visit-notes", classes="hint", markup=False)
         yield Static("Packages", classes="section")
         with VerticalScroll(id="purchases"):
             yield Static("", id="purchases-text", markup=False)
@@ -111,7 +119,7 @@ class PatientScreen(DeskScreen[None]):
         p = self.patient
         years_text = str(p.age) if p.age is not None else age(p.date_of_birth, date.today())
         self.query_one("#patient-line", Static).update(
-            f"{bilingual(p.name_en, p.name_ar, self.app.paint)}   MRN {p.mrn}   ☎ {p.phone}"
+            f"{bilingual(p.name_en, p.name_ar, self.app.paint)}   {mrn_label(p.mrn)}   ☎ {p.phone}"
             + (f"   age {years_text}" if years_text else "")
         )
         now = datetime.now(UTC)
@@ -131,6 +139,12 @@ class PatientScreen(DeskScreen[None]):
         for a in rows:
             self.shown[str(a.id)] = a
             table.add_row(*appointment_cells(a, self.tz), key=str(a.id))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        # The table has no room for notes: the visit under the cursor shows its own.
+        visit = self.shown.get(str(event.row_key.value))
+        notes = visit.notes if visit is not None else None
+        self.query_one("#visit-notes", Static).update(f"Notes: {notes}" if notes else "")
 
     def action_book(self) -> None:
         if self.patient is not None:
@@ -217,7 +231,7 @@ class PatientScreen(DeskScreen[None]):
                 cancel_it = partial(self.session.cancel, appointment.id, reason)
                 self.write("cancel", cancel_it, self.cancelled)
 
-        self.app.push_screen(ReasonScreen(), cancel)
+        self.app.push_screen(ReasonScreen(visit_lines(appointment, self.tz)), cancel)
 
     def cancelled(self, _: AppointmentView) -> None:
         self.notify("Appointment cancelled.")

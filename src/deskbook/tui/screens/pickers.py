@@ -1,6 +1,7 @@
 """The small dialogs: the appointment type, a pick from a short list (service, clinic,
-provider), the confirmation and the cancel reason. Each hands its answer back with dismiss();
-Escape hands back None (False for the confirmation), which the booking flow reads as "go back"."""
+provider), the confirmation (with the visit's notes), the question before a costly step and the
+cancel reason. Each hands its answer back with dismiss(); Escape hands back None (False for a
+question), which the booking flow reads as "go back"."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ from typing import Generic, TypeVar
 
 from textual import events
 from textual.app import ComposeResult
-from textual.containers import Vertical
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Footer, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskbook.statuses import AppointmentKind
@@ -110,50 +111,112 @@ class PickScreen(DeskModal[T | None], Generic[T]):
         self.dismiss(None)
 
 
-class ConfirmScreen(DeskModal[bool]):
-    """The last look before writing: every line names what will be booked."""
+class ConfirmScreen(DeskModal[str | None]):
+    """The last look before writing: every line names what will be booked. With `notes` a
+    field takes the visit's notes; Enter confirms (handing back the notes, "" for none)."""
 
     SCOPE = "confirm"
     BINDINGS = bindings("confirm")
 
-    def __init__(self, title: str, lines: list[str]) -> None:
+    def __init__(self, title: str, lines: list[str], *, notes: bool = False) -> None:
         super().__init__()
         self.title_text = title
         self.lines = lines
+        self.with_notes = notes
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="dialog"):
             yield Static(self.title_text, classes="title", markup=False)
             yield Static("\n".join(self.lines), id="confirm-text", markup=False)
+            if self.with_notes:
+                yield Input(placeholder="Notes for the visit (optional)", id="notes", compact=True)
             yield Static("Enter confirms · Esc goes back", classes="hint")
         yield Footer()
 
+    def on_mount(self) -> None:
+        if self.with_notes:
+            self.query_one("#notes", Input).focus()
+
+    @property
+    def notes(self) -> str:
+        return self.query_one("#notes", Input).value.strip() if self.with_notes else ""
+
+    def unsaved(self) -> str | None:
+        return "The visit's notes" if self.notes else None
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_confirm()
+
     def on_click(self, event: events.Click) -> None:
         if event.chain >= 2:
-            self.dismiss(True)
+            self.action_confirm()
 
     def action_confirm(self) -> None:
-        self.dismiss(True)
+        self.dismiss(self.notes)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AskScreen(DeskModal[bool]):
+    """A costly step asked first (selling a package, a void, a no-show, quitting with a form
+    half filled): the focus starts on "Back", so Enter alone does nothing costly; Tab (or →)
+    then Enter does it."""
+
+    SCOPE = "ask"
+    BINDINGS = bindings("ask")
+
+    def __init__(self, title: str, lines: list[str], yes: str) -> None:
+        super().__init__()
+        self.title_text = title
+        self.lines = lines
+        self.yes = yes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="ask-box", classes="dialog"):
+            yield Static(self.title_text, classes="title", markup=False)
+            yield Static("\n".join(self.lines), id="ask-text", markup=False)
+            with Horizontal(id="ask-buttons"):
+                yield Button("Back", id="back", compact=True)
+                yield Button(self.yes, id="yes", variant="warning", compact=True)
+            yield Static(f"Enter on Back changes nothing · Tab, Enter: {self.yes}", classes="hint")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#back", Button).focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
 
     def action_cancel(self) -> None:
         self.dismiss(False)
 
 
 class ReasonScreen(DeskModal[str | None]):
-    """Ask why an appointment is cancelled; the reason is kept with it."""
+    """Ask why an appointment is cancelled, naming the visit it cancels; the reason is kept."""
 
     SCOPE = "reason"
     BINDINGS = bindings("reason")
 
+    def __init__(self, visit: list[str]) -> None:
+        super().__init__()
+        self.visit = visit
+
     def compose(self) -> ComposeResult:
         with Vertical(id="reason-box", classes="dialog"):
-            yield Static("Cancel the appointment?", classes="title")
+            yield Static("Cancel this appointment?", classes="title")
+            yield Static("\n".join(self.visit), id="reason-visit", markup=False)
             yield Input(placeholder="Reason (e.g. patient called)", id="reason")
             yield Static("Enter cancels it · Esc keeps it", classes="hint")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
+
+    def unsaved(self) -> str | None:
+        return "The cancel reason" if self.query_one(Input).value.strip() else None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

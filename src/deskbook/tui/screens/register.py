@@ -56,6 +56,9 @@ class RegisterScreen(DeskModal[PatientSummary | None]):
         )
         first_empty.focus()
 
+    def unsaved(self) -> str | None:
+        return "The new patient form" if any(i.value.strip() for i in self.query(Input)) else None
+
     def value(self, name: str) -> str:
         return self.query_one(f"#{name}", Input).value.strip()
 

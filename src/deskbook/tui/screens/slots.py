@@ -28,7 +28,7 @@ from deskbook.results import (
 )
 from deskbook.statuses import AppointmentStatus
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DeskScreen, when
+from deskbook.tui.screens.base import DeskScreen, mrn_label, when
 from deskbook.tui.screens.pickers import ConfirmScreen
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.slot_grid import GRID_KEYS, SlotGrid
@@ -78,7 +78,7 @@ def confirm_lines(draft: Draft, provider: ProviderView, slot: datetime, tz: tzin
     """What the confirmation shows before a booking is written, wherever it was started."""
     d = draft
     lines = [
-        f"Patient   {d.patient.name_en}  (MRN {d.patient.mrn})",
+        f"Patient   {d.patient.name_en}  ({mrn_label(d.patient.mrn)})",
         f"Service   {d.service.name_en}",
         f"With      {provider.name_en} at {d.clinic.name_en}",
         f"When      {when(slot, tz)}",
@@ -282,13 +282,13 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
             return
         lines = confirm_lines(d, d.provider, slot, self.tz)
         title = "Move the appointment?" if d.appointment is not None else "Book this slot?"
-        self.app.push_screen(
-            ConfirmScreen(title, lines), partial(self._confirmed, slot, d.provider)
-        )
+        # Notes go with a new visit; a move keeps the visit's own.
+        confirm = ConfirmScreen(title, lines, notes=d.appointment is None)
+        self.app.push_screen(confirm, partial(self._confirmed, slot, d.provider))
 
-    def _confirmed(self, slot: datetime, provider: ProviderView, yes: bool | None) -> None:
+    def _confirmed(self, slot: datetime, provider: ProviderView, notes: str | None) -> None:
         d = self.draft
-        if not yes:
+        if notes is None:
             return
         if d.appointment is not None:
             move = partial(self.session.reschedule, d.appointment.id, slot, provider_id=provider.id)
@@ -301,6 +301,7 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
             provider.id,
             slot,
             purchase_id=self.purchase_id,
+            notes=notes or None,
         )
         self.write("book", book, self.booked, self.not_booked)
 

@@ -24,7 +24,7 @@ def progress_text(purchase: PurchaseView, width: int = 20) -> str:
     return "█" * done_cells + "▒" * booked_cells + "░" * free_cells
 
 
-def _money(amount: Decimal, currency: str) -> str:
+def money(amount: Decimal, currency: str) -> str:
     return f"{currency} {amount:,.2f}"
 
 
@@ -71,7 +71,7 @@ class CatalogCard(Static, can_focus=True):
 
     def _content(self) -> Text:
         p = self.package
-        lines = [f"{_money(p.price, p.currency)} · valid {p.validity_days} days"]
+        lines = [f"{money(p.price, p.currency)} · valid {p.validity_days} days"]
         for s in p.services[:3]:
             lines.append(f"  {s.name_en} ×{s.sessions}")
             lines.append(f"    at {s.clinic_name_en}")

@@ -1,0 +1,205 @@
+"""A desk that cannot make costly mistakes (issue 10), through the screens on both engines:
+selling a package is asked first, the cancel dialog names the visit, the function keys work in
+dialogs, and the smaller ones (clock, MRN, quitting a half-filled form, Escape, pasted keys,
+notes)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from textual import events
+from textual.widgets import Input
+from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts
+
+from deskbook.desk import Desk
+from deskbook.testing import tui_clinic
+from deskbook.testing.clock import TZ
+from deskbook.tui.widgets.desk_header import ClinicClock
+from deskbook.tui.widgets.package_card import CatalogCard
+
+
+def session_of(desk: Desk) -> Any:
+    return desk.login("frontdesk", tui_clinic.PASSWORD)
+
+
+async def test_selling_a_package_is_asked_first(desk: Desk, clinic: tui_clinic.Seed) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "noor")
+        await pilot.press("b", "p", "down")
+        await settle(pilot)
+        assert isinstance(app.screen.focused, CatalogCard)
+        await pilot.press("enter")  # Enter on an Available card: a question, not a sale
+        await settle(pilot)
+        assert screen_name(app) == "AskScreen"
+        shown = texts(app)
+        expires = datetime.now(TZ).date() + timedelta(days=90)
+        for words in ("20 ABA Therapy Package", "SAR 6,000.00", "20 (ABA Session ×20)",
+                      f"{expires:%d %b %Y}"):  # fmt: skip
+            assert words in shown, shown
+        await pilot.press("enter")  # the default button is Back
+        await settle(pilot)
+        assert screen_name(app) == "PackageChooser"
+        assert session_of(desk).packages_for_patient(clinic.ids["noor"]).assigned == ()
+        await pilot.press("enter", "right", "enter")  # asked again; this time Assign
+        await settle(pilot)
+        assert screen_name(app) == "SlotScreen"
+    assert len(session_of(desk).packages_for_patient(clinic.ids["noor"]).assigned) == 1
+
+
+async def test_the_cancel_dialog_names_the_visit(desk: Desk, clinic: tui_clinic.Seed) -> None:
+    ids = clinic.ids
+    session = session_of(desk)
+    provider, start = session.first_available(
+        ids["aba"], ids["aba_service"], datetime.now(UTC) + timedelta(days=2)
+    )
+    booked = session.book(ids["noor"], ids["aba_service"], provider.id, start)
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "noor")
+        await pilot.press("x")
+        await settle(pilot)
+        assert screen_name(app) == "ReasonScreen"
+        shown = texts(app)
+        local = start.astimezone(TZ)
+        for words in ("Noor Haddad", f"{local:%a %d %b %Y %H:%M}", "ABA Session",
+                      "Lina Haddad", "ABA Clinic"):  # fmt: skip
+            assert words in shown, shown
+        await pilot.press("escape")
+        await settle(pilot)
+    assert session_of(desk).appointments_of(ids["noor"])[0].status == booked.status
+
+
+async def test_x_on_a_completed_visit_refuses_before_asking(
+    desk: Desk, clinic: tui_clinic.Seed
+) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        sheet = app.screen
+        # Yusuf's first completed session, twenty days after the purchase's day.
+        (first,) = [a for a in session_of(desk).appointments_of(clinic.ids["yusuf"])
+                    if a.session_number == 1]  # fmt: skip
+        sheet.day = first.start.astimezone(TZ).date()
+        sheet.load()
+        await settle(pilot)
+        assert "completed" in texts(app)
+        await pilot.press("x")
+        await settle(pilot)
+        assert screen_name(app) == "DaySheetScreen"
+        assert any("this one is completed" in n for n in notes(app))
+
+
+async def test_function_keys_work_inside_dialogs(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "rana")
+        await pilot.press("b")
+        await settle(pilot)
+        assert screen_name(app) == "BookingTypeScreen"
+        await pilot.press("f1")
+        await settle(pilot)
+        assert screen_name(app) == "HelpScreen"
+        assert "Everywhere | f2 | Search" in texts(app)
+        await pilot.press("f1")  # closes the help
+        await settle(pilot)
+        assert screen_name(app) == "BookingTypeScreen"
+        await pilot.press("f3")
+        await settle(pilot)
+        assert screen_name(app) == "DaySheetScreen"
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen_name(app) == "BookingTypeScreen"
+        await pilot.press("f2")
+        await settle(pilot)
+        assert screen_name(app) == "SearchScreen"
+
+
+async def test_clock_and_mrn_in_the_clinics_words(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        before = datetime.now(TZ).strftime("%H:%M")
+        clock = str(app.screen.query_one(ClinicClock).render())
+        after = datetime.now(TZ).strftime("%H:%M")
+        assert clock in (before, after)  # Riyadh's time, not the machine's UTC
+        await open_patient(pilot, "rana")
+        assert "MRN-0001" in texts(app)
+        assert "MRN MRN" not in texts(app)
+
+
+async def test_quitting_a_half_filled_form_asks(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n", *"Zaid")
+        await settle(pilot)
+        assert screen_name(app) == "RegisterScreen"
+        await pilot.press("ctrl+q")
+        await settle(pilot)
+        assert screen_name(app) == "AskScreen"
+        assert "The new patient form will be lost." in texts(app)
+        await pilot.press("enter")  # Back
+        await settle(pilot)
+        assert screen_name(app) == "RegisterScreen"
+        assert app.screen.query_one("#name_en", Input).value == "Zaid"
+        assert app.is_running
+        await pilot.press("ctrl+q", "tab", "enter")
+        await settle(pilot)
+        assert not app.is_running
+
+
+async def test_escape_from_the_provider_pick_to_the_patient(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "rana")
+        await pilot.press("b", "p", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "PickScreen"
+        presses = 0
+        while screen_name(app) != "PatientScreen" and presses < 5:
+            await pilot.press("escape")
+            await settle(pilot)
+            presses += 1
+        # Provider → the package asked for → the patient; the type is not asked again.
+        assert (screen_name(app), presses) == ("PatientScreen", 2)
+
+
+async def test_keys_pasted_in_one_burst_land_in_their_fields(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+n")
+        await settle(pilot)
+        # One write from the terminal: every key is queued before the first is handled.
+        for char in "abc\t\t0551234567":
+            app.post_message(events.Key("tab" if char == "\t" else char, char))
+        await settle(pilot)
+        fields = {i.id: i.value for i in app.screen.query(Input)}
+        assert (fields["name_en"], fields["name_ar"], fields["phone"]) == ("abc", "", "0551234567")
+
+
+async def test_notes_written_at_the_confirm_and_shown_with_the_visit(
+    desk: Desk, clinic: tui_clinic.Seed
+) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "rana")
+        await pilot.press("b", "p", "enter", "enter", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "ConfirmScreen"
+        await pilot.press(*"bring the hearing aid")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen"
+        assert "Notes: bring the hearing aid" in texts(app)
+    (visit,) = session_of(desk).appointments_of(clinic.ids["rana"])
+    assert visit.notes == "bring the hearing aid"
