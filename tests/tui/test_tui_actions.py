@@ -20,7 +20,13 @@ from deskbook.tui.screens.forms import DangerConfirm, FormDialog
 from deskbook.tui.screens.group import GroupScreen
 from deskbook.tui.screens.login import ArabicCheck, LoginScreen
 from deskbook.tui.screens.patient import PatientScreen
-from deskbook.tui.screens.pickers import BookingTypeScreen, ConfirmScreen, PickScreen, ReasonScreen
+from deskbook.tui.screens.pickers import (
+    AskScreen,
+    BookingTypeScreen,
+    ConfirmScreen,
+    PickScreen,
+    ReasonScreen,
+)
 from deskbook.tui.screens.register import RegisterScreen
 from deskbook.tui.screens.reports import ReportsScreen
 from deskbook.tui.screens.search import SearchScreen
@@ -40,6 +46,7 @@ OWNERS = {
     "pick": [PickScreen],
     "slots": [SlotScreen, SlotGrid],
     "confirm": [ConfirmScreen],
+    "ask": [AskScreen],
     "group": [GroupScreen],
     "day": [DaySheetScreen],
     "reason": [ReasonScreen],

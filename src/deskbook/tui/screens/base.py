@@ -91,6 +91,12 @@ class DeskScreen(Screen[ResultT]):
     def tz(self) -> tzinfo:
         return tenant_tz(self.session.staff)
 
+    def action_focus_next(self) -> None:
+        self.focus_next()
+
+    def action_focus_previous(self) -> None:
+        self.focus_previous()
+
     def unsaved(self) -> str | None:
         """What the user typed here and would lose if the app closed now (None: nothing)."""
         return None

@@ -6,10 +6,14 @@ row cursor is the only cursor, so they move it.
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from textual.widgets import DataTable
 
+CellType = TypeVar("CellType")
 
-class DeskTable(DataTable[str]):
+
+class DeskTable(DataTable[CellType]):
     def action_scroll_home(self) -> None:
         if self.cursor_type == "row":
             self.action_scroll_top()

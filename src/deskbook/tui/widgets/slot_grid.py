@@ -21,7 +21,7 @@ NOT_FREE = "  ·  "
 GRID_KEYS = ("slots.prev_day", "slots.next_day", "slots.prev_week", "slots.next_week")
 
 
-class SlotGrid(DeskTable):
+class SlotGrid(DeskTable[str]):
     BINDINGS = bindings("slots", only=GRID_KEYS)
 
     class ShiftDays(Message):
