@@ -13,7 +13,7 @@ import pytest
 from tui_pilot import SIZE, notes, settle
 
 from deskbook.errors import DatabaseError
-from deskbook.results import StaffView
+from deskbook.results import PatientMatches, StaffView
 from deskbook.statuses import Role
 from deskbook.tui.app import DeskApp
 from deskbook.tui.screens.base import DeskScreen
@@ -47,6 +47,10 @@ class FlakySession:
     def search_patients(self, query: str, limit: int = 50) -> list[Any]:
         self._answer("search")
         return []
+
+    def find_patients(self, query: str, limit: int = 50) -> PatientMatches:
+        self._answer("search")
+        return PatientMatches((), 0, more=False)
 
     def look(self) -> str:
         return self._answer("look")

@@ -27,7 +27,7 @@ from deskbook.errors import DatabaseError, DeskError
 from deskbook.results import AppointmentView
 from deskbook.tui.app import DeskApp
 from deskbook.tui.widgets.db_banner import show_banner
-from deskbook.tui.widgets.desk_header import tenant_tz
+from deskbook.tui.widgets.desk_header import tenant_tz as tenant_tz  # screens take it from here
 
 if TYPE_CHECKING:
     # Only the type: the Desk (SQLAlchemy, the models) loads behind the login screen.

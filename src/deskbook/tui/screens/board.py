@@ -179,6 +179,11 @@ class BoardScreen(DeskScreen[None]):
         if visit is not None:
             self.visits.status(visit, change)
 
+    def action_undo_status(self) -> None:
+        visit = self._visit()
+        if visit is not None:
+            self.visits.undo(visit)
+
     def action_cancel_appointment(self) -> None:
         visit = self._visit()
         if visit is not None:

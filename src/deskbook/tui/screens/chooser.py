@@ -22,7 +22,8 @@ from deskbook.results import CatalogPackage, PackageChoice, PatientSummary, Purc
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
 from deskbook.tui.screens.pickers import AskScreen
-from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard, money
+from deskbook.tui.widgets.money import money
+from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
 
 MAX_CARDS = 60
 

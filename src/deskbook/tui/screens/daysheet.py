@@ -247,6 +247,11 @@ class DaySheetScreen(DeskScreen[None]):
         if a is not None:
             self.visits.status(a, change)
 
+    def action_undo_status(self) -> None:
+        a = self.current()
+        if a is not None:
+            self.visits.undo(a)
+
     def action_cancel_appointment(self) -> None:
         a = self.current()
         if a is not None:

@@ -1,7 +1,8 @@
 """One patient: who they are, upcoming and past appointments, purchases with progress.
 
 "b" starts the booking flow (deskbook.tui.screens.flow); when it ends the screen reloads, so what
-is shown is what the database now holds.
+is shown is what the database now holds. "v" voids a package assigned by mistake (nothing of it
+used or booked), asked first.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Footer, Static
 
 from deskbook.results import AppointmentView, PatientSummary, PurchaseView
-from deskbook.statuses import OPEN_STATUSES, AppointmentKind, Role
+from deskbook.statuses import OPEN_STATUSES, AppointmentKind, PurchaseStatus, Role
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import (
     DIALOG_WORKERS,
@@ -27,10 +28,10 @@ from deskbook.tui.screens.base import (
     mrn_label,
     visit_lines,
 )
-from deskbook.tui.screens.pickers import ReasonScreen
+from deskbook.tui.screens.pickers import AskScreen, PickScreen, ReasonScreen
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
-from deskbook.tui.widgets.money import balance_text
+from deskbook.tui.widgets.money import balance_text, money
 from deskbook.tui.widgets.package_card import progress_text
 
 MAX_ROWS = 50
@@ -232,6 +233,41 @@ class PatientScreen(DeskScreen[None]):
                 self.write("cancel", cancel_it, self.cancelled)
 
         self.app.push_screen(ReasonScreen(visit_lines(appointment, self.tz)), cancel)
+
+    def action_void_purchase(self) -> None:
+        voidable = [
+            p for p in self.purchases
+            if p.status == PurchaseStatus.ACTIVE and p.used == 0 and p.scheduled == 0
+        ]  # fmt: skip
+        if not voidable:
+            self.notify(
+                "Only a package with nothing used or booked can be voided.", severity="warning"
+            )
+            return
+        self.void(voidable)
+
+    @work(exclusive=True, group=DIALOG_WORKERS, exit_on_error=False)
+    async def void(self, voidable: list[PurchaseView]) -> None:
+        purchase: PurchaseView | None = voidable[0]
+        if len(voidable) > 1:
+            labels = [(f"{p.name_en} · assigned {p.purchase_date}", p) for p in voidable]
+            purchase = await self.app.push_screen_wait(PickScreen("Void which package?", labels))
+        if purchase is None:
+            return
+        lines = [
+            f"Patient   {self.patient.name_en if self.patient else ''}",
+            f"Package   {purchase.name_en}",
+            f"Price     {money(purchase.price_paid, self.session.staff.currency)}",
+            f"Assigned  {purchase.purchase_date:%a %d %b %Y} · nothing used or booked",
+            "The sale is taken back and kept in the audit log.",
+        ]
+        if await self.app.push_screen_wait(AskScreen("Void this package?", lines, "Void")):
+            void = partial(self.session.void_purchase, purchase.id, "assigned by mistake")
+            self.write("void", void, self.voided)
+
+    def voided(self, purchase: PurchaseView) -> None:
+        self.notify(f"{purchase.name_en} voided.")
+        self.reload()
 
     def cancelled(self, _: AppointmentView) -> None:
         self.notify("Appointment cancelled.")

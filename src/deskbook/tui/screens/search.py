@@ -21,7 +21,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from textual.worker import get_current_worker
 
 from deskbook.errors import DatabaseError, DeskError
-from deskbook.results import PatientSummary
+from deskbook.results import PatientMatches, PatientSummary
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, age
 from deskbook.tui.widgets.desk_header import DeskHeader
@@ -40,10 +40,10 @@ class SearchScreen(DeskScreen[None]):
     DEBOUNCE_SECONDS = 0.06
 
     class Results(Message):
-        def __init__(self, query: str, patients: list[PatientSummary]) -> None:
+        def __init__(self, query: str, found: PatientMatches) -> None:
             super().__init__()
             self.query = query
-            self.patients = patients
+            self.found = found
 
     class SearchFailed(Message):
         def __init__(self, query: str, error: DeskError) -> None:
@@ -102,7 +102,7 @@ class SearchScreen(DeskScreen[None]):
         query = self.query_one("#search", Input).value.strip()
         self.asked_query = query
         if not query:
-            self.show([], "")
+            self.show(PatientMatches((), 0, more=False), "")
             return
         self.run_search(query)
 
@@ -110,19 +110,19 @@ class SearchScreen(DeskScreen[None]):
     def run_search(self, query: str) -> None:
         worker = get_current_worker()
         try:
-            found = self.session.search_patients(query, limit=SEARCH_LIMIT)
+            found = self.session.find_patients(query, limit=SEARCH_LIMIT)
         except DeskError as exc:
             if not worker.is_cancelled:
                 self.post_message(self.SearchFailed(query, exc))
             return
         if not worker.is_cancelled:
-            self.post_message(self.Results(query, list(found)[:SEARCH_LIMIT]))
+            self.post_message(self.Results(query, found))
 
     def on_search_screen_results(self, message: Results) -> None:
         message.stop()
         if message.query != self.asked_query:
             return  # an older answer overtaken by newer typing
-        self.show(message.patients, message.query)
+        self.show(message.found, message.query)
         if self.open_when_ready:
             self.open_when_ready = False
             self.action_open()
@@ -148,7 +148,10 @@ class SearchScreen(DeskScreen[None]):
             self.search_waiting = False
             self._search_now()
 
-    def show(self, patients: list[PatientSummary], query: str) -> None:
+    def show(self, found: PatientMatches, query: str) -> None:
+        # Ranked by the Desk (exact identifier, exact name, name start, word start, fragment):
+        # shown in its order, so Enter opens the exact match.
+        patients = found.patients[:SEARCH_LIMIT]
         table = self.table
         table.clear()
         self.patients = {}
@@ -170,8 +173,9 @@ class SearchScreen(DeskScreen[None]):
             hint.update(HINT)
         elif not patients:
             hint.update(f"Nobody matches “{query}” — Enter (or ctrl+n) registers a new patient")
-        elif len(patients) >= SEARCH_LIMIT:
-            hint.update(f"First {SEARCH_LIMIT} matches — type more to narrow")
+        elif found.more or found.total > len(patients):
+            total = f"More than {found.total:,}" if found.more else f"{found.total:,}"
+            hint.update(f"{total} matches, first {len(patients)} — type more to narrow")
         else:
             hint.update(f"{len(patients)} found — ↑↓ choose, Enter opens")
         self.refresh_bindings()

@@ -1,10 +1,13 @@
 """Pick a free slot, confirm, book (or reschedule).
 
-The grid shows a few days of one provider's free slots; with "first available" the screen
-first asks the Desk for the earliest slot across the clinic and opens on it. For a package
-no day after its expiry is offered. The database has the last word: if another desk took the
-slot meanwhile, the booking is refused with SlotTaken, the grid reloads and the user picks
-again right here.
+The grid shows a few days of one provider's times (Desk.slot_grid): free ones, and greyed the
+ones this patient cannot take, with the Desk's reason; with "first available" the screen first
+asks the Desk for the earliest slot across the clinic and opens on it. For a package no day
+after its expiry is offered. The confirm's "Session N of M" is the Desk's
+(next_session_number), never counted here; a single paid session for a patient who holds a
+usable package for the service is warned about, not refused. The database has the last word: if
+another desk took the slot meanwhile, the booking is refused with SlotTaken, the grid reloads
+and the user picks again right here.
 """
 
 from __future__ import annotations
@@ -25,8 +28,9 @@ from deskbook.results import (
     ProviderView,
     PurchaseView,
     ServiceView,
+    SessionPreview,
+    SlotView,
 )
-from deskbook.statuses import AppointmentStatus
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, mrn_label, when
 from deskbook.tui.screens.pickers import ConfirmScreen
@@ -35,7 +39,9 @@ from deskbook.tui.widgets.slot_grid import GRID_KEYS, SlotGrid
 
 DAYS_SHOWN = 5
 LOOK_AHEAD_DAYS = 92  # how far "n" looks for the next free slot
-Slots = tuple[list[date], dict[date, list[datetime]]]
+Slots = tuple[list[date], dict[date, list[SlotView]]]
+# What the confirm says beyond the choice: the Desk's session number, the packages to warn of.
+ConfirmFacts = tuple[SessionPreview | None, list[PurchaseView]]
 
 
 @dataclass
@@ -55,28 +61,26 @@ class Draft:
         return self.purchase.expiry_date if self.purchase is not None else None
 
 
-def session_number_of(draft: Draft, start: datetime) -> tuple[int, int] | None:
-    """The session number the new appointment will get: its place by start time among the
-    purchase's live appointments for the service (the Desk numbers them the same way)."""
-    purchase = draft.purchase
-    if purchase is None:
-        return None
-    service_id = draft.service.id
-    earlier = [
-        a
-        for a in draft.patient_appointments
-        if a.purchase_id == purchase.id
-        and a.service_id == service_id
-        and a.status != AppointmentStatus.CANCELLED
-        and a.start < start
-    ]
-    quota = next((q.quota for q in purchase.services if q.service_id == service_id), 0)
-    return len(earlier) + 1, quota
+def confirm_facts(session: DeskSession, draft: Draft, slot: datetime) -> ConfirmFacts:
+    """In a worker thread: what the confirm tells beyond the choice, from the Desk: the session
+    number the visit will get (never counted in a screen), and for a single paid session the
+    patient's usable packages for the service (warned of, not refused)."""
+    d = draft
+    preview = None
+    if d.purchase is not None and d.appointment is None:
+        preview = session.next_session_number(d.purchase.id, d.service.id, slot)
+    holding: list[PurchaseView] = []
+    if d.purchase is None and d.appointment is None:
+        holding = session.usable_purchases_for(d.patient.id, d.service.id)
+    return preview, holding
 
 
-def confirm_lines(draft: Draft, provider: ProviderView, slot: datetime, tz: tzinfo) -> list[str]:
+def confirm_lines(
+    draft: Draft, provider: ProviderView, slot: datetime, tz: tzinfo, facts: ConfirmFacts
+) -> list[str]:
     """What the confirmation shows before a booking is written, wherever it was started."""
     d = draft
+    preview, holding = facts
     lines = [
         f"Patient   {d.patient.name_en}  ({mrn_label(d.patient.mrn)})",
         f"Service   {d.service.name_en}",
@@ -85,10 +89,16 @@ def confirm_lines(draft: Draft, provider: ProviderView, slot: datetime, tz: tzin
     ]
     if d.appointment is not None:
         lines[-1] = f"Move      {when(d.appointment.start, tz)} → {when(slot, tz)}"
-    number = session_number_of(d, slot)
-    if d.purchase is not None and number is not None:
+    if d.purchase is not None:
         lines.append(f"Package   {d.purchase.name_en}")
-        lines.append(f"          Session {number[0]} of {number[1]}")
+    if preview is not None:
+        lines.append(f"          Session {preview.number} of {preview.total}")
+    for purchase in holding[:2]:
+        # A warning, not a refusal: the patient may want to pay this one apart.
+        lines.append(
+            f"⚠ Holds {purchase.name_en} ({purchase.remaining} left) for this service: "
+            "this visit is paid apart (Esc, then b p uses the package)."
+        )
     return lines
 
 
@@ -171,20 +181,34 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
             "slots",
             partial(self._free_slots, provider.id, self.draft.service.id, days),
             self.show_slots,
+            self.no_slots,
+        )
+
+    def no_slots(self, error: DeskError) -> None:
+        # Refused up front (a group seat cannot be moved): said here, never after a confirm.
+        self.notify(str(error), severity="error", timeout=8)
+        self.dismiss(None)
+
+    def _grid(self, provider_id: uuid.UUID, service_id: uuid.UUID, day: date) -> list[SlotView]:
+        # In the worker thread: the Desk's times of the day, free or with the reason they are
+        # not for this patient (a move's own time counts as free there).
+        d = self.draft
+        return self.session.slot_grid(
+            provider_id,
+            service_id,
+            day,
+            purchase_id=self.purchase_id,
+            patient_id=d.patient.id,
+            appointment_id=d.appointment.id if d.appointment is not None else None,
         )
 
     def _free_slots(self, provider_id: uuid.UUID, service_id: uuid.UUID, days: list[date]) -> Slots:
-        # In the worker thread: the Desk only, no widget.
-        now = datetime.now(UTC)
-        purchase_id = self.purchase_id
-        slots = {d: self.session.free_slots(provider_id, service_id, d, purchase_id) for d in days}
-        last = self.draft.last_day
-        for d in days:
-            slots[d] = [
-                s
-                for s in slots[d]
-                if s > now and (last is None or s.astimezone(self.tz).date() <= last)
-            ]
+        # In the worker thread: the Desk only, no widget. Times gone by are not offered at all;
+        # the others say why they cannot be taken.
+        slots = {
+            day: [s for s in self._grid(provider_id, service_id, day) if s.reason != "passed"]
+            for day in days
+        }
         return days, slots
 
     def show_slots(self, value: Slots) -> None:
@@ -197,12 +221,23 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
             self.want = None
         elif grid.chosen is None:
             grid.first_free()
-        count = sum(len(v) for v in slots.values())
-        self.query_one("#slot-hint", Static).update(
-            f"{count} free slots · ←→ days · ↑↓ times · Enter books"
-            if count
-            else "No free slot on these days · → later days"
-        )
+        self.say_slot()
+
+    def say_slot(self) -> None:
+        grid = self.query_one(SlotGrid)
+        count = len(grid.free_starts)
+        slot = grid.under_cursor
+        if slot is not None and not slot.free:
+            text = f"{when(slot.start, self.tz)} cannot be taken: {slot.reason}"
+        elif count:
+            text = f"{count} free slots · ←→ days · ↑↓ times · Enter books"
+        else:
+            text = "No free slot on these days · → later days"
+        self.query_one("#slot-hint", Static).update(text)
+
+    def on_data_table_cell_highlighted(self, event: SlotGrid.CellHighlighted) -> None:
+        event.stop()
+        self.say_slot()
 
     def _expiry_note(self) -> str:
         last = self.draft.last_day
@@ -243,8 +278,16 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
         for _ in range(LOOK_AHEAD_DAYS):
             if last is not None and day > last:
                 return None
-            free = self.session.free_slots(provider_id, service_id, day, self.purchase_id)
-            later = [s for s in free if s > after and s > datetime.now(UTC)]
+            # Free for this patient too (not only for the provider), and not where it is now.
+            moving = self.draft.appointment
+            later = [
+                s.start
+                for s in self._grid(provider_id, service_id, day)
+                if s.free
+                and s.start > after
+                and s.start > datetime.now(UTC)
+                and (moving is None or s.start != moving.start)
+            ]
             if later:
                 return min(later)
             day += timedelta(days=1)
@@ -275,12 +318,20 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
         self.action_choose()
 
     def action_choose(self) -> None:
-        slot = self.query_one(SlotGrid).chosen
-        d = self.draft
+        grid = self.query_one(SlotGrid)
+        slot, d = grid.chosen, self.draft
         if slot is None or d.provider is None:
-            self.notify("That time is not free — pick a time shown in the grid.")
+            taken = grid.under_cursor
+            why = f": {taken.reason}" if taken is not None and taken.reason else ""
+            self.notify(f"That time cannot be taken{why} — pick a free time.", severity="warning")
             return
-        lines = confirm_lines(d, d.provider, slot, self.tz)
+        self.read("confirm", partial(confirm_facts, self.session, d, slot), partial(self._ask, slot))
+
+    def _ask(self, slot: datetime, facts: ConfirmFacts) -> None:
+        d = self.draft
+        if d.provider is None:
+            return
+        lines = confirm_lines(d, d.provider, slot, self.tz, facts)
         title = "Move the appointment?" if d.appointment is not None else "Book this slot?"
         # Notes go with a new visit; a move keeps the visit's own.
         confirm = ConfirmScreen(title, lines, notes=d.appointment is None)

@@ -1,6 +1,12 @@
 """What the day sheet, the board and the patient screen do to one visit: arrived, completed,
-no-show, cancelled (then who waits for the freed time), moved. One set of rules for every
-screen, so a visit behaves the same wherever the desk meets it."""
+no-show, cancelled (then who waits for the freed time), moved, and the last status change of
+today taken back. One set of rules for every screen, so a visit behaves the same wherever the
+desk meets it.
+
+A status change is the Desk's to refuse (a later day's visit cannot arrive), in its words. The
+costly ones are asked first, naming the visit (patient, time, service, provider): a no-show
+says it uses up the package session; a cancel asks for the reason, and a visit that is no
+longer live is refused before anything is asked."""
 
 from __future__ import annotations
 
@@ -11,8 +17,8 @@ from typing import Any, Protocol
 
 from deskbook.results import AppointmentView, WaitlistView
 from deskbook.statuses import OPEN_STATUSES
-from deskbook.tui.screens.base import DeskScreen
-from deskbook.tui.screens.pickers import ReasonScreen
+from deskbook.tui.screens.base import DeskScreen, visit_lines
+from deskbook.tui.screens.pickers import AskScreen, ReasonScreen
 from deskbook.tui.screens.slots import Draft, SlotScreen
 
 
@@ -46,22 +52,71 @@ class VisitActions:
             "complete": s.complete,
             "no_show": s.no_show,
         }
-        self.screen.write(
-            "status", partial(marks[change], visit.id), partial(self._marked, STATUS_VERBS[change])
+        write = partial(
+            self.screen.write,
+            "status",
+            partial(marks[change], visit.id),
+            partial(self._marked, STATUS_VERBS[change]),
         )
+        if change != "no_show":
+            write()
+            return
+
+        def ask(a: AppointmentView) -> None:
+            lines = visit_lines(a, self.screen.tz)
+            if a.purchase_id is not None:
+                number = f"session {a.session_number}" if a.session_number else "a session"
+                lines.append(f"It uses up {number} of the package: no-shows are not given back.")
+            else:
+                lines.append("It stays on the record as a no-show (u takes it back today).")
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    write()
+
+            self.screen.app.push_screen(AskScreen("Mark as a no-show?", lines, "No-show"), answered)
+
+        self._look_up(visit, ask)
+
+    def undo(self, visit: Visit) -> None:
+        undo = partial(self.screen.session.undo_status, visit.id)
+        self.screen.write("status", undo, partial(self._marked, "back to {status}"))
 
     def _marked(self, verb: str, appointment: AppointmentView) -> None:
-        self.screen.notify(f"{appointment.patient_name_en or 'Appointment'} {verb}.")
+        status = appointment.status.replace("_", "-").lower()
+        name = appointment.patient_name_en or "Appointment"
+        self.screen.notify(f"{name} {verb.format(status=status)}.")
         self.changed()
 
-    def cancel(self, visit: Visit) -> None:
-        def cancel(reason: str | None) -> None:
-            if reason is not None:
-                self.screen.write(
-                    "cancel", partial(self.screen.session.cancel, visit.id, reason), self._cancelled
-                )
+    def _look_up(self, visit: Visit, then: Callable[[AppointmentView], None]) -> None:
+        """The visit as the Desk has it (a board cell does not carry every name the question
+        needs), then `then` with it."""
 
-        self.screen.app.push_screen(ReasonScreen(), cancel)
+        def read() -> AppointmentView:
+            appointments = self.screen.session.appointments_of(visit.patient_id)
+            return next(a for a in appointments if a.id == visit.id)
+
+        self.screen.read("visit", read, then)
+
+    def cancel(self, visit: Visit) -> None:
+        if visit.status not in OPEN_STATUSES:
+            # Refused before a reason is asked for, not after.
+            status = visit.status.replace("_", "-").lower()
+            self.screen.notify(
+                f"Only a live appointment can be cancelled: this one is {status}.",
+                severity="warning",
+            )
+            return
+
+        def ask(a: AppointmentView) -> None:
+            def cancel(reason: str | None) -> None:
+                if reason is not None:
+                    cancel_it = partial(self.screen.session.cancel, visit.id, reason)
+                    self.screen.write("cancel", cancel_it, self._cancelled)
+
+            self.screen.app.push_screen(ReasonScreen(visit_lines(a, self.screen.tz)), cancel)
+
+        self._look_up(visit, ask)
 
     def _cancelled(self, cancelled: AppointmentView) -> None:
         self.screen.notify("Appointment cancelled.")

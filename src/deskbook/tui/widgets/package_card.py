@@ -6,13 +6,11 @@ colours and with NO_COLOR.
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from rich.text import Text
 from textual.widgets import Static
 
 from deskbook.results import CatalogPackage, PurchaseView
-from deskbook.tui.widgets.money import balance_text
+from deskbook.tui.widgets.money import balance_text, money
 
 
 def progress_text(purchase: PurchaseView, width: int = 20) -> str:
@@ -22,10 +20,6 @@ def progress_text(purchase: PurchaseView, width: int = 20) -> str:
     booked_cells = min(width - done_cells, round(width * scheduled / total))
     free_cells = width - done_cells - booked_cells
     return "█" * done_cells + "▒" * booked_cells + "░" * free_cells
-
-
-def money(amount: Decimal, currency: str) -> str:
-    return f"{currency} {amount:,.2f}"
 
 
 def _card(title: str, lines: list[str]) -> Text:
