@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from deskbook.errors import DeskError, SeriesConflict
 from deskbook.results import PlannedVisit, SeriesPlan, SeriesView
@@ -22,6 +22,8 @@ from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, hm
 from deskbook.tui.screens.course import CourseRequest
 from deskbook.tui.screens.pickers import PickScreen
+from deskbook.tui.widgets.desk_header import DeskHeader
+from deskbook.tui.widgets.desk_table import DeskTable
 
 STATUS_WORDS = {
     "FREE": "free",
@@ -61,14 +63,14 @@ class CourseReview(DeskScreen[SeriesView | None]):
         self.booking = False
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         yield Static(
             f"Course for {self.request.patient.name_en} · {self.request.purchase.name_en}",
             classes="title",
             markup=False,
         )
         yield Static(self.request.describe(), id="course-rule", classes="hint", markup=False)
-        table: DataTable[str] = DataTable(id="review", cursor_type="row")
+        table: DataTable[str] = DeskTable(id="review", cursor_type="row")
         for label, width in (("#", 3), ("Day", 11), ("Time", 5), ("Provider", 18), ("Status", 28)):
             table.add_column(label, width=width)
         yield table

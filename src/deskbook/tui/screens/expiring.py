@@ -7,11 +7,13 @@ from __future__ import annotations
 from functools import partial
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from deskbook.results import ExpiringPurchase
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.widgets.desk_header import DeskHeader
+from deskbook.tui.widgets.desk_table import DeskTable
 
 WITHIN_DAYS = 14
 
@@ -25,12 +27,12 @@ class ExpiringScreen(DeskScreen[None]):
         self.rows: list[ExpiringPurchase] = []
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         yield Static(
             f"Packages expiring within {WITHIN_DAYS} days with sessions left",
             classes="title",
         )
-        table: DataTable[str] = DataTable(id="expiring", cursor_type="row")
+        table: DataTable[str] = DeskTable(id="expiring", cursor_type="row")
         for label, width in (
             ("Expires", 11),
             ("Days", 4),

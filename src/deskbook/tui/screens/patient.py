@@ -139,7 +139,10 @@ class PatientScreen(DeskScreen[None]):
         table.clear()
         for a in rows:
             self.shown[str(a.id)] = a
-            table.add_row(*appointment_cells(a, self.tz), key=str(a.id))
+            when, service, session, provider, status = appointment_cells(a, self.tz)
+            # Names cut to their columns with …, as the display module paints them.
+            service, provider = self.app.fit(service, 19), self.app.fit(provider, 15)
+            table.add_row(when, service, session, provider, status, key=str(a.id))
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         # The table has no room for notes: the visit under the cursor shows its own.

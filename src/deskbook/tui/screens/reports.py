@@ -13,11 +13,13 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Header, Input, Label, Select, Static
+from textual.widgets import DataTable, Footer, Input, Label, Select, Static
 
 from deskbook.results import ClinicView, PackageReportRow, RevenueReportRow, UtilizationReportRow
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.widgets.desk_header import DeskHeader
+from deskbook.tui.widgets.desk_table import DeskTable
 
 KINDS = ("packages", "utilization", "revenue")
 ALL_CLINICS = "all"
@@ -56,7 +58,7 @@ class ReportsScreen(DeskScreen[None]):
 
     def compose(self) -> ComposeResult:
         today = date.today()
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         with Horizontal(id="report-form"):
             yield Select(
                 [(k.title(), k) for k in KINDS],
@@ -76,7 +78,7 @@ class ReportsScreen(DeskScreen[None]):
                 id="report-clinic",
                 compact=True,
             )
-        table: DataTable[str] = DataTable(id="report", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DeskTable(id="report", cursor_type="row", zebra_stripes=True)
         yield table
         yield Static(
             "Enter shows the report · Ctrl+E writes it as CSV", id="report-note", classes="hint"
