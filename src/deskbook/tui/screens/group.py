@@ -124,9 +124,9 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
         ]
         self.app.push_screen(ConfirmScreen("Join this group session?", lines), self._confirmed)
 
-    def _confirmed(self, answer: str | None) -> None:
+    def _confirmed(self, yes: bool | None) -> None:
         g = self.pending
-        if answer is None or g is None:
+        if not yes or g is None:
             return
         join = partial(
             self.session.book,

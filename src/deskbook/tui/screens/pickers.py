@@ -111,9 +111,9 @@ class PickScreen(DeskModal[T | None], Generic[T]):
         self.dismiss(None)
 
 
-class ConfirmScreen(DeskModal[str | None]):
+class ConfirmScreen(DeskModal[bool]):
     """The last look before writing: every line names what will be booked. With `notes` a
-    field takes the visit's notes; Enter confirms (handing back the notes, "" for none)."""
+    field takes the visit's notes (read from `notes` once confirmed); Enter confirms."""
 
     SCOPE = "confirm"
     BINDINGS = bindings("confirm")
@@ -123,6 +123,7 @@ class ConfirmScreen(DeskModal[str | None]):
         self.title_text = title
         self.lines = lines
         self.with_notes = notes
+        self.notes = ""  # what the notes field held when the booking was confirmed
 
     def compose(self) -> ComposeResult:
         with Vertical(id="confirm-box", classes="dialog"):
@@ -137,12 +138,11 @@ class ConfirmScreen(DeskModal[str | None]):
         if self.with_notes:
             self.query_one("#notes", Input).focus()
 
-    @property
-    def notes(self) -> str:
+    def _typed(self) -> str:
         return self.query_one("#notes", Input).value.strip() if self.with_notes else ""
 
     def unsaved(self) -> str | None:
-        return "The visit's notes" if self.notes else None
+        return "The visit's notes" if self._typed() else None
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -153,10 +153,11 @@ class ConfirmScreen(DeskModal[str | None]):
             self.action_confirm()
 
     def action_confirm(self) -> None:
-        self.dismiss(self.notes)
+        self.notes = self._typed()
+        self.dismiss(True)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(False)
 
 
 class AskScreen(DeskModal[bool]):

@@ -335,12 +335,15 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
         title = "Move the appointment?" if d.appointment is not None else "Book this slot?"
         # Notes go with a new visit; a move keeps the visit's own.
         confirm = ConfirmScreen(title, lines, notes=d.appointment is None)
-        self.app.push_screen(confirm, partial(self._confirmed, slot, d.provider))
+        self.app.push_screen(confirm, partial(self._confirmed, slot, d.provider, confirm))
 
-    def _confirmed(self, slot: datetime, provider: ProviderView, notes: str | None) -> None:
+    def _confirmed(
+        self, slot: datetime, provider: ProviderView, confirm: ConfirmScreen, yes: bool | None
+    ) -> None:
         d = self.draft
-        if notes is None:
+        if not yes:
             return
+        notes = confirm.notes
         if d.appointment is not None:
             move = partial(self.session.reschedule, d.appointment.id, slot, provider_id=provider.id)
             self.write("book", move, self.booked, self.not_booked)
