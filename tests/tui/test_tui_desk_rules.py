@@ -33,7 +33,7 @@ async def test_void_a_package_assigned_by_mistake(desk: Desk, clinic: tui_clinic
         await pilot.press("v")
         await settle(pilot)
         assert screen_name(app) == "AskScreen"
-        assert "20 ABA Therapy Package" in texts(app) and "SAR 6,000.00" in texts(app)
+        assert "20 ABA Therapy Package" in texts(app) and "SAR 6,000" in texts(app)
         await pilot.press("enter")  # Back, the default
         await settle(pilot)
         assert session_of(desk).packages_for_patient(ids["noor"]).assigned[0].usable
@@ -70,7 +70,7 @@ async def test_the_exact_match_first_and_the_count(desk: Desk, clinic: tui_clini
         await pilot.press("enter")
         await settle(pilot)
         assert screen_name(app) == "PatientScreen"
-        assert "Rana Khalil / رنا خليل" in texts(app)
+        assert "Rana Khalil /" in texts(app) and "MRN-0001" in texts(app)
 
 
 async def test_status_keys_wait_for_the_day_and_undo(desk: Desk, clinic: tui_clinic.Seed) -> None:
