@@ -16,14 +16,14 @@ from deskbook.tui.screens.daysheet import DaySheetScreen
 from deskbook.tui.screens.expiring import ExpiringScreen
 from deskbook.tui.screens.export import ExportScreen
 from deskbook.tui.screens.finders import DateScreen, PatientFinder
-from deskbook.tui.screens.forms import DangerConfirm, FormDialog
+from deskbook.tui.screens.forms import FormDialog
 from deskbook.tui.screens.group import GroupScreen
 from deskbook.tui.screens.login import ArabicCheck, LoginScreen
 from deskbook.tui.screens.patient import PatientScreen
 from deskbook.tui.screens.pickers import (
-    AskScreen,
     BookingTypeScreen,
     ConfirmScreen,
+    DangerConfirm,
     PickScreen,
     ReasonScreen,
 )
@@ -46,7 +46,6 @@ OWNERS = {
     "pick": [PickScreen],
     "slots": [SlotScreen, SlotGrid],
     "confirm": [ConfirmScreen],
-    "ask": [AskScreen],
     "group": [GroupScreen],
     "day": [DaySheetScreen],
     "reason": [ReasonScreen],

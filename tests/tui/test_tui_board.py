@@ -303,3 +303,60 @@ async def test_another_desks_cancel_shows_on_this_board_without_a_key(
             assert grid(watcher).find_visit(visit.id) is None
     finally:
         other.close()
+
+
+async def test_the_safe_desk_rules_hold_on_the_board(desk: Desk, clinic: tui_clinic.Seed) -> None:
+    """Issue 10 on the board (VisitActions, shared with the day sheet): tomorrow's visit cannot
+    arrive today; a no-show and a cancel are asked first, naming the visit; a free cell's
+    confirm carries the Desk's session number and takes notes."""
+    set_home(clinic, "slp")
+    ids = clinic.ids
+    book(desk, clinic, "rana", "huda", 12)
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_board(pilot)
+        await put_cursor(pilot, 0, 12)
+        await pilot.press("a")
+        await settle(pilot)
+        assert any("on that day, not before" in n for n in notes(app)), notes(app)
+        await pilot.press("n")
+        await settle(pilot)
+        assert screen_name(app) == "DangerConfirm"
+        shown = texts(app)
+        assert "Patient   Rana Khalil" in shown and "Dr. Huda Saleh" in shown, shown
+        await pilot.press("enter")  # the focused button is Back: nothing is marked
+        await settle(pilot)
+        assert screen_name(app) == "BoardScreen"
+        await pilot.press("x")
+        await settle(pilot)
+        assert screen_name(app) == "ReasonScreen"
+        shown = texts(app)
+        for words in ("Patient   Rana Khalil", "SLP Session", "Dr. Huda Saleh"):
+            assert words in shown, shown
+        await pilot.press("escape")
+        await settle(pilot)
+        await put_cursor(pilot, 1, 12)  # Omar is free at 12:00, Rana is not (issue 10 #5)
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, "Rana")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "BoardScreen"
+        assert any("cannot be taken: the patient has" in n for n in notes(app)), notes(app)
+        await put_cursor(pilot, 1, 13, 30)
+        await pilot.press("enter")
+        await settle(pilot)
+        await type_text(pilot, "Rana")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "ConfirmScreen"
+        confirm = texts(app)
+        await type_text(pilot, "needs the quiet room")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "BoardScreen"
+    visits = desk.login("frontdesk", tui_clinic.PASSWORD).appointments_of(ids["rana"])
+    assert [v.status for v in visits] == ["BOOKED", "BOOKED"]
+    assert visits[1].notes == "needs the quiet room"
+    # The confirm said what the booking then did (the Desk's number, not the screen's count).
+    assert f"Session {visits[1].session_number} of {visits[1].session_total}" in confirm, confirm

@@ -32,7 +32,7 @@ async def test_void_a_package_assigned_by_mistake(desk: Desk, clinic: tui_clinic
         await open_patient(pilot, "noor")
         await pilot.press("v")
         await settle(pilot)
-        assert screen_name(app) == "AskScreen"
+        assert screen_name(app) == "DangerConfirm"
         assert "20 ABA Therapy Package" in texts(app) and "SAR 6,000" in texts(app)
         await pilot.press("enter")  # Back, the default
         await settle(pilot)
@@ -88,7 +88,7 @@ async def test_status_keys_wait_for_the_day_and_undo(desk: Desk, clinic: tui_cli
         assert "booked" in texts(app) and "arrived" not in texts(app)
         await pilot.press("n")  # asked first, saying what a no-show costs
         await settle(pilot)
-        assert screen_name(app) == "AskScreen"
+        assert screen_name(app) == "DangerConfirm"
         assert "Patient   Group Child" in texts(app)
         await pilot.press("escape")
         await settle(pilot)

@@ -33,7 +33,7 @@ async def test_selling_a_package_is_asked_first(desk: Desk, clinic: tui_clinic.S
         assert isinstance(app.screen.focused, CatalogCard)
         await pilot.press("enter")  # Enter on an Available card: a question, not a sale
         await settle(pilot)
-        assert screen_name(app) == "AskScreen"
+        assert screen_name(app) == "DangerConfirm"
         shown = texts(app)
         expires = datetime.now(TZ).date() + timedelta(days=90)
         for words in ("20 ABA Therapy Package", "SAR 6,000", "20 (ABA Session ×20)",
@@ -143,7 +143,7 @@ async def test_quitting_a_half_filled_form_asks(desk: Desk) -> None:
         assert screen_name(app) == "RegisterScreen"
         await pilot.press("ctrl+q")
         await settle(pilot)
-        assert screen_name(app) == "AskScreen"
+        assert screen_name(app) == "DangerConfirm"
         assert "The new patient form will be lost." in texts(app)
         await pilot.press("enter")  # Back
         await settle(pilot)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import update
 from rich.color import Color, ColorSystem
 from rich.style import Style
+from sqlalchemy import update
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import Worker
@@ -160,7 +160,9 @@ def cursor_stands_out(app: Any, table: DataTable[Any], system: ColorSystem | Non
     x_range = (region.x, region.right)
     if table.cursor_type == "cell":
         widths = [c.get_render_width(table) for c in table.ordered_columns]
-        left = region.x + sum(widths[: table.cursor_column]) - round(table.scroll_offset.x)
+        # The row labels (the slot grid's times) come before the first column and stay put.
+        labels = table._row_label_column_width
+        left = region.x + labels + sum(widths[: table.cursor_column]) - round(table.scroll_offset.x)
         x_range = (left, left + widths[table.cursor_column])
     cursor: set[Look] = set()
     others: set[Look] = set()

@@ -263,9 +263,9 @@ class DeskApp(App[None]):
     async def action_quit(self) -> None:
         """Quit, but ask first when a form holds what someone typed."""
         from deskbook.tui.screens.base import DeskScreen
-        from deskbook.tui.screens.pickers import AskScreen
+        from deskbook.tui.screens.pickers import DangerConfirm
 
-        if isinstance(self.screen, AskScreen) and self.screen.yes == QUIT:
+        if isinstance(self.screen, DangerConfirm) and self.screen.yes == QUIT:
             self.exit()  # ctrl+q twice
             return
         typed = [s.unsaved() for s in self.screen_stack if isinstance(s, DeskScreen)]
@@ -278,7 +278,7 @@ class DeskApp(App[None]):
             if yes:
                 self.exit()
 
-        self.push_screen(AskScreen("Quit deskbook?", lost, QUIT), answered)
+        self.push_screen(DangerConfirm("Quit deskbook?", lost, QUIT), answered)
 
     def action_help(self) -> None:
         from deskbook.tui.screens.help import HelpScreen

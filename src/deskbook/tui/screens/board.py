@@ -13,7 +13,7 @@ from functools import partial
 
 from textual import events, work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from deskbook.errors import DeskError
 from deskbook.results import (
@@ -30,11 +30,14 @@ from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, day_label, hm,
 from deskbook.tui.screens.finders import DateScreen, PatientFinder
 from deskbook.tui.screens.live import LiveRefresh
 from deskbook.tui.screens.pickers import ConfirmScreen, PickScreen
-from deskbook.tui.screens.slots import Draft, confirm_lines
+from deskbook.tui.screens.slots import Draft, confirm_facts, confirm_lines
 from deskbook.tui.screens.visit_actions import Visit, VisitActions
 from deskbook.tui.widgets.board_grid import FREE, GROUP, VISIT, BoardGrid
+from deskbook.tui.widgets.desk_header import DeskHeader
 
-Preset = tuple[list[ServiceView], list[ProviderView], tuple[PurchaseView, ...]]
+# The services that can start at the cell for this patient, the providers, the patient's
+# packages, and why the time cannot be taken when no service can (the patient's other visit).
+Preset = tuple[list[ServiceView], list[ProviderView], tuple[PurchaseView, ...], str | None]
 
 
 def home_clinic(clinics: list[ClinicView], home: uuid.UUID | None) -> ClinicView | None:
@@ -72,7 +75,7 @@ class BoardScreen(DeskScreen[None]):
         self.painted = 0  # boards shown so far: the benchmark waits for the next one
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         yield Static("Board", id="board-title", classes="title", markup=False)
         yield BoardGrid(id="board")
         yield Static("", id="board-hint", classes="hint", markup=False)
@@ -214,13 +217,17 @@ class BoardScreen(DeskScreen[None]):
         if patient is None:
             return
         try:
-            services, providers, purchases = await self.fetch(
+            services, providers, purchases, why = await self.fetch(
                 partial(self._preset, clinic.id, provider_id, start, patient.id)
             )
         except DeskError as error:
             self.notify(str(error), severity="error")
             return
         provider = next((p for p in providers if p.id == provider_id), None)
+        if why is not None and not services:
+            # Said before any confirm, as the slot grid greys it (issue 10 #5).
+            self.notify(f"{when(start, self.tz)} cannot be taken: {why}.", severity="warning")
+            return
         if provider is None or not services:
             self.notify(
                 f"No service fits at {hm(start, self.tz)} with this provider: the time to the"
@@ -247,8 +254,14 @@ class BoardScreen(DeskScreen[None]):
     ) -> None:
         purchase = usable_purchase(purchases, service.id, start.astimezone(self.tz).date())
         draft = Draft(patient, service, clinic, provider, purchase)
-        lines = confirm_lines(draft, provider, start, self.tz)
-        if not await self.app.push_screen_wait(ConfirmScreen("Book this slot?", lines)):
+        try:
+            facts = await self.fetch(partial(confirm_facts, self.session, draft, start))
+        except DeskError as error:
+            self.notify(str(error), severity="error")
+            return
+        lines = confirm_lines(draft, provider, start, self.tz, facts)
+        confirm = ConfirmScreen("Book this slot?", lines, notes=True)
+        if not await self.app.push_screen_wait(confirm):
             return
         book = partial(
             self.session.book,
@@ -257,6 +270,7 @@ class BoardScreen(DeskScreen[None]):
             provider.id,
             start,
             purchase_id=purchase.id if purchase else None,
+            notes=confirm.notes or None,
         )
         self.write("book", book, self.booked)
 
@@ -272,16 +286,23 @@ class BoardScreen(DeskScreen[None]):
         s = self.session
         day = start.astimezone(self.tz).date()
         # Only a service that can start here: a free row may be too short for a long service
-        # (the next visit begins before it would end), or off its slot grid.
-        services = [
-            v
-            for v in s.services_for(clinic_id=clinic_id)
-            if not v.group_capable
-            and any(p.id == provider_id for p in s.providers_for(clinic_id, v.id))
-            and start in s.free_slots(provider_id, v.id, day)
-        ]
+        # (the next visit begins before it would end), or off its slot grid; and free for this
+        # patient too (the Desk's slot grid says why not).
+        services: list[ServiceView] = []
+        reasons: list[str] = []
+        for v in s.services_for(clinic_id=clinic_id):
+            if v.group_capable or not any(
+                p.id == provider_id for p in s.providers_for(clinic_id, v.id)
+            ):
+                continue
+            here = [g for g in s.slot_grid(provider_id, v.id, day, patient_id=patient_id)
+                    if g.start == start]  # fmt: skip
+            if any(g.free for g in here):
+                services.append(v)
+            reasons += [g.reason for g in here if g.reason]
         providers = s.providers_for(clinic_id)
-        return services, providers, s.packages_for_patient(patient_id).assigned
+        why = reasons[0] if reasons else None
+        return services, providers, s.packages_for_patient(patient_id).assigned, why
 
     def booked(self, appointment: AppointmentView) -> None:
         self.notify(f"Booked {appointment.patient_name_en} {when(appointment.start, self.tz)}.")

@@ -8,11 +8,13 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Static
 
 from deskbook.results import AppointmentView, CallView, ClinicView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm
+from deskbook.tui.widgets.desk_header import DeskHeader
+from deskbook.tui.widgets.desk_table import DeskTable
 
 
 class CallsScreen(DeskScreen[None]):
@@ -26,9 +28,9 @@ class CallsScreen(DeskScreen[None]):
         self.calls: dict[str, CallView] = {}
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=True, time_format="%H:%M", icon="")
+        yield DeskHeader()
         yield Static("", id="calls-title", classes="title", markup=False)
-        table: DataTable[str] = DataTable(id="calls", cursor_type="row", zebra_stripes=True)
+        table: DataTable[str] = DeskTable(id="calls", cursor_type="row", zebra_stripes=True)
         for label, width in (("Time", 5), ("Patient", 22), ("Phone", 16), ("Provider", 18),
                              ("Service", 14)):  # fmt: skip
             table.add_column(label, width=width)

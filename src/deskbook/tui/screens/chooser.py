@@ -21,7 +21,7 @@ from deskbook.errors import DeskError
 from deskbook.results import CatalogPackage, PackageChoice, PatientSummary, PurchaseView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
-from deskbook.tui.screens.pickers import AskScreen
+from deskbook.tui.screens.pickers import DangerConfirm
 from deskbook.tui.widgets.money import money
 from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
 
@@ -131,7 +131,7 @@ class PackageChooser(DeskModal[PurchaseView | None]):
         package = focused.package
         self.assigning = True
         self.app.push_screen(
-            AskScreen(f"Sell {package.name_en}?", self._sale_lines(package), "Assign"),
+            DangerConfirm(f"Sell {package.name_en}?", self._sale_lines(package), "Assign"),
             partial(self._sell, package),
         )
 

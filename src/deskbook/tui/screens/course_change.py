@@ -12,8 +12,8 @@ from deskbook.results import AppointmentView, SeriesView
 from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.screens.base import DeskScreen, day_label, tenant_tz
 from deskbook.tui.screens.course import WEEKDAYS, weekday_code
-from deskbook.tui.screens.forms import DangerConfirm, Field, FormDialog, write_now
-from deskbook.tui.screens.pickers import ConfirmScreen, PickScreen
+from deskbook.tui.screens.forms import Field, FormDialog, write_now
+from deskbook.tui.screens.pickers import ConfirmScreen, DangerConfirm, PickScreen
 
 Host = DeskScreen[None]
 

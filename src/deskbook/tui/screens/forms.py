@@ -1,8 +1,8 @@
 """Small forms and the costly-action confirmation for the money and package screens.
 
-FormDialog asks a few fields and hands back what was typed (Escape: None); DangerConfirm is
-the last look before something that cannot be taken back, with Back as the default button so
-that a hurried Enter changes nothing. `write_now` makes a write from a coroutine (the
+FormDialog asks a few fields and hands back what was typed (Escape: None); the last look before
+something that cannot be taken back is pickers.DangerConfirm, the desk's one such question.
+`write_now` makes a write from a coroutine (the
 package and payment dialogs run as one, like the booking flow): never made again by itself.
 """
 
@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from textual.app import ComposeResult
-from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, Label, Select, Static
+from textual.containers import Grid, Vertical
+from textual.widgets import Footer, Input, Label, Select, Static
 from textual.worker import Worker
 
 from deskbook.errors import DatabaseError, DeskError
@@ -85,39 +85,6 @@ class FormDialog(DeskModal[dict[str, str] | None]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
-
-
-class DangerConfirm(DeskModal[bool]):
-    """Confirm a costly action: Back is focused, so Enter alone backs out."""
-
-    SCOPE = "danger"
-    BINDINGS = bindings("danger")
-
-    def __init__(self, title: str, lines: list[str], yes: str) -> None:
-        super().__init__()
-        self.title_text = title
-        self.lines = lines
-        self.yes = yes
-
-    def compose(self) -> ComposeResult:
-        with Vertical(id="danger-box", classes="dialog"):
-            yield Static(self.title_text, classes="title", markup=False)
-            yield Static("\n".join(self.lines), id="danger-text", markup=False)
-            with Horizontal(id="danger-buttons"):
-                yield Button("Back", id="back", variant="primary", compact=True)
-                yield Button(self.yes, id="yes", variant="error", compact=True)
-            yield Static("Tab to the other button · Esc goes back", classes="hint")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#back", Button).focus()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        self.dismiss(event.button.id == "yes")
-
-    def action_cancel(self) -> None:
-        self.dismiss(False)
 
 
 async def write_now(host: DeskScreen[None], change: Callable[[], T]) -> T:

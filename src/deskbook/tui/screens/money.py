@@ -16,8 +16,8 @@ from functools import partial
 from deskbook.errors import DeskError
 from deskbook.results import PatientSummary, PaymentView, PurchaseView
 from deskbook.tui.screens.base import DeskScreen
-from deskbook.tui.screens.forms import DangerConfirm, Field, FormDialog, write_now
-from deskbook.tui.screens.pickers import ConfirmScreen, PickScreen
+from deskbook.tui.screens.forms import Field, FormDialog, write_now
+from deskbook.tui.screens.pickers import ConfirmScreen, DangerConfirm, PickScreen
 from deskbook.tui.widgets.money import balance_text, money
 
 METHODS = ("CASH", "CARD", "TRANSFER")

@@ -28,7 +28,7 @@ from deskbook.tui.screens.base import (
     mrn_label,
     visit_lines,
 )
-from deskbook.tui.screens.pickers import AskScreen, PickScreen, ReasonScreen
+from deskbook.tui.screens.pickers import DangerConfirm, PickScreen, ReasonScreen
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 from deskbook.tui.widgets.money import balance_text, money
@@ -264,7 +264,7 @@ class PatientScreen(DeskScreen[None]):
             f"Assigned  {purchase.purchase_date:%a %d %b %Y} · nothing used or booked",
             "The sale is taken back and kept in the audit log.",
         ]
-        if await self.app.push_screen_wait(AskScreen("Void this package?", lines, "Void")):
+        if await self.app.push_screen_wait(DangerConfirm("Void this package?", lines, "Void")):
             void = partial(self.session.void_purchase, purchase.id, "assigned by mistake")
             self.write("void", void, self.voided)
 

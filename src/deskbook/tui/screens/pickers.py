@@ -160,13 +160,14 @@ class ConfirmScreen(DeskModal[bool]):
         self.dismiss(False)
 
 
-class AskScreen(DeskModal[bool]):
-    """A costly step asked first (selling a package, a void, a no-show, quitting with a form
-    half filled): the focus starts on "Back", so Enter alone does nothing costly; Tab (or →)
-    then Enter does it."""
+class DangerConfirm(DeskModal[bool]):
+    """The one question before a costly step (selling a package, a void, a no-show, extending,
+    transferring or cancelling a package, cancelling a course's visits, quitting with a form half
+    filled). Every line names what it will do; the focus starts on "Back", so a hurried Enter
+    changes nothing: Tab (or →) then Enter does it, Esc backs out."""
 
-    SCOPE = "ask"
-    BINDINGS = bindings("ask")
+    SCOPE = "danger"
+    BINDINGS = bindings("danger")
 
     def __init__(self, title: str, lines: list[str], yes: str) -> None:
         super().__init__()
@@ -175,13 +176,17 @@ class AskScreen(DeskModal[bool]):
         self.yes = yes
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="ask-box", classes="dialog"):
+        with Vertical(id="danger-box", classes="dialog"):
             yield Static(self.title_text, classes="title", markup=False)
-            yield Static("\n".join(self.lines), id="ask-text", markup=False)
-            with Horizontal(id="ask-buttons"):
-                yield Button("Back", id="back", compact=True)
-                yield Button(self.yes, id="yes", variant="warning", compact=True)
-            yield Static(f"Enter on Back changes nothing · Tab, Enter: {self.yes}", classes="hint")
+            yield Static("\n".join(self.lines), id="danger-text", markup=False)
+            with Horizontal(id="danger-buttons"):
+                yield Button("Back", id="back", variant="primary", compact=True)
+                yield Button(self.yes, id="yes", variant="error", compact=True)
+            yield Static(
+                f"Enter on Back changes nothing · Tab, Enter: {self.yes} · Esc goes back",
+                classes="hint",
+                markup=False,
+            )
         yield Footer()
 
     def on_mount(self) -> None:

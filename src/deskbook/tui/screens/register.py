@@ -13,7 +13,7 @@ from textual.widgets import Footer, Input, Label, Static
 from deskbook.errors import DeskError
 from deskbook.results import PatientSummary
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DeskModal
+from deskbook.tui.screens.base import DeskModal, mrn_label
 
 FIELDS = (
     ("name_en", "Name (English)*", "e.g. Rana Khalil"),
@@ -94,7 +94,7 @@ class RegisterScreen(DeskModal[PatientSummary | None]):
         self.write("register", register, self.registered, self.not_registered)
 
     def registered(self, patient: PatientSummary) -> None:
-        self.notify(f"Registered {patient.name_en}, MRN {patient.mrn}")
+        self.notify(f"Registered {patient.name_en}, {mrn_label(patient.mrn)}")
         self.dismiss(patient)
 
     def not_registered(self, error: DeskError) -> None:

@@ -16,6 +16,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from functools import partial
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.widgets import Footer, Static
@@ -36,6 +37,9 @@ from deskbook.tui.screens.base import DeskScreen, mrn_label, when
 from deskbook.tui.screens.pickers import ConfirmScreen
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.slot_grid import GRID_KEYS, SlotGrid
+
+if TYPE_CHECKING:
+    from deskbook.desk import DeskSession
 
 DAYS_SHOWN = 5
 LOOK_AHEAD_DAYS = 92  # how far "n" looks for the next free slot
@@ -325,7 +329,9 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
             why = f": {taken.reason}" if taken is not None and taken.reason else ""
             self.notify(f"That time cannot be taken{why} — pick a free time.", severity="warning")
             return
-        self.read("confirm", partial(confirm_facts, self.session, d, slot), partial(self._ask, slot))
+        self.read(
+            "confirm", partial(confirm_facts, self.session, d, slot), partial(self._ask, slot)
+        )
 
     def _ask(self, slot: datetime, facts: ConfirmFacts) -> None:
         d = self.draft

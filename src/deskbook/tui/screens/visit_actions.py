@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from deskbook.results import AppointmentView, WaitlistView
 from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.screens.base import DeskScreen, visit_lines
-from deskbook.tui.screens.pickers import AskScreen, ReasonScreen
+from deskbook.tui.screens.pickers import DangerConfirm, ReasonScreen
 from deskbook.tui.screens.slots import Draft, SlotScreen
 
 
@@ -74,7 +74,9 @@ class VisitActions:
                 if yes:
                     write()
 
-            self.screen.app.push_screen(AskScreen("Mark as a no-show?", lines, "No-show"), answered)
+            self.screen.app.push_screen(
+                DangerConfirm("Mark as a no-show?", lines, "No-show"), answered
+            )
 
         self._look_up(visit, ask)
 

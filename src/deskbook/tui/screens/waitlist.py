@@ -21,7 +21,7 @@ from deskbook.results import (
     WaitlistView,
 )
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DeskModal, DeskScreen, when
+from deskbook.tui.screens.base import DeskModal, DeskScreen, mrn_label, when
 from deskbook.tui.screens.pickers import ConfirmScreen
 
 WEEKDAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
@@ -94,7 +94,7 @@ class WaitlistOffer(DeskModal[WaitlistView | None]):
         entry = self.waiting[index]
         f = self.freed
         lines = [
-            f"Patient   {entry.patient_name_en}  (MRN {entry.patient_mrn})",
+            f"Patient   {entry.patient_name_en}  ({mrn_label(entry.patient_mrn)})",
             f"Service   {entry.service_name_en}",
             f"With      {f.provider_name_en} at {f.clinic_name_en}",
             f"When      {when(f.start, self.tz)}",
