@@ -2,7 +2,7 @@
 
 Opens on the staff member's home clinic and today. Enter on a free cell books there (who, then
 which service if the provider gives several, then the usual confirmation); Enter on a visit opens
-the patient; a/c/n/x/r act on the visit under the cursor exactly as on the day sheet.
+the patient; a/c/n/u/x/r act on the visit under the cursor exactly as on the day sheet.
 """
 
 from __future__ import annotations
@@ -118,7 +118,7 @@ class BoardScreen(DeskScreen[None]):
             f" · {visits} visit{'s' * (visits != 1)}"
         )
         self.query_one("#board-hint", Static).update(
-            "Enter book/open · a c n x r visit · [ ] day · t today · g date · k clinic"
+            "Enter book/open · a c n u x r visit · [ ] day · t today · g date · k clinic"
             if board.columns
             else "No provider works at this clinic."
         )

@@ -183,7 +183,7 @@ class DangerConfirm(DeskModal[bool]):
                 yield Button("Back", id="back", variant="primary", compact=True)
                 yield Button(self.yes, id="yes", variant="error", compact=True)
             yield Static(
-                f"Enter on Back changes nothing · Tab, Enter: {self.yes} · Esc goes back",
+                f"Enter on Back changes nothing · Tab, Enter: {self.yes}",
                 classes="hint",
                 markup=False,
             )

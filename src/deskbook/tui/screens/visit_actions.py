@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
@@ -63,7 +64,11 @@ class VisitActions:
             return
 
         def ask(a: AppointmentView) -> None:
-            lines = visit_lines(a, self.screen.tz)
+            tz = self.screen.tz
+            if a.start.astimezone(tz).date() > datetime.now(tz).date():
+                write()  # a later day's visit: the Desk refuses at once, nothing to ask
+                return
+            lines = visit_lines(a, tz)
             if a.purchase_id is not None:
                 number = f"session {a.session_number}" if a.session_number else "a session"
                 lines.append(f"It uses up {number} of the package: no-shows are not given back.")
