@@ -81,7 +81,8 @@ async def test_use_an_assigned_package(desk: Desk, clinic: tui_clinic.Seed) -> N
 
 
 async def test_keystrokes_to_book_a_package_session(desk: Desk) -> None:
-    """From the typed search text to a booked package session: at most 10 keys."""
+    """From the typed search text to a booked package session: at most 7 keys (issue 10 adds
+    questions before costly steps, none on this path)."""
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
@@ -92,8 +93,7 @@ async def test_keystrokes_to_book_a_package_session(desk: Desk) -> None:
         await keys("enter", "b", "p", "enter", "enter", "enter", "enter")
         assert screen_name(app) == "PatientScreen"
         assert "1/10" in texts(app)
-    assert keys.count == 7
-    assert keys.count <= 10
+    assert keys.count <= 7
 
 
 async def test_assign_a_new_package_and_book_with_it(desk: Desk, clinic: tui_clinic.Seed) -> None:

@@ -132,6 +132,13 @@ async def test_clock_and_mrn_in_the_clinics_words(desk: Desk) -> None:
         await open_patient(pilot, "rana")
         assert "MRN-0001" in texts(app)
         assert "MRN MRN" not in texts(app)
+        for key, screen in (("f5", "BoardScreen"), ("f3", "DaySheetScreen")):
+            await pilot.press(key)
+            await settle(pilot)
+            assert screen_name(app) == screen
+            before = datetime.now(TZ).strftime("%H:%M")
+            clock = str(app.screen.query_one(ClinicClock).render())
+            assert clock in (before, datetime.now(TZ).strftime("%H:%M")), screen
 
 
 async def test_quitting_a_half_filled_form_asks(desk: Desk) -> None:

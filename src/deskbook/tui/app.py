@@ -255,10 +255,24 @@ class DeskApp(App[None]):
                     screen.database_back()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self._screen_owns_key_of(action):
+            return False  # the screen's binding of that key runs instead
         if action in ("audit", "reports"):
             # Only an administrator sees the key at all; the Desk refuses the others anyway.
             return self.session is not None and self.session.staff.role == Role.ADMIN
         return not (action in ("search", "day_sheet", "expiring", "board") and self.session is None)
+
+    def _screen_owns_key_of(self, action: str) -> bool:
+        """Whether the screen binds the key of this app action to an action of its own (the
+        login's F5, or a key a DESKBOOK_KEYMAP moved there). The function keys are bound with
+        priority so that they work in dialogs too; a screen's own use of the key still wins,
+        as it would without the priority."""
+        mine = next((a for a in actions_of("app") if a.action == action and a.priority), None)
+        scope = _scope(self.screen)
+        if mine is None or not scope or scope == "app":
+            return False
+        key = key_of(mine, self.keymap)
+        return any(key_of(a, self.keymap) == key for a in actions_of(scope))
 
     async def action_quit(self) -> None:
         """Quit, but ask first when a form holds what someone typed."""
