@@ -198,8 +198,10 @@ async def test_a_single_paid_session_warns_of_a_package_held(
         shown = texts(app)
         assert screen_name(app) == "PickScreen", shown  # which service
         index = next(i for i, line in enumerate(shown.splitlines()[1:]) if "SLP Session" in line)
-        await pilot.press(*["down"] * index, "enter", "enter", "enter")
-        await settle(pilot)
+        await pilot.press(*["down"] * index)
+        for _ in range(3):  # the service, first available, the slot: each once its step is read
+            await pilot.press("enter")
+            await settle(pilot)
         assert screen_name(app) == "ConfirmScreen", texts(app)
         assert "Holds 10 SLP Sessions (10 left)" in texts(app)
         await pilot.press("enter")  # a warning, not a refusal

@@ -200,7 +200,11 @@ async def test_notes_written_at_the_confirm_and_shown_with_the_visit(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("b", "p", "enter", "enter", "enter")
+        await pilot.press("b", "p", "enter", "enter")
+        # The grid is read in a worker: Enter waits for it (under load it came before the slots).
+        await settle(pilot)
+        assert screen_name(app) == "SlotScreen"
+        await pilot.press("enter")
         await settle(pilot)
         assert screen_name(app) == "ConfirmScreen"
         await pilot.press(*"bring the hearing aid")
