@@ -82,8 +82,14 @@ def get_owned(session: Session, model: type[T], row_id: uuid.UUID, actor: Actor,
 
 def lock_owned(session: Session, model: type[T], row_id: uuid.UUID, actor: Actor, what: str) -> T:
     """Like get_owned, under a row lock (PostgreSQL; SQLite already holds the write lock),
-    re-read so a row another desk just changed is seen as it is now."""
-    row = session.get(model, row_id, with_for_update=True, populate_existing=True)
+    re-read so a row another desk just changed is seen as it is now.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: desks still queue on the row, but the foreign-key checks
+    of other desks' writes (FOR KEY SHARE on the rows they point at) do not wait on it. With
+    FOR UPDATE, renumbering a package re-checks the keys of its visits with other providers,
+    and two desks each holding the provider the other re-checks deadlocked (issue 11, #5).
+    Nothing deletes a locked row or changes its key, the one thing this mode lets through."""
+    row = session.get(model, row_id, with_for_update={"key_share": True}, populate_existing=True)
     if row is None or row.tenant_id != actor.tenant_id:
         raise NotFound(f"No such {what}.")
     return row
