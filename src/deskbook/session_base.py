@@ -20,6 +20,7 @@ from deskbook.access import (
 )
 from deskbook.config import DEFAULT_TIMEZONE
 from deskbook.db import engine as db
+from deskbook.db.deadline import call_deadline
 from deskbook.db.models import (
     Staff,
     Tenant,
@@ -58,9 +59,11 @@ def zone_of(name: str) -> ZoneInfo:
 
 
 def write_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
-    """One locked transaction; a broken schema rule becomes the sentence a desk understands."""
+    """One locked transaction; a broken schema rule becomes the sentence a desk understands.
+    Bounded, retries included, by the engine's call deadline."""
     try:
-        return db.run_write(engine, work)
+        with call_deadline(db.call_deadline_s(engine), db.where(engine)):
+            return db.run_write(engine, work)
     except IntegrityError as exc:
         error = _RULE_ERRORS.get(db.violated_rule(exc) or "")
         if error is None:
@@ -97,7 +100,11 @@ class SessionBase:
     # -- plumbing -------------------------------------------------------------------------
 
     def _read(self, work: Callable[[Session], T]) -> T:
-        with db.read_session(self._engine) as session:
+        engine = self._engine
+        with (
+            call_deadline(db.call_deadline_s(engine), db.where(engine)),
+            db.read_session(engine) as session,
+        ):
             return work(session)
 
     def _write(self, work: Callable[[Session], T]) -> T:

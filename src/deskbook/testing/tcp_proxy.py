@@ -2,8 +2,11 @@
 
 Tests point the app at the proxy's port and then play the network: `down()` is a server that
 stopped (live connections reset, new ones refused at once), `silent()` is a server that does
-not answer (new connections are accepted and then never get a byte back), `up()` brings it
-back. The real server is never touched, so other tests keep using it.
+not answer (new connections are accepted and then never get a byte back), `stall()` is a link
+that goes quiet under live connections (no reset: bytes already sent are acknowledged by the
+proxy's kernel and then held, in both directions, as a middlebox that lost its route would),
+`up()` brings it back (held bytes then flow on). The real server is never touched, so other
+tests keep using it.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ import struct
 import threading
 from collections.abc import Iterator
 
-PASS, DOWN, SILENT = "pass", "down", "silent"
+PASS, DOWN, SILENT, STALL = "pass", "down", "silent", "stall"
 
 
 class TcpProxy:
@@ -27,6 +30,8 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._closing = threading.Event()
+        self._flowing = threading.Event()
+        self._flowing.set()
         self._thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
         self.accepted = 0
 
@@ -54,12 +59,21 @@ class TcpProxy:
         for sock in doomed:
             _reset(sock)
 
+    def stall(self) -> None:
+        """Like a link that went quiet: live connections stay open and hear nothing more,
+        new ones are accepted and hear nothing."""
+        with self._lock:
+            self._mode = STALL
+            self._flowing.clear()
+
     def up(self) -> None:
         with self._lock:
             self._mode = PASS
+            self._flowing.set()
 
     def close(self) -> None:
         self._closing.set()
+        self._flowing.set()
         self.down()
         self._thread.join(5)
         self._listener.close()
@@ -85,7 +99,7 @@ class TcpProxy:
                 mode = self._mode
             if mode == DOWN:
                 _reset(client)
-            elif mode == SILENT:
+            elif mode in (SILENT, STALL):
                 # Hold it open, read and drop whatever it says, answer nothing.
                 self._track(client)
                 threading.Thread(target=_drain, args=(client,), daemon=True).start()
@@ -112,6 +126,10 @@ class TcpProxy:
         try:
             while True:
                 data = source.recv(65536)
+                # A stalled link carries nothing, not even one end's close.
+                while not self._flowing.wait(0.1):
+                    if self._closing.is_set():
+                        return
                 if not data:
                     break
                 sink.sendall(data)
