@@ -12,10 +12,11 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from deskbook import logins
+from deskbook import client_requests, logins
 from deskbook.access import (
     BOOKERS,
     Actor,
+    as_id,
     require,
 )
 from deskbook.config import DEFAULT_TIMEZONE
@@ -109,6 +110,40 @@ class SessionBase:
 
     def _write(self, work: Callable[[Session], T]) -> T:
         return write_transaction(self._engine, work)
+
+    def _write_once(
+        self,
+        request_id: Id | None,
+        action: str,
+        work: Callable[[Session], T],
+        made: Callable[[T], uuid.UUID],
+        again: Callable[[Session, uuid.UUID], T],
+    ) -> T:
+        """_write, done once per request id (deskbook.client_requests): a re-send of a request
+        that landed gets again(session, what it made) instead of doing the work twice."""
+        if request_id is None:
+            return self._write(work)
+        rid, actor = as_id(request_id, "request"), self._actor
+
+        def once(s: Session) -> T:
+            request = client_requests.claim(s, actor, rid, action)
+            if request.result_id is not None:
+                return again(s, request.result_id)
+            value = work(s)
+            request.result_id = made(value)
+            return value
+
+        try:
+            return self._write(once)
+        except IntegrityError as exc:
+            if not client_requests.is_claim_clash(exc):
+                raise
+            return self._write(once)  # the other try committed first: its result
+
+    def request_landed(self, request_id: Id) -> bool:
+        """Whether a write sent under request_id was saved (for a desk that lost the answer)."""
+        rid, actor = as_id(request_id, "request"), self._actor
+        return self._read(lambda s: client_requests.landed(s, actor, rid))
 
     def _booker(self, what: str) -> Actor:
         require(self._actor, BOOKERS, what)

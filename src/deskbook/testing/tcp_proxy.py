@@ -5,7 +5,9 @@ stopped (live connections reset, new ones refused at once), `silent()` is a serv
 not answer (new connections are accepted and then never get a byte back), `stall()` is a link
 that goes quiet under live connections (no reset: bytes already sent are acknowledged by the
 proxy's kernel and then held, in both directions, as a middlebox that lost its route would),
-`up()` brings it back (held bytes then flow on). The real server is never touched, so other
+`up()` brings it back (held bytes then flow on). `cut_at_next_answer()` lets what the client
+sends through and resets the link when the server's next answer comes: armed just before a
+COMMIT, the server commits and the client never hears it. The real server is never touched, so other
 tests keep using it.
 """
 
@@ -32,6 +34,7 @@ class TcpProxy:
         self._closing = threading.Event()
         self._flowing = threading.Event()
         self._flowing.set()
+        self._cut_armed = threading.Event()
         self._thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
         self.accepted = 0
 
@@ -65,6 +68,11 @@ class TcpProxy:
         with self._lock:
             self._mode = STALL
             self._flowing.clear()
+
+    def cut_at_next_answer(self) -> None:
+        """Reset the link instead of passing on the server's next answer (a COMMIT whose
+        reply is lost: the write landed, the client cannot know)."""
+        self._cut_armed.set()
 
     def up(self) -> None:
         with self._lock:
@@ -115,14 +123,14 @@ class TcpProxy:
         server.settimeout(None)
         self._track(client)
         self._track(server)
-        for source, sink in ((client, server), (server, client)):
-            threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+        for source, sink, answers in ((client, server, False), (server, client, True)):
+            threading.Thread(target=self._pump, args=(source, sink, answers), daemon=True).start()
 
     def _track(self, sock: socket.socket) -> None:
         with self._lock:
             self._sockets.add(sock)
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, answers: bool) -> None:
         try:
             while True:
                 data = source.recv(65536)
@@ -132,6 +140,9 @@ class TcpProxy:
                         return
                 if not data:
                     break
+                if answers and self._cut_armed.is_set():
+                    self._cut_armed.clear()
+                    break  # the finally below resets both ends; the answer is dropped
                 sink.sendall(data)
         except OSError:
             pass

@@ -57,8 +57,12 @@ class VisitActions:
     def cancel(self, visit: Visit) -> None:
         def cancel(reason: str | None) -> None:
             if reason is not None:
+                once = uuid.uuid4()  # a re-send after an outage cancels once and says so
                 self.screen.write(
-                    "cancel", partial(self.screen.session.cancel, visit.id, reason), self._cancelled
+                    "cancel",
+                    partial(self.screen.session.cancel, visit.id, reason, request_id=once),
+                    self._cancelled,
+                    resend=True,
                 )
 
         self.screen.app.push_screen(ReasonScreen(), cancel)
