@@ -101,9 +101,24 @@ def aware(moment: object, what: str = "time") -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput(f"The {what} must carry a time zone.")
     try:
-        return moment.astimezone(UTC)
+        when = moment.astimezone(UTC)
     except (OverflowError, ValueError):
         raise InvalidInput(f"The {what} is out of range.") from None
+    if not exists(moment):
+        # Never shifted silently to the hour after: the desk meant a time the clock skips.
+        zone = getattr(moment.tzinfo, "key", None) or moment.tzname()
+        raise InvalidInput(
+            f"{moment:%H:%M} on {moment:%a %d %b %Y} does not exist in {zone}: the clocks go "
+            "forward then. Pick a time from the free slots."
+        )
+    return when
+
+
+def exists(moment: datetime) -> bool:
+    """Whether an aware local time happens at all: one in a daylight-saving gap (02:30 on the
+    night the clocks go from 02:00 to 03:00) does not come back the same from UTC."""
+    back = moment.astimezone(UTC).astimezone(moment.tzinfo)
+    return back.replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
 def within_horizon(moment: object, what: str = "time") -> datetime:
