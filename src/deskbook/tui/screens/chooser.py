@@ -7,6 +7,7 @@ cannot take the focus, so they cannot be chosen.
 
 from __future__ import annotations
 
+import uuid
 from functools import partial
 
 from textual import events
@@ -125,11 +126,13 @@ class PackageChooser(DeskModal[PurchaseView | None]):
         if self.assigning:
             return
         self.assigning = True
+        once = uuid.uuid4()  # a re-send after an outage sells the package once
         self.write(
             "assign",
-            partial(self.session.assign_package, self.patient.id, focused.package.id),
+            partial(self.session.assign_package, self.patient.id, focused.package.id, once),
             self.assigned,
             self.not_assigned,
+            resend=True,
         )
 
     def assigned(self, purchase: PurchaseView) -> None:
