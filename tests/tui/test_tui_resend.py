@@ -1,8 +1,7 @@
-"""A booking whose COMMIT answer is lost (issue 11, #8): the slot screen sends it again by
-itself, under the same request id, once the database answers, and books it once.
-
-PostgreSQL only: the link is cut by deskbook.testing.tcp_proxy just as the server answers the
-booking's COMMIT, so the booking has landed and the desk was told the database went away.
+"""The link under a desk going wrong in the two ways issue 11 names, PostgreSQL only (played by
+deskbook.testing.tcp_proxy): a booking whose COMMIT answer is lost (#8) is sent again by the
+slot screen itself, under the same request id, and booked once; a link that stalls under a
+live connection (#3) shows the outage banner within the call deadline, not a frozen desk.
 """
 
 from __future__ import annotations
@@ -13,12 +12,24 @@ from typing import Any
 import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from tui_pilot import SIZE, Keys, make_app, notes, open_patient, screen_name, settle
+from textual.widgets import Input
+from tui_pilot import (
+    SIZE,
+    Keys,
+    make_app,
+    notes,
+    open_patient,
+    screen_name,
+    settle,
+    texts,
+    type_text,
+)
 
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
 from deskbook.testing.tcp_proxy import TcpProxy
 from deskbook.tui.app import DeskApp
+from deskbook.tui.widgets.db_banner import BANNER_ID
 from deskbook.tui.widgets.slot_grid import SlotGrid
 
 pytestmark = pytest.mark.parametrize("engine_kind", ["postgres"], indirect=True)
@@ -27,6 +38,7 @@ pytestmark = pytest.mark.parametrize("engine_kind", ["postgres"], indirect=True)
 @pytest.fixture(autouse=True)
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DeskApp, "PROBE_SECONDS", 0.2)
+    monkeypatch.setenv("DESKBOOK_CALL_DEADLINE", "2")  # read by Desk.open in `proxied`
 
 
 @pytest.fixture
@@ -71,3 +83,31 @@ async def test_a_booking_cut_at_commit_is_sent_again_by_itself_and_booked_once(
     session = desk.login("frontdesk", tui_clinic.PASSWORD)
     booked = [a for a in session.appointments_of(clinic.ids["rana"]) if a.status != "CANCELLED"]
     assert [a.start for a in booked] == [slot]
+
+
+async def test_a_stalled_link_shows_the_banner_and_the_search_comes_back(
+    proxied: tuple[Desk, TcpProxy],
+) -> None:
+    desk, proxy = proxied
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "Ra")
+        await settle(pilot)
+        assert "Rana Khalil" in texts(app)
+        proxy.stall()
+        await type_text(pilot, "na")
+        for _ in range(100):  # bounded: the deadline (2 s) ends the stalled search
+            await pilot.pause(0.1)
+            if app.screen.query(f"#{BANNER_ID}"):
+                break
+        assert app.screen.query(f"#{BANNER_ID}"), texts(app)
+        assert app.screen.query_one("#search", Input).value == "Rana"
+        proxy.up()
+        for _ in range(150):
+            await pilot.pause(0.1)
+            if not app.database_down:
+                break
+        await settle(pilot)
+        assert not app.screen.query(f"#{BANNER_ID}")
+        assert "Rana Khalil" in texts(app)
