@@ -82,8 +82,14 @@ def get_owned(session: Session, model: type[T], row_id: uuid.UUID, actor: Actor,
 
 def lock_owned(session: Session, model: type[T], row_id: uuid.UUID, actor: Actor, what: str) -> T:
     """Like get_owned, under a row lock (PostgreSQL; SQLite already holds the write lock),
-    re-read so a row another desk just changed is seen as it is now."""
-    row = session.get(model, row_id, with_for_update=True, populate_existing=True)
+    re-read so a row another desk just changed is seen as it is now.
+
+    FOR NO KEY UPDATE, not FOR UPDATE: desks still queue on the row, but the foreign-key checks
+    of other desks' writes (FOR KEY SHARE on the rows they point at) do not wait on it. With
+    FOR UPDATE, renumbering a package re-checks the keys of its visits with other providers,
+    and two desks each holding the provider the other re-checks deadlocked (issue 11, #5).
+    Nothing deletes a locked row or changes its key, the one thing this mode lets through."""
+    row = session.get(model, row_id, with_for_update={"key_share": True}, populate_existing=True)
     if row is None or row.tenant_id != actor.tenant_id:
         raise NotFound(f"No such {what}.")
     return row
@@ -95,9 +101,24 @@ def aware(moment: object, what: str = "time") -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
         raise InvalidInput(f"The {what} must carry a time zone.")
     try:
-        return moment.astimezone(UTC)
+        when = moment.astimezone(UTC)
     except (OverflowError, ValueError):
         raise InvalidInput(f"The {what} is out of range.") from None
+    if not exists(moment):
+        # Never shifted silently to the hour after: the desk meant a time the clock skips.
+        zone = getattr(moment.tzinfo, "key", None) or moment.tzname()
+        raise InvalidInput(
+            f"{moment:%H:%M} on {moment:%a %d %b %Y} does not exist in {zone}: the clocks go "
+            "forward then. Pick a time from the free slots."
+        )
+    return when
+
+
+def exists(moment: datetime) -> bool:
+    """Whether an aware local time happens at all: one in a daylight-saving gap (02:30 on the
+    night the clocks go from 02:00 to 03:00) does not come back the same from UTC."""
+    back = moment.astimezone(UTC).astimezone(moment.tzinfo)
+    return back.replace(tzinfo=None) == moment.replace(tzinfo=None)
 
 
 def within_horizon(moment: object, what: str = "time") -> datetime:

@@ -17,6 +17,11 @@ DEFAULT_TIMEZONE = "Asia/Riyadh"
 DEFAULT_CURRENCY = "SAR"
 DEFAULT_LOCK_TIMEOUT_S = 5.0
 DEFAULT_BUSY_RETRIES = 3
+# A desk's bounds on PostgreSQL: one statement, a transaction left open by a desk that went
+# quiet, and the whole Desk call (retries included) whatever the network does.
+DEFAULT_STATEMENT_TIMEOUT_S = 20.0
+DEFAULT_IDLE_IN_TRANSACTION_S = 30.0
+DEFAULT_CALL_DEADLINE_S = 30.0
 
 
 def data_dir() -> Path:
@@ -56,6 +61,12 @@ class Settings:
     lock_timeout_seconds: float = DEFAULT_LOCK_TIMEOUT_S
     # How many tries a write gets, from the start, before Busy reaches the desk.
     busy_retries: int = DEFAULT_BUSY_RETRIES
+    # The server ends a desk's statement that runs longer (PostgreSQL statement_timeout).
+    statement_timeout_seconds: float = DEFAULT_STATEMENT_TIMEOUT_S
+    # The server rolls back a desk's transaction left idle this long, releasing its locks.
+    idle_in_transaction_seconds: float = DEFAULT_IDLE_IN_TRANSACTION_S
+    # The desk stops waiting for one call after this long, even when the link is silent.
+    call_deadline_seconds: float = DEFAULT_CALL_DEADLINE_S
     keymap: str = ""
     theme: str = ""
     bench_pg_url: str = ""
@@ -71,6 +82,14 @@ class Settings:
     def lock_timeout_ms(self) -> int:
         return round(self.lock_timeout_seconds * 1000)
 
+    @property
+    def statement_timeout_ms(self) -> int:
+        return round(self.statement_timeout_seconds * 1000)
+
+    @property
+    def idle_in_transaction_ms(self) -> int:
+        return round(self.idle_in_transaction_seconds * 1000)
+
     @classmethod
     def from_env(
         cls, explicit_url: str | None = None, env: Mapping[str, str] | None = None
@@ -82,6 +101,15 @@ class Settings:
                 env, "LOCK_TIMEOUT", DEFAULT_LOCK_TIMEOUT_S, float, 0.05, 600
             ),
             busy_retries=int(_number(env, "BUSY_RETRIES", DEFAULT_BUSY_RETRIES, int, 1, 20)),
+            statement_timeout_seconds=_number(
+                env, "STATEMENT_TIMEOUT", DEFAULT_STATEMENT_TIMEOUT_S, float, 0.1, 3600
+            ),
+            idle_in_transaction_seconds=_number(
+                env, "IDLE_IN_TRANSACTION_TIMEOUT", DEFAULT_IDLE_IN_TRANSACTION_S, float, 0.1, 3600
+            ),
+            call_deadline_seconds=_number(
+                env, "CALL_DEADLINE", DEFAULT_CALL_DEADLINE_S, float, 0.1, 3600
+            ),
             keymap=env.get(f"{ENV_PREFIX}KEYMAP", ""),
             theme=env.get(f"{ENV_PREFIX}THEME", ""),
             bench_pg_url=env.get(f"{ENV_PREFIX}BENCH_PG_URL", ""),

@@ -39,7 +39,7 @@ class Desk:
     @classmethod
     def open(cls, url: str) -> Desk:
         """The database at url, which must exist and be at the newest schema."""
-        engine = db.make_engine(url, must_exist=True)
+        engine = db.make_engine(url, must_exist=True, bounded=True)
         try:
             ensure_current(engine)
             check_search_support(engine)

@@ -178,7 +178,10 @@ class BookingDesk(SessionBase):
         purchase_id: Id | None = None,
         group_session_id: Id | None = None,
         notes: str | None = None,
+        request_id: Id | None = None,
     ) -> AppointmentView:
+        """Book the visit. request_id (the caller's, one per user action): a re-send after a
+        lost answer returns the first booking instead of booking twice."""
         actor = self._booker("book appointments")
         args = (
             as_id(patient_id, "patient"),
@@ -189,12 +192,28 @@ class BookingDesk(SessionBase):
             optional_id(group_session_id, "group session"),
             notes,
         )
-        return self._write(lambda s: booking.book(s, actor, *args))
+        return self._write_once(
+            request_id,
+            "book",
+            lambda s: booking.book(s, actor, *args),
+            _made,
+            lambda s, made: appointments.view(s, actor, made),
+        )
 
-    def cancel(self, appointment_id: Id, reason: str = "") -> AppointmentView:
+    def cancel(
+        self, appointment_id: Id, reason: str = "", request_id: Id | None = None
+    ) -> AppointmentView:
+        """Cancel the visit; a re-send under the same request_id returns the cancelled visit
+        instead of saying it is already cancelled."""
         actor = self._booker("cancel appointments")
         aid = as_id(appointment_id, "appointment")
-        return self._write(lambda s: booking.cancel(s, actor, aid, reason))
+        return self._write_once(
+            request_id,
+            "cancel",
+            lambda s: booking.cancel(s, actor, aid, reason),
+            _made,
+            lambda s, made: appointments.view(s, actor, made),
+        )
 
     def reschedule(
         self, appointment_id: Id, new_start: datetime, provider_id: Id | None = None
@@ -252,3 +271,7 @@ class BookingDesk(SessionBase):
             as_day(day),
         )
         return self._read(lambda s: groups.open_sessions(s, actor, day, cid, sid, full_too))
+
+
+def _made(view: AppointmentView) -> uuid.UUID:
+    return view.id

@@ -16,10 +16,12 @@ from deskbook.access import (
     as_day,
     as_id,
     count,
+    get_owned,
     optional_id,
     require,
     within_horizon,
 )
+from deskbook.db.models import PackagePurchase
 from deskbook.results import (
     CancelledPurchase,
     ExpiringPurchase,
@@ -42,10 +44,22 @@ class PackageDesk(SessionBase):
         pid = as_id(patient_id, "patient")
         return self._read(lambda s: packages.for_patient(s, actor, pid, self.staff.currency))
 
-    def assign_package(self, patient_id: Id, package_id: Id) -> PurchaseView:
+    def assign_package(
+        self, patient_id: Id, package_id: Id, request_id: Id | None = None
+    ) -> PurchaseView:
+        """Sell the package to the patient; a re-send under the same request_id returns the
+        first purchase instead of selling it twice (SessionBase._write_once)."""
         actor = self._booker("assign packages")
         pid, package_uuid = as_id(patient_id, "patient"), as_id(package_id, "package")
-        return self._write(lambda s: packages.assign(s, actor, pid, package_uuid))
+        return self._write_once(
+            request_id,
+            "assign_package",
+            lambda s: packages.assign(s, actor, pid, package_uuid),
+            lambda view: view.id,
+            lambda s, made: packages.purchase_view(
+                s, actor, get_owned(s, PackagePurchase, made, actor, "package purchase")
+            ),
+        )
 
     def usable_purchases_for(self, patient_id: Id, service_id: Id) -> list[PurchaseView]:
         """The patient's packages that could pay a session of the service now, soonest expiry

@@ -185,7 +185,9 @@ def register(
     born = _birth(date_of_birth, today)
     sex_code = _sex(sex)
     nid = _national_id(national_id)
-    session.get(Tenant, actor.tenant_id, with_for_update=True)
+    # The MRN counter's lock; NO KEY UPDATE so every other desk's audit row (which points at
+    # the tenant) does not queue behind a registration (see access.lock_owned).
+    session.get(Tenant, actor.tenant_id, with_for_update={"key_share": True})
     patient = Patient(
         tenant_id=actor.tenant_id,
         mrn=_next_mrn(session, actor.tenant_id),

@@ -200,7 +200,7 @@ def cancel(
                 col(Appointment.purchase_id) == seen.id, col(Appointment.status).in_(OPEN_STATUSES)
             )
             .order_by(col(Appointment.start_at))
-            .with_for_update()
+            .with_for_update(key_share=True)  # as lock_owned: FK checks pass
             .execution_options(populate_existing=True)
         )
     )

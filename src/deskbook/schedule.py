@@ -3,19 +3,23 @@
 A provider's free time is their weekly schedule at the service's clinic (local tenant time,
 weekday 0 = Monday), minus time off, minus provider_block rows (live appointments and group
 sessions), cut in steps of the service's duration, never in the past.
+
+Slots follow the local wall clock, as the schedule does: every day's grid is the same clock
+times. On a day the clocks go forward, a wall time that does not happen is no slot; on a day
+they go back, a wall time that happens twice is one slot, its first occurrence (window_starts).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook.access import Actor, get_owned
+from deskbook.access import Actor, exists, get_owned
 from deskbook.db.models import (
     Appointment,
     AppointmentStatus,
@@ -225,6 +229,24 @@ def _busy(
     return busy
 
 
+def window_starts(tz: tzinfo, day: date, opens: time, closes: time, minutes: int) -> list[datetime]:
+    """The slot starts (UTC) of one schedule window: every `minutes` of the wall clock from
+    its opening. A wall time the clocks skip is no slot; one they repeat is one slot, at its
+    first occurrence (fold 0); a slot lasts `minutes` of real time, ends by the closing, and
+    starts after the one before it ends (a slot over a gap is shorter on the wall clock)."""
+    step = timedelta(minutes=minutes)
+    wall, last = datetime.combine(day, opens), datetime.combine(day, closes)
+    stop = last.replace(tzinfo=tz).astimezone(UTC)
+    starts: list[datetime] = []
+    while wall + step <= last:
+        local = wall.replace(tzinfo=tz)
+        start = local.astimezone(UTC)
+        if exists(local) and start + step <= stop and (not starts or start >= starts[-1] + step):
+            starts.append(start)
+        wall += step
+    return starts
+
+
 def _cut(
     actor: Actor,
     day: date,
@@ -236,13 +258,10 @@ def _cut(
     step = timedelta(minutes=minutes)
     slots = []
     for w_start, w_end in windows:
-        cursor = datetime.combine(day, w_start, tzinfo=actor.tz).astimezone(UTC)
-        stop = datetime.combine(day, w_end, tzinfo=actor.tz).astimezone(UTC)
-        while cursor + step <= stop:
-            end = cursor + step
-            if cursor >= not_before and not any(s < end and cursor < e for s, e in busy):
-                slots.append(cursor)
-            cursor = end
+        for start in window_starts(actor.tz, day, w_start, w_end, minutes):
+            end = start + step
+            if start >= not_before and not any(s < end and start < e for s, e in busy):
+                slots.append(start)
     return sorted(set(slots))
 
 
@@ -314,12 +333,9 @@ def slot_grid(
     now, step = datetime.now(UTC), timedelta(minutes=service.duration_minutes)
     grid: list[SlotView] = []
     for w_start, w_end in windows:
-        cursor = datetime.combine(day, w_start, tzinfo=actor.tz).astimezone(UTC)
-        stop = datetime.combine(day, w_end, tzinfo=actor.tz).astimezone(UTC)
-        while cursor + step <= stop:
+        for cursor in window_starts(actor.tz, day, w_start, w_end, service.duration_minutes):
             reason = _why_not(actor, cursor, cursor + step, now, day, expiry, away, taken, visits)
             grid.append(SlotView(cursor.astimezone(actor.tz), reason is None, reason))
-            cursor += step
     return sorted(set(grid), key=lambda slot: slot.start)
 
 
@@ -408,7 +424,9 @@ def check_working(
     end_t = (
         time.max if local_end.time() == time(0) and local_end.date() != day else local_end.time()
     )
-    window = next((ws for ws, we in windows if ws <= local_start.time() and end_t <= we), None)
+    window = next(
+        ((ws, we) for ws, we in windows if ws <= local_start.time() and end_t <= we), None
+    )
     if not inside or window is None:
         raise OutsideSchedule(
             f"{provider.name_en} does not work at that clinic at "
@@ -416,13 +434,17 @@ def check_working(
         )
     # Slots follow one another from the window's start (as _cut lays them out); a start off
     # that grid would leave gaps no slot fits, wasting the neighbouring slot.
-    opens = datetime.combine(day, window, tzinfo=actor.tz).astimezone(UTC)
-    if on_grid and (start - opens) % (end - start):
+    minutes = (end - start) // timedelta(minutes=1)
+    if on_grid and start not in window_starts(actor.tz, day, *window, minutes):
+        if local_start.fold:  # a wall time the clocks repeat is one slot: the first
+            raise OutsideSchedule(
+                f"{local_start:%H:%M} comes twice on {local_start:%a %d %b} (the clocks go "
+                "back); its slot is the first one. Pick a time from the free slots."
+            )
         raise OutsideSchedule(
             f"{local_start:%H:%M:%S.%f}".removesuffix(":00.000000")
             + f" is not a slot start: {provider.name_en}'s slots start every "
-            f"{(end - start) // timedelta(minutes=1)} minutes from {window:%H:%M}; "
-            "pick a time from the free slots."
+            f"{minutes} minutes from {window[0]:%H:%M}; pick a time from the free slots."
         )
     off = session.scalar(
         select(col(ProviderTimeOff.id)).where(

@@ -50,7 +50,7 @@ def _lock_series(
                 col(Appointment.start_at) >= not_before,
             )
             .order_by(col(Appointment.start_at))
-            .with_for_update()
+            .with_for_update(key_share=True)  # as lock_owned: FK checks pass
             .execution_options(populate_existing=True)
         )
     )

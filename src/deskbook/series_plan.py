@@ -33,7 +33,7 @@ from deskbook.db.models import (
 )
 from deskbook.errors import InvalidInput, PackageExhausted
 from deskbook.results import PlannedVisit, SeriesAlternative
-from deskbook.schedule import _windows, day_span
+from deskbook.schedule import _windows, day_span, window_starts
 
 # A course longer than this is a typo; the biggest packages sold hold 40 sessions.
 MAX_OCCURRENCES = 100
@@ -258,14 +258,12 @@ class Calendar:
 
     def grid(self, provider_id: uuid.UUID, day: date) -> list[datetime]:
         """The provider's slot starts on the day (UTC): windows cut in steps of the service."""
-        starts = []
-        for w_start, w_end in self.windows[provider_id][day.weekday()]:
-            cursor = datetime.combine(day, w_start, tzinfo=self.tz)
-            stop = datetime.combine(day, w_end, tzinfo=self.tz)
-            while cursor + self.minutes <= stop:
-                starts.append(cursor.astimezone(UTC))
-                cursor += self.minutes
-        return starts
+        minutes = self.minutes // timedelta(minutes=1)
+        return [
+            start
+            for w_start, w_end in self.windows[provider_id][day.weekday()]
+            for start in window_starts(self.tz, day, w_start, w_end, minutes)
+        ]
 
     def alternatives(
         self, provider_id: uuid.UUID, start: datetime, limit: int = 3

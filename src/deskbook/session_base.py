@@ -12,14 +12,16 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from deskbook import logins
+from deskbook import client_requests, logins
 from deskbook.access import (
     BOOKERS,
     Actor,
+    as_id,
     require,
 )
 from deskbook.config import DEFAULT_TIMEZONE
 from deskbook.db import engine as db
+from deskbook.db.deadline import call_deadline
 from deskbook.db.models import (
     Staff,
     Tenant,
@@ -58,9 +60,11 @@ def zone_of(name: str) -> ZoneInfo:
 
 
 def write_transaction(engine: Engine, work: Callable[[Session], T]) -> T:
-    """One locked transaction; a broken schema rule becomes the sentence a desk understands."""
+    """One locked transaction; a broken schema rule becomes the sentence a desk understands.
+    Bounded, retries included, by the engine's call deadline."""
     try:
-        return db.run_write(engine, work)
+        with call_deadline(db.call_deadline_s(engine), db.where(engine)):
+            return db.run_write(engine, work)
     except IntegrityError as exc:
         error = _RULE_ERRORS.get(db.violated_rule(exc) or "")
         if error is None:
@@ -97,11 +101,49 @@ class SessionBase:
     # -- plumbing -------------------------------------------------------------------------
 
     def _read(self, work: Callable[[Session], T]) -> T:
-        with db.read_session(self._engine) as session:
+        engine = self._engine
+        with (
+            call_deadline(db.call_deadline_s(engine), db.where(engine)),
+            db.read_session(engine) as session,
+        ):
             return work(session)
 
     def _write(self, work: Callable[[Session], T]) -> T:
         return write_transaction(self._engine, work)
+
+    def _write_once(
+        self,
+        request_id: Id | None,
+        action: str,
+        work: Callable[[Session], T],
+        made: Callable[[T], uuid.UUID],
+        again: Callable[[Session, uuid.UUID], T],
+    ) -> T:
+        """_write, done once per request id (deskbook.client_requests): a re-send of a request
+        that landed gets again(session, what it made) instead of doing the work twice."""
+        if request_id is None:
+            return self._write(work)
+        rid, actor = as_id(request_id, "request"), self._actor
+
+        def once(s: Session) -> T:
+            request = client_requests.claim(s, actor, rid, action)
+            if request.result_id is not None:
+                return again(s, request.result_id)
+            value = work(s)
+            request.result_id = made(value)
+            return value
+
+        try:
+            return self._write(once)
+        except IntegrityError as exc:
+            if not client_requests.is_claim_clash(exc):
+                raise
+            return self._write(once)  # the other try committed first: its result
+
+    def request_landed(self, request_id: Id) -> bool:
+        """Whether a write sent under request_id was saved (for a desk that lost the answer)."""
+        rid, actor = as_id(request_id, "request"), self._actor
+        return self._read(lambda s: client_requests.landed(s, actor, rid))
 
     def _booker(self, what: str) -> Actor:
         require(self._actor, BOOKERS, what)

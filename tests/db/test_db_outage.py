@@ -9,10 +9,9 @@ The outage is played by a TCP proxy in front of the shared server
 from __future__ import annotations
 
 import sqlite3
-import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import pytest
 from sqlalchemy import event, text
@@ -24,34 +23,10 @@ from deskbook.db.engine import make_engine, read_session, run_write, write_sessi
 from deskbook.db.models import AuditEvent, Tenant
 from deskbook.errors import Busy, DatabaseError, DeskError
 from deskbook.testing.clock import future_day
+from deskbook.testing.freeze import within_deadline
 from deskbook.testing.invariants import check_invariants, violations
 from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
 from deskbook.testing.tcp_proxy import TcpProxy
-
-T = TypeVar("T")
-
-# Far longer than any bounded wait below; reaching it means the call froze.
-FREEZE_S = 60
-
-
-def within_deadline(call: Callable[[], T]) -> T:
-    """Run call in a thread; fail the test if it has not returned or raised by FREEZE_S."""
-    outcome: dict[str, Any] = {}
-
-    def run() -> None:
-        try:
-            outcome["value"] = call()
-        except BaseException as exc:
-            outcome["error"] = exc
-
-    worker = threading.Thread(target=run, daemon=True)
-    worker.start()
-    worker.join(FREEZE_S)
-    if worker.is_alive():
-        pytest.fail(f"the call froze for {FREEZE_S}s instead of giving up", pytrace=False)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
 
 
 @pytest.fixture

@@ -147,8 +147,9 @@ GENEROUS_S = 30.0  # a bound on recovery that only a hang would break (the targe
 
 @dataclass
 class DeskLog:
-    """What one desk was told. acknowledged: book() returned; unknown: it raised DatabaseError,
-    so the desk cannot know whether the booking landed."""
+    """What one desk was told. acknowledged: book() returned; unknown: a try raised
+    DatabaseError, so the desk could not know whether the booking landed, and sent the same
+    request (same request id) again, as the TUI does, until it was answered."""
 
     acknowledged: dict[datetime, uuid.UUID] = field(default_factory=dict)
     acknowledged_at: dict[datetime, float] = field(default_factory=dict)
@@ -179,24 +180,27 @@ def _book_until_stopped(
     log: DeskLog,
 ) -> None:
     for slot in _slots(number):
-        if stop.is_set():
-            return
-        calling = time.monotonic()
-        try:
-            booked = session.book(patient, world.slp, world.amal, slot)
-        except DatabaseError:
-            log.unknown.append(slot)
-            log.unknown_began.append(calling)
-            time.sleep(0.1)  # the TUI shows its banner and probes; it does not spin
-            continue
-        except DeskError as refusal:
-            log.refused.append(refusal)
-            continue
-        except BaseException as exc:  # anything else reaching a desk is a bug
-            log.bugs.append(exc)
-            return
-        log.acknowledged[slot] = booked.id
-        log.acknowledged_at[slot] = time.monotonic()
+        request = uuid.uuid4()  # one per booking, kept across its re-sends
+        while True:
+            if stop.is_set():
+                return
+            calling = time.monotonic()
+            try:
+                booked = session.book(patient, world.slp, world.amal, slot, request_id=request)
+            except DatabaseError:
+                log.unknown.append(slot)
+                log.unknown_began.append(calling)
+                time.sleep(0.1)  # the TUI shows its banner and probes; it does not spin
+                continue
+            except DeskError as refusal:
+                log.refused.append(refusal)
+                break
+            except BaseException as exc:  # anything else reaching a desk is a bug
+                log.bugs.append(exc)
+                return
+            log.acknowledged[slot] = booked.id
+            log.acknowledged_at[slot] = time.monotonic()
+            break
 
 
 def _wait_until(condition: Callable[[], bool], seconds: float, what: str) -> float:
@@ -326,24 +330,22 @@ def test_primary_killed_mid_load_loses_no_acknowledged_booking(cluster: Cluster)
     acknowledged.update({idle_first.id: idle_first.start, idle_again.id: idle_again.start})
     lost = sorted(set(acknowledged) - set(stored), key=str)
     unknown = [slot for log in logs for slot in log.unknown]
-    landed = [slot for slot in unknown if slot in stored.values()]
     # Calls under way when the primary died: their commit may or may not have happened. The
     # rest were refused at connect time and cannot have written anything.
     in_flight = sum(began < killed for log in logs for began in log.unknown_began)
     back = [(log.first_acknowledged_after(promoting) or promoting) - promoting for log in logs]
     recovery = max(back)
     per_desk = ", ".join(f"{seconds:.2f}" for seconds in back)
-    # Every stored booking is one a desk asked for: acknowledged, or one whose answer was lost.
-    phantoms = {
-        booking
-        for booking, start in stored.items()
-        if booking not in acknowledged and start not in unknown
-    }
+    # Every answer lost in the outage was had by sending the request again: every stored
+    # booking is one a desk was told about, and none was made twice.
+    phantoms = {booking for booking in stored if booking not in acknowledged}
+    answered_later = {slot for log in logs for slot in log.unknown if slot in log.acknowledged}
     print(
         f"\nfailover: {DESKS} desks, {acknowledged_before_kill} bookings acknowledged before "
         f"the kill, {len(acknowledged)} in all; {len(unknown)} calls failed with DatabaseError "
         "during the outage "
-        f"({in_flight} of them under way at the kill), {len(landed)} of those had landed; "
+        f"({in_flight} of them under way at the kill) for {len(set(unknown))} bookings, each "
+        "sent again under its request id until answered and stored once; "
         f"kill to promotion {promoting - killed:.2f}s, promotion took "
         f"{promoted - promoting:.2f}s, desks booking again {per_desk}s after the promotion "
         f"began (all by {recovery:.2f}s); test {time.monotonic() - began:.1f}s"
@@ -352,5 +354,6 @@ def test_primary_killed_mid_load_loses_no_acknowledged_booking(cluster: Cluster)
     assert doubled == []
     assert found == {}
     assert phantoms == set()
+    assert answered_later == set(unknown), "a booking whose answer was lost was never re-sent"
     assert len(unknown) > 0, "the desks never saw the outage; the kill came too late"
     assert recovery < GENEROUS_S

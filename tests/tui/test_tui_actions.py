@@ -19,6 +19,7 @@ from deskbook.tui.screens.finders import DateScreen, PatientFinder
 from deskbook.tui.screens.forms import FormDialog
 from deskbook.tui.screens.group import GroupScreen
 from deskbook.tui.screens.login import ArabicCheck, LoginScreen
+from deskbook.tui.screens.logins import LoginsScreen
 from deskbook.tui.screens.patient import PatientScreen
 from deskbook.tui.screens.pickers import (
     BookingTypeScreen,
@@ -56,6 +57,7 @@ OWNERS = {
     "danger": [DangerConfirm],
     "expiring": [ExpiringScreen],
     "reports": [ReportsScreen],
+    "logins": [LoginsScreen],
     "board": [BoardScreen],
     "date": [DateScreen],
     "finder": [PatientFinder],

@@ -7,12 +7,15 @@ desks on one file would fail instead of taking turns.
 
 PostgreSQL: psycopg 3, a connect timeout, and a lock_timeout inside every write transaction so
 a desk that holds a row too long gives the next one Busy after a bounded wait, never a freeze.
+
+A desk's engine (bounded=True, Desk.open) also carries the server-side statement_timeout and
+idle_in_transaction_session_timeout on every connection, and a deadline for each Desk call
+(db.deadline); admin jobs (demo build, migrations) run without them.
 """
 
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
@@ -21,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
@@ -32,6 +35,13 @@ from sqlalchemy.exc import (
 from sqlalchemy.orm import Session
 
 from deskbook.config import DEFAULT_BUSY_RETRIES, DEFAULT_LOCK_TIMEOUT_S, Settings
+from deskbook.db.deadline import watch_checkouts
+from deskbook.db.urls import describe_connect_error as describe_connect_error
+from deskbook.db.urls import parse_url as parse_url
+from deskbook.db.urls import pg_servers as pg_servers
+from deskbook.db.urls import safe_url as safe_url
+from deskbook.db.urls import sqlite_path as sqlite_path
+from deskbook.db.urls import wants_primary as wants_primary
 from deskbook.errors import Busy, DatabaseError
 
 T = TypeVar("T")
@@ -49,69 +59,58 @@ _WRITE = "deskbook_write"
 # The engine carries its settings as execution options, so every session on it sees them.
 _LOCK_TIMEOUT_MS = "deskbook_lock_timeout_ms"
 _BUSY_RETRIES = "deskbook_busy_retries"
-
-
-# Query parameters libpq takes a secret from: `?password=` works as well as the userinfo.
-_SECRET_PARAMETERS = frozenset({"password", "sslpassword"})
-
-
-def safe_url(url: str | URL) -> str:
-    """The URL as it may be shown: never with its password, in the userinfo or the query."""
-    try:
-        parsed = make_url(url)
-        query = {
-            key: "***" if key.lower() in _SECRET_PARAMETERS else value
-            for key, value in parsed.query.items()
-        }
-        shown = parsed.set(query=query).render_as_string(hide_password=True)
-        # The query is rendered URL-encoded; show a multi-host URL's ?host=a:5432 (or
-        # host=a,b) and the mask as they were written.
-        return shown.replace("%3A", ":").replace("%2C", ",").replace("%2A%2A%2A", "***")
-    except (ArgumentError, ValueError):  # ValueError: a port that is not a number
-        masked = re.sub(r"://([^:/@]*):[^@]*@", r"://\1:***@", str(url))
-        return re.sub(r"(?i)\b((?:ssl)?password)=[^&#]*", r"\1=***", masked)
-
-
-def parse_url(url: str) -> URL:
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        raise DatabaseError(
-            f"'{safe_url(url)}' is not a database URL; use sqlite:///path/to/deskbook.db "
-            "or postgresql+psycopg://user@host/dbname."
-        ) from None
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise DatabaseError(
-            f"deskbook works with SQLite or PostgreSQL, not '{parsed.get_backend_name()}'."
-        )
-    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
-        parsed = parsed.set(drivername="postgresql+psycopg")
-    return parsed
-
-
-def sqlite_path(url: URL) -> Path | None:
-    database = url.database
-    if url.get_backend_name() != "sqlite" or not database or database == ":memory:":
-        return None
-    return Path(database).expanduser()
+_CALL_DEADLINE_S = "deskbook_call_deadline_s"
 
 
 def make_engine(
-    url: str, *, must_exist: bool = False, pool_size: int = 5, settings: Settings | None = None
+    url: str,
+    *,
+    must_exist: bool = False,
+    pool_size: int = 5,
+    settings: Settings | None = None,
+    bounded: bool = False,
 ) -> Engine:
     """A ready engine for url, with the lock wait and retries of settings (by default the
     DESKBOOK_* variables). must_exist refuses a SQLite file that is not there yet, instead
-    of quietly creating an empty database."""
+    of quietly creating an empty database. bounded: a desk's engine, whose statements, idle
+    transactions and calls are bounded by the settings' timeouts."""
     settings = settings or Settings.from_env(url)
     parsed = parse_url(url)
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(parsed, settings.lock_timeout_ms, must_exist=must_exist)
+        if bounded:
+            _bound_sqlite_statements(engine, settings.statement_timeout_seconds)
     else:
-        engine = _postgres_engine(parsed, settings.lock_timeout_ms, pool_size=pool_size)
+        server_limits = (
+            f" -c statement_timeout={settings.statement_timeout_ms}"
+            f" -c idle_in_transaction_session_timeout={settings.idle_in_transaction_ms}"
+            if bounded
+            else ""
+        )
+        engine = _postgres_engine(
+            parsed, f"-c lock_timeout={settings.lock_timeout_ms}{server_limits}", pool_size
+        )
+    watch_checkouts(engine)
     engine.update_execution_options(
-        **{_LOCK_TIMEOUT_MS: settings.lock_timeout_ms, _BUSY_RETRIES: settings.busy_retries}
+        **{
+            _LOCK_TIMEOUT_MS: settings.lock_timeout_ms,
+            _BUSY_RETRIES: settings.busy_retries,
+            _CALL_DEADLINE_S: settings.call_deadline_seconds if bounded else 0.0,
+        }
     )
     return engine
+
+
+def call_deadline_s(engine: Engine) -> float:
+    """How long one Desk call on engine may take (0: no bound, an admin job's engine)."""
+    return float(engine.get_execution_options().get(_CALL_DEADLINE_S, 0.0))
+
+
+def where(engine: Engine) -> str:
+    """The database as a desk's sentence names it: host:port, or the SQLite file."""
+    if engine.dialect.name == "sqlite":
+        return f"the SQLite file {safe_url(engine.url).removeprefix('sqlite:///')}"
+    return " or ".join(pg_servers(engine.url))
 
 
 def lock_timeout_ms(engine: Engine) -> int:
@@ -154,6 +153,27 @@ def _sqlite_engine(url: URL, busy_timeout_ms: int, *, must_exist: bool) -> Engin
     return engine
 
 
+def _bound_sqlite_statements(engine: Engine, limit_s: float) -> None:
+    """SQLite's statement_timeout: a progress handler that interrupts a statement running
+    longer than limit_s (its busy timeout already bounds lock waits)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: sqlite3.Connection, record: Any) -> None:
+        info = record.info
+
+        def too_long() -> int:
+            return int(time.monotonic() - info.get(_STARTED, time.monotonic()) > limit_s)
+
+        dbapi_conn.set_progress_handler(too_long, 10_000)
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _on_execute(conn: Any, *_args: Any) -> None:
+        conn.info[_STARTED] = time.monotonic()
+
+
+_STARTED = "deskbook_statement_started"
+
+
 def create_private_file(path: Path) -> None:
     """Create the database file readable by its owner only (0600), whatever the umask, before
     SQLite opens it: SQLite gives its -wal and -shm files the database file's mode. An existing
@@ -167,9 +187,9 @@ def create_private_file(path: Path) -> None:
     os.close(fd)
 
 
-def _postgres_engine(url: URL, lock_timeout: int, *, pool_size: int) -> Engine:
+def _postgres_engine(url: URL, limits: str, pool_size: int) -> Engine:
     try:
-        return _create_postgres_engine(url, lock_timeout, pool_size=pool_size)
+        return _create_postgres_engine(url, limits, pool_size=pool_size)
     except ArgumentError as exc:  # a multi-host URL whose hosts and ports do not pair up
         raise DatabaseError(
             f"'{safe_url(url)}' is not a usable PostgreSQL URL ({exc}); list the servers as "
@@ -177,11 +197,11 @@ def _postgres_engine(url: URL, lock_timeout: int, *, pool_size: int) -> Engine:
         ) from None
 
 
-def _create_postgres_engine(url: URL, lock_timeout: int, *, pool_size: int) -> Engine:
+def _create_postgres_engine(url: URL, limits: str, *, pool_size: int) -> Engine:
     return create_engine(
         url,
         pool_size=pool_size,
-        pool_pre_ping=True,
+        # No pool_pre_ping: db.deadline pings on checkout itself, under the call's deadline.
         connect_args={
             "connect_timeout": PG_CONNECT_TIMEOUT_S,
             "application_name": "deskbook",
@@ -192,7 +212,7 @@ def _create_postgres_engine(url: URL, lock_timeout: int, *, pool_size: int) -> E
             # only the write transaction's.
             # A scan of a big table starts where another desk's scan is, unless told not to;
             # search would then show a different 50 of many matches each time.
-            "options": f"-c lock_timeout={lock_timeout} -c synchronize_seqscans=off",
+            "options": f"{limits} -c synchronize_seqscans=off",
             # A server or network that vanishes mid-query without a reset would otherwise hold
             # a desk for the kernel's ~15 minutes; these make it an error within a minute.
             "keepalives": 1,
@@ -211,72 +231,6 @@ def check_reachable(engine: Engine) -> None:
             conn.execute(text("SELECT 1"))
     except DBAPIError as exc:
         raise DatabaseError(describe_connect_error(engine, exc)) from None
-
-
-def pg_servers(url: URL) -> list[str]:
-    """The servers a PostgreSQL URL names, as host:port, in the order libpq tries them: one, or
-    several in a multi-host URL (`?host=a:5432&host=b:5432`, or `?host=a,b&port=5432,5433`)."""
-    hosts = url.query.get("host")
-    if not hosts:
-        return [f"{url.host or 'localhost'}:{url.port or 5432}"]
-    tokens = hosts.split(",") if isinstance(hosts, str) else list(hosts)
-    ports = url.query.get("port") or ""
-    port_list = ports.split(",") if isinstance(ports, str) else list(ports)
-    if len(port_list) == 1:  # libpq: one port applies to every host
-        port_list = port_list * len(tokens)
-    servers = []
-    for index, token in enumerate(tokens):
-        host, _, port = token.partition(":")
-        if not port and index < len(port_list):
-            port = port_list[index]
-        servers.append(f"{host or 'localhost'}:{port or url.port or 5432}")
-    return servers
-
-
-def wants_primary(url: URL) -> bool:
-    """A multi-host URL that asks libpq for the writable server (a primary, not a standby)."""
-    return url.query.get("target_session_attrs") in ("read-write", "primary")
-
-
-# psycopg lists each host it tried on a line of its own after the first.
-_ATTEMPT = re.compile(r"^- host: '([^']*)', port: '([^']*)'.*?: connection failed: (.*)$")
-_LIBPQ_PREFIX = re.compile(r'^connection to server at "[^"]*"(?:[^,]*)?, port \d+ failed: ')
-
-
-def _attempts(message: str) -> list[str]:
-    """'host:port: why' for each host of a failed multi-host connect, from psycopg's message."""
-    tried = []
-    for line in message.splitlines():
-        found = _ATTEMPT.match(line)
-        if found:
-            host, port, why = found.groups()
-            why = _LIBPQ_PREFIX.sub("", why).replace("FATAL:  ", "").strip()
-            tried.append(f"{host}:{port or 5432}: {why}")
-    return tried
-
-
-def describe_connect_error(engine: Engine, exc: DBAPIError) -> str:
-    """One line for a database that cannot be reached, never the password."""
-    where = safe_url(engine.url)
-    if engine.dialect.name == "sqlite":
-        return f"Cannot open the SQLite database {where}: {exc.orig}."
-    message = str(exc.orig).strip() if exc.orig else ""
-    detail = message.splitlines()[0] if message else "no answer"
-    servers = pg_servers(engine.url)
-    if len(servers) > 1:
-        tried = "; ".join(_attempts(message)) or detail
-        if wants_primary(engine.url):
-            return (
-                f"Cannot reach a writable PostgreSQL server at {' or '.join(servers)} "
-                f"({tried}); is the primary running, or has a standby been promoted?"
-            )
-        return (
-            f"Cannot reach any PostgreSQL server at {' or '.join(servers)} ({tried}); "
-            "is one of them running?"
-        )
-    if "does not exist" in detail:
-        return f"PostgreSQL at {servers[0]} answered: {detail}."
-    return f"Cannot reach the PostgreSQL server at {servers[0]} ({detail}); is it running?"
 
 
 def is_busy_error(exc: BaseException) -> bool:
@@ -308,8 +262,29 @@ def is_connection_error(exc: BaseException) -> bool:
     return sqlstate.startswith("08") or sqlstate in ("57P01", "57P02", "57P03")
 
 
+# The server's own bounds on a desk (make_engine(bounded=True)): a statement cancelled by
+# statement_timeout, a session ended by idle_in_transaction_session_timeout.
+_SERVER_TIMEOUTS = {
+    "57014": "The database stopped a step that took too long; nothing of it was saved. "
+    "Try again in a moment.",
+    "25P03": "The database ended a change left waiting too long; nothing of it was saved. "
+    "Try again.",
+}
+
+
 def _unreachable(engine: Engine, exc: DBAPIError) -> DatabaseError:
+    sqlstate = getattr(exc.orig, "sqlstate", None)
+    if isinstance(exc.orig, sqlite3.OperationalError):
+        sqlstate = "57014"  # only an interrupted statement comes here
+    if sqlstate in _SERVER_TIMEOUTS:
+        return DatabaseError(_SERVER_TIMEOUTS[sqlstate])
     return DatabaseError(describe_connect_error(engine, exc))
+
+
+def _ended_by_server(exc: DBAPIError) -> bool:
+    if isinstance(exc.orig, sqlite3.OperationalError):  # _bound_sqlite_statements
+        return "interrupted" in str(exc.orig)
+    return getattr(exc.orig, "sqlstate", None) in _SERVER_TIMEOUTS
 
 
 def violated_rule(exc: IntegrityError) -> str | None:
@@ -345,12 +320,12 @@ def write_session(engine: Engine) -> Iterator[Session]:
             session.rollback()
             if is_busy_error(exc):
                 raise Busy() from exc
-            if is_connection_error(exc):
+            if is_connection_error(exc) or _ended_by_server(exc):
                 raise _unreachable(engine, exc) from exc
             raise
         except DBAPIError as exc:
             session.rollback()
-            if is_connection_error(exc):
+            if is_connection_error(exc) or _ended_by_server(exc):
                 raise _unreachable(engine, exc) from exc
             raise
         except BaseException:
@@ -364,7 +339,7 @@ def read_session(engine: Engine) -> Iterator[Session]:
         try:
             yield session
         except DBAPIError as exc:
-            if is_connection_error(exc):
+            if is_connection_error(exc) or _ended_by_server(exc):
                 raise _unreachable(engine, exc) from exc
             if is_busy_error(exc):
                 raise Busy() from exc

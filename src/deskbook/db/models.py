@@ -10,7 +10,14 @@ import uuid
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, CheckConstraint, Index, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Index,
+    PrimaryKeyConstraint,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 from deskbook.config import DEFAULT_CURRENCY, DEFAULT_TIMEZONE
@@ -425,3 +432,20 @@ class TenantVersion(SQLModel, table=True):
 
 
 metadata = SQLModel.metadata
+
+
+class ClientRequest(SQLModel, table=True):
+    """A write a desk asked for under its own request id (one per user action): a second try
+    of the same request finds this row and gets the first result back instead of doing it
+    twice. The row is written first in the write's transaction, so a re-send racing the first
+    try waits on the key and then finds it."""
+
+    __tablename__ = "client_request"
+    __table_args__ = (PrimaryKeyConstraint("tenant_id", "request_id", name="pk_client_request"),)
+
+    tenant_id: uuid.UUID = Field(foreign_key="tenant.id")
+    request_id: uuid.UUID
+    staff_id: uuid.UUID = Field(foreign_key="staff.id")
+    action: str = Field(max_length=32)
+    result_id: uuid.UUID | None = Field(default=None)  # the appointment or purchase it made
+    created_at: datetime = Field(default_factory=utcnow)

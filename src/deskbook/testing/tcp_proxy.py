@@ -2,8 +2,13 @@
 
 Tests point the app at the proxy's port and then play the network: `down()` is a server that
 stopped (live connections reset, new ones refused at once), `silent()` is a server that does
-not answer (new connections are accepted and then never get a byte back), `up()` brings it
-back. The real server is never touched, so other tests keep using it.
+not answer (new connections are accepted and then never get a byte back), `stall()` is a link
+that goes quiet under live connections (no reset: bytes already sent are acknowledged by the
+proxy's kernel and then held, in both directions, as a middlebox that lost its route would),
+`up()` brings it back (held bytes then flow on). `cut_at_next_answer()` lets what the client
+sends through and resets the link when the server's next answer comes: armed just before a
+COMMIT, the server commits and the client never hears it. The real server is never touched, so other
+tests keep using it.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import struct
 import threading
 from collections.abc import Iterator
 
-PASS, DOWN, SILENT = "pass", "down", "silent"
+PASS, DOWN, SILENT, STALL = "pass", "down", "silent", "stall"
 
 
 class TcpProxy:
@@ -27,6 +32,9 @@ class TcpProxy:
         self._lock = threading.Lock()
         self._sockets: set[socket.socket] = set()
         self._closing = threading.Event()
+        self._flowing = threading.Event()
+        self._flowing.set()
+        self._cut_armed = threading.Event()
         self._thread = threading.Thread(target=self._accept_loop, name="tcp-proxy", daemon=True)
         self.accepted = 0
 
@@ -54,12 +62,26 @@ class TcpProxy:
         for sock in doomed:
             _reset(sock)
 
+    def stall(self) -> None:
+        """Like a link that went quiet: live connections stay open and hear nothing more,
+        new ones are accepted and hear nothing."""
+        with self._lock:
+            self._mode = STALL
+            self._flowing.clear()
+
+    def cut_at_next_answer(self) -> None:
+        """Reset the link instead of passing on the server's next answer (a COMMIT whose
+        reply is lost: the write landed, the client cannot know)."""
+        self._cut_armed.set()
+
     def up(self) -> None:
         with self._lock:
             self._mode = PASS
+            self._flowing.set()
 
     def close(self) -> None:
         self._closing.set()
+        self._flowing.set()
         self.down()
         self._thread.join(5)
         self._listener.close()
@@ -85,7 +107,7 @@ class TcpProxy:
                 mode = self._mode
             if mode == DOWN:
                 _reset(client)
-            elif mode == SILENT:
+            elif mode in (SILENT, STALL):
                 # Hold it open, read and drop whatever it says, answer nothing.
                 self._track(client)
                 threading.Thread(target=_drain, args=(client,), daemon=True).start()
@@ -101,19 +123,26 @@ class TcpProxy:
         server.settimeout(None)
         self._track(client)
         self._track(server)
-        for source, sink in ((client, server), (server, client)):
-            threading.Thread(target=self._pump, args=(source, sink), daemon=True).start()
+        for source, sink, answers in ((client, server, False), (server, client, True)):
+            threading.Thread(target=self._pump, args=(source, sink, answers), daemon=True).start()
 
     def _track(self, sock: socket.socket) -> None:
         with self._lock:
             self._sockets.add(sock)
 
-    def _pump(self, source: socket.socket, sink: socket.socket) -> None:
+    def _pump(self, source: socket.socket, sink: socket.socket, answers: bool) -> None:
         try:
             while True:
                 data = source.recv(65536)
+                # A stalled link carries nothing, not even one end's close.
+                while not self._flowing.wait(0.1):
+                    if self._closing.is_set():
+                        return
                 if not data:
                     break
+                if answers and self._cut_armed.is_set():
+                    self._cut_armed.clear()
+                    break  # the finally below resets both ends; the answer is dropped
                 sink.sendall(data)
         except OSError:
             pass

@@ -257,7 +257,7 @@ class DeskApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self._screen_owns_key_of(action):
             return False  # the screen's binding of that key runs instead
-        if action in ("audit", "reports"):
+        if action in ("audit", "reports", "logins"):
             # Only an administrator sees the key at all; the Desk refuses the others anyway.
             return self.session is not None and self.session.staff.role == Role.ADMIN
         return not (action in ("search", "day_sheet", "expiring", "board") and self.session is None)
@@ -340,6 +340,12 @@ class DeskApp(App[None]):
 
         if not isinstance(self.screen, ReportsScreen):
             self.push_screen(ReportsScreen())
+
+    def action_logins(self) -> None:
+        from deskbook.tui.screens.logins import LoginsScreen
+
+        if not isinstance(self.screen, LoginsScreen):
+            self.push_screen(LoginsScreen())
 
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette offers the registry's actions that the screen allows right now."""

@@ -8,7 +8,9 @@ for a DeskError (a notification when there is no `failed`). Widgets are only tou
 
 Whether a call reads or writes is said where it is made, by calling `read` or `write`: after a
 database outage the reads it stopped are made again by themselves, writes never are (a connection
-lost during COMMIT leaves a write's fate unknown, so the user decides).
+lost during COMMIT leaves a write's fate unknown, so the user decides) unless they carry a
+request id (`resend=True`): the Desk then does the request once however often it is sent, so
+it is sent again by itself and its answer says what was saved.
 """
 
 from __future__ import annotations
@@ -119,9 +121,12 @@ class DeskScreen(Screen[ResultT]):
         call: Callable[[], T],
         done: Callable[[T], None],
         failed: Callable[[DeskError], None] | None = None,
+        *,
+        resend: bool = False,
     ) -> None:
-        """Change something through the Desk; never made again without the user."""
-        self._call(name, call, done, failed, writes=True)
+        """Change something through the Desk; never made again without the user, unless
+        resend: the call carries a request id made once for this user action."""
+        self._call(name, call, done, failed, writes=not resend)
 
     def _call(
         self,

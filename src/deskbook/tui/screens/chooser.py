@@ -8,6 +8,7 @@ are shown greyed with their reason and cannot take the focus, so they cannot be 
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
@@ -154,9 +155,11 @@ class PackageChooser(DeskModal[PurchaseView | None]):
             return
         self.write(
             "assign",
-            partial(self.session.assign_package, self.patient.id, package.id),
+            # One request id per sale: a re-send after an outage sells the package once.
+            partial(self.session.assign_package, self.patient.id, package.id, uuid.uuid4()),
             self.assigned,
             self.not_assigned,
+            resend=True,
         )
 
     def assigned(self, purchase: PurchaseView) -> None:

@@ -232,8 +232,9 @@ class PatientScreen(DeskScreen[None]):
 
         def cancel(reason: str | None) -> None:
             if reason is not None:
-                cancel_it = partial(self.session.cancel, appointment.id, reason)
-                self.write("cancel", cancel_it, self.cancelled)
+                once = uuid.uuid4()  # a re-send after an outage cancels once
+                cancel_it = partial(self.session.cancel, appointment.id, reason, once)
+                self.write("cancel", cancel_it, self.cancelled, resend=True)
 
         self.app.push_screen(ReasonScreen(visit_lines(appointment, self.tz)), cancel)
 

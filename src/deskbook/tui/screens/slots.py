@@ -362,8 +362,9 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
             slot,
             purchase_id=self.purchase_id,
             notes=notes or None,
+            request_id=uuid.uuid4(),  # one per confirm: a re-send after an outage books once
         )
-        self.write("book", book, self.booked, self.not_booked)
+        self.write("book", book, self.booked, self.not_booked, resend=True)
 
     def booked(self, appointment: AppointmentView) -> None:
         number, total = appointment.session_number, appointment.session_total

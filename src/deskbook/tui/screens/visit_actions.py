@@ -118,8 +118,11 @@ class VisitActions:
         def ask(a: AppointmentView) -> None:
             def cancel(reason: str | None) -> None:
                 if reason is not None:
-                    cancel_it = partial(self.screen.session.cancel, visit.id, reason)
-                    self.screen.write("cancel", cancel_it, self._cancelled)
+                    once = uuid.uuid4()  # a re-send after an outage cancels once and says so
+                    cancel_it = partial(
+                        self.screen.session.cancel, visit.id, reason, request_id=once
+                    )
+                    self.screen.write("cancel", cancel_it, self._cancelled, resend=True)
 
             self.screen.app.push_screen(ReasonScreen(visit_lines(a, self.screen.tz)), cancel)
 
@@ -145,17 +148,10 @@ class VisitActions:
     def _book_waiting(self, freed: AppointmentView, entry: WaitlistView | None) -> None:
         if entry is None:
             return
-        self.screen.write(
-            "book-waiting", partial(self._book_and_unlist, freed, entry), self._booked_waiting
+        book = partial(
+            self.screen.session.book_from_waitlist, entry.id, freed.provider_id, freed.start
         )
-
-    def _book_and_unlist(self, freed: AppointmentView, entry: WaitlistView) -> AppointmentView:
-        # In the worker thread. The booking is the transaction that matters; taking the entry
-        # off the list afterwards is its own (an entry left behind is harmless, the desk sees it).
-        s = self.screen.session
-        booked = s.book(entry.patient_id, entry.service_id, freed.provider_id, freed.start)
-        s.waitlist_remove(entry.id)
-        return booked
+        self.screen.write("book-waiting", book, self._booked_waiting)
 
     def _booked_waiting(self, booked: AppointmentView) -> None:
         self.screen.notify(f"Booked {booked.patient_name_en} from the waitlist.", timeout=8)
