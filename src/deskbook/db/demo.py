@@ -48,15 +48,16 @@ __all__ = ["DEMO_LOGINS", "DEMO_PATIENT", "DEMO_PATIENTS", "DemoPatient", "build
 DEMO_LOGINS = catalog.DEMO_LOGINS
 FUTURE_DAYS = 60
 CHUNK = 25_000
-# Their secondary indexes and overlap rules are rebuilt once, after the load.
+# Their secondary indexes and overlap rules are rebuilt once, after the load; costliest to
+# rebuild first (on PostgreSQL two tables are rebuilt at a time, in this order).
 BULK_TABLES = (
+    "provider_block",
+    "appointment",
     "patient",
+    "audit_event",
     "package_purchase",
     "purchase_quota",
     "group_session",
-    "appointment",
-    "provider_block",
-    "audit_event",
 )
 
 

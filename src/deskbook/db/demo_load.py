@@ -7,10 +7,12 @@ stores or reads, so nothing is converted here.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, Protocol, cast
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from deskbook.db.demo_rows import BULK_COLUMNS, Batch
 
@@ -69,19 +71,31 @@ def writer_for(conn: Connection) -> BulkWriter:
     return PostgresWriter(conn)
 
 
-# While the demo fills an empty database, secondary indexes (and on SQLite the overlap triggers,
-# the full-text triggers and foreign key enforcement) are set aside and rebuilt once at the
-# end: one sorted build is many times faster than millions of random index updates. The rows
-# are valid by construction, which the tests prove on every build they make (the invariant
-# checker, check_overlaps and SQLite's foreign_key_check: at a million patients these would
-# add half a minute to the build); PostgreSQL checks every row itself when it re-adds a
-# foreign key. Primary keys and unique
-# constraints stay on throughout.
+# While the demo fills an empty database, secondary indexes, the overlap rules (SQLite's
+# triggers, PostgreSQL's exclusion constraints), the full-text triggers and foreign keys are set
+# aside and rebuilt once at the end: one sorted build is many times faster than millions of
+# random index updates, and a gist index kept during COPY is updated at random places and
+# WAL-logged page by page (a million patients took 23 minutes that way, against minutes when the
+# constraint is added after the load). Every rule is back, and checked against every row, before
+# the build is switched into place (deskbook.db.demo_target): PostgreSQL checks each row when
+# it adds an exclusion constraint or a foreign key, and on SQLite the rows are valid by
+# construction, which the tests prove on every build they make (the invariant checker,
+# check_overlaps and foreign_key_check: at a million patients these would add half a minute).
+# Primary keys and unique constraints stay on throughout.
 _OVERLAP_TRIGGER_PREFIX = "ex_"
-# PostgreSQL constraints set aside: foreign keys only. The exclusion constraints stay on: their
-# gist indexes take rows one by one faster than they build from scratch (measured: 100,000
-# patients load in 63 s with them on, 105 s when they are re-added at the end).
-PG_SET_ASIDE = ("f",)
+# PostgreSQL constraints set aside: foreign keys and the exclusion constraints.
+PG_SET_ASIDE = ("f", "x")
+# Index builds sort in memory when they may; the default 64MB spills to disk at this size.
+_PG_BUILD_SETTINGS = ("SET LOCAL maintenance_work_mem = '1GB'",)
+
+
+@dataclass
+class _Restore:
+    """What rules_set_aside puts back: each table's own indexes and rules, then the rules
+    between tables (foreign keys), which need every table whole."""
+
+    by_table: dict[str, list[str]] = field(default_factory=dict)
+    last: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -97,12 +111,37 @@ def rules_set_aside(conn: Connection, tables: Sequence[str]) -> Iterator[None]:
     yield
     if sqlite:
         raw.execute("PRAGMA foreign_keys=ON")
+        with conn.begin():
+            for statement in restore.last:
+                conn.exec_driver_sql(statement)
+        return
+    _rebuild_tables(conn.engine, restore.by_table)
     with conn.begin():
-        for statement in restore:
+        for statement in restore.last:
             conn.exec_driver_sql(statement)
 
 
-def _sqlite_set_aside(conn: Connection, tables: Sequence[str]) -> list[str]:
+def _rebuild_tables(engine: Engine, by_table: dict[str, list[str]]) -> None:
+    """Each table's indexes and exclusion constraint, on connections of their own, two tables
+    at a time: a gist build and its check of every row run on one core, and the two with an
+    overlap rule (appointment, provider_block) take most of the time. Tables are given out in
+    the order of by_table (costliest first): the smaller ones go to whichever finishes first."""
+
+    def rebuild(statements: list[str]) -> None:
+        with engine.connect() as conn, conn.begin():
+            for statement in (*_PG_BUILD_SETTINGS, *statements):
+                conn.exec_driver_sql(statement)
+
+    pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-index")
+    try:
+        done = [pool.submit(rebuild, statements) for statements in by_table.values() if statements]
+        for future in done:
+            future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _sqlite_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
     names = ", ".join(f"'{t}'" for t in tables)
     with conn.begin():
         found = conn.exec_driver_sql(
@@ -128,28 +167,35 @@ def _sqlite_set_aside(conn: Connection, tables: Sequence[str]) -> list[str]:
             for kind, name, sql in found
             if kind == "trigger" and any(f"{fts_table}(" in sql for fts_table in fts_tables)
         ]
-        rebuild = [f"INSERT INTO {name}({name}) VALUES ('rebuild')" for name in fts_tables]
+        # Automatic merging off for the one-pass rebuild, then back to its default (4).
+        rebuild = [
+            f"INSERT INTO {name}({name}, rank) VALUES ('automerge', {merge})"
+            if merge is not None
+            else f"INSERT INTO {name}({name}) VALUES ('rebuild')"
+            for name in fts_tables
+            for merge in (0, None, 4)
+        ]
         triggers += fts
         for name, _ in triggers:
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         for name, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return [sql for _, sql in indexes] + [sql for _, sql in triggers] + rebuild
+    return _Restore(last=[sql for _, sql in indexes] + [sql for _, sql in triggers] + rebuild)
 
 
-def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> list[str]:
+def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
     with conn.begin():
-        exclusions = conn.execute(
+        constraints = conn.execute(
             text(
-                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid) "
-                "FROM pg_constraint c WHERE c.contype = ANY(:kinds) "
+                "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), "
+                "c.contype FROM pg_constraint c WHERE c.contype = ANY(:kinds) "
                 "AND c.conrelid::regclass::text = ANY(:tables) ORDER BY c.contype DESC"
             ),
             {"tables": list(tables), "kinds": list(PG_SET_ASIDE)},
         ).all()
         indexes = conn.execute(
             text(
-                "SELECT i.indexname, i.indexdef FROM pg_indexes i "
+                "SELECT i.tablename, i.indexname, i.indexdef FROM pg_indexes i "
                 "WHERE i.schemaname = current_schema() AND i.tablename = ANY(:tables) "
                 "AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
                 "WHERE c.conindid = (quote_ident(i.schemaname) || '.' || "
@@ -157,19 +203,17 @@ def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> list[str]:
             ),
             {"tables": list(tables)},
         ).all()
-        for table, name, _ in exclusions:
+        for table, name, _, _ in constraints:
             conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-        for name, _ in indexes:
+        for _, name, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    # Index builds sort in memory when they may; the default 64MB spills to disk at this size.
-    return (
-        ["SET LOCAL maintenance_work_mem = '1GB'"]
-        + [definition for _, definition in indexes]
-        + [
-            f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-            for table, name, definition in exclusions
-        ]
-    )
+    restore = _Restore({table: [] for table in tables})
+    for table, _, definition in indexes:
+        restore.by_table[table].append(definition)
+    for table, name, definition, kind in constraints:
+        add = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
+        (restore.by_table[table] if kind == "x" else restore.last).append(add)
+    return restore
 
 
 class DemoDataError(RuntimeError):
