@@ -71,6 +71,47 @@ def writer_for(conn: Connection) -> BulkWriter:
     return PostgresWriter(conn)
 
 
+@contextmanager
+def loading_connection(engine: Engine) -> Iterator[Connection]:
+    """One connection for the whole load.
+
+    On SQLite it writes without a rollback journal, without fsync and under an exclusive lock.
+    That is safe only because the file is a new one (deskbook.db.demo_target): nothing else
+    opens it while it is built, a build that fails or is killed leaves a file that is thrown
+    away whole (a torn page or a half transaction in it never matters), and the target is
+    replaced only after the finished file is checkpointed, put back in rollback-journal mode
+    and fsynced, by an atomic rename. The settings live on this connection only: the lock,
+    the cache and synchronous go back to the engine's own when the load ends, the journal is
+    set by the switch (rollback journal, for the rename) and by every later connection (WAL,
+    deskbook.db.engine). The index sorts use a second core."""
+    sqlite = engine.dialect.name == "sqlite"
+    with engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        if sqlite:
+            conn = conn.execution_options(deskbook_write=True)
+            # Outside any transaction (pysqlite is in autocommit mode here): for this load only.
+            for pragma in (
+                "journal_mode=OFF",
+                "locking_mode=EXCLUSIVE",
+                "synchronous=OFF",
+                "cache_size=-1000000",
+                "temp_store=MEMORY",
+                "threads=2",
+            ):
+                raw.execute(f"PRAGMA {pragma}")
+        else:
+            # The build schema is dropped whole if the build dies, so its commits need not
+            # wait for the disk; the switch into place (demo_target) commits as usual.
+            conn.exec_driver_sql("SET synchronous_commit TO off")
+            conn.commit()
+        try:
+            yield conn
+        finally:
+            if sqlite:
+                for pragma in ("cache_size=-2000", "locking_mode=NORMAL", "synchronous=NORMAL"):
+                    raw.execute(f"PRAGMA {pragma}")
+
+
 # While the demo fills an empty database, secondary indexes, the overlap rules (SQLite's
 # triggers, PostgreSQL's exclusion constraints), the full-text triggers and foreign keys are set
 # aside and rebuilt once at the end: one sorted build is many times faster than millions of
