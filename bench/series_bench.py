@@ -1,5 +1,6 @@
 """Courses of treatment benchmark: median and p95 of plan_series and book_series for courses
-of 20 sessions, and the three reports over the whole demo, through the public Desk API.
+of 20 sessions, and the three reports over the whole demo (first visit to last), through the
+public Desk API.
 
     python bench/series_bench.py                                  # both engines, 1,000,000
     python bench/series_bench.py --url sqlite:////tmp/s.db --patients 20000 --runs 15
@@ -16,7 +17,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as clock
 from zoneinfo import ZoneInfo
 
@@ -25,7 +26,7 @@ from sqlalchemy import func, select, text
 from deskbook import Desk
 from deskbook.db.demo import build_demo
 from deskbook.db.engine import make_engine, read_session
-from deskbook.db.models import Package, PackageService, Patient, Series
+from deskbook.db.models import Appointment, Package, PackageService, Patient, Series
 from deskbook.desk import DeskSession
 
 DEFAULT_URLS = [
@@ -120,11 +121,30 @@ def run(url: str, demo_patients: int, runs: int) -> None:
             f"  book_series         p50 {b50:7.1f} ms   p95 {b95:7.1f} ms   "
             f"(visits booked per run: min {min(sizes)}, median {statistics.median(sizes)})"
         )
-        today = datetime.now(zone).date()
-        start = today - timedelta(days=365)
+        start, end, visits = demo_span(desk, zone)
         for kind in ("packages", "utilization", "revenue"):
-            rows, seconds = timed(lambda k=kind: admin.report(k, start, today))
-            print(f"  report {kind:<12} {seconds * 1000:9.1f} ms   ({len(rows)} rows, a year)")  # type: ignore[arg-type]
+            rows, seconds = timed(lambda k=kind: admin.report(k, start, end))
+            print(
+                f"  report {kind:<12} {seconds * 1000:9.1f} ms   ({len(rows)} rows, "  # type: ignore[arg-type]
+                f"{start} .. {end}: the whole demo, {visits:,} visits)"
+            )
+
+
+def demo_span(desk: Desk, zone: ZoneInfo) -> tuple[date, date, int]:
+    """The days from the demo's first visit to its last (a report covers at most three years,
+    more than the demo's history), and how many visits they hold."""
+    with read_session(desk.engine) as s:
+        first, last, visits = s.execute(
+            select(func.min(Appointment.start_at), func.max(Appointment.start_at), func.count())
+        ).one()
+    start, end = (as_utc(moment).astimezone(zone).date() for moment in (first, last))
+    return max(start, end - timedelta(days=3 * 365 - 1)), end, int(visits)
+
+
+def as_utc(moment: datetime | str) -> datetime:
+    # SQLite hands an aggregate's time back as text.
+    value = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def main() -> None:

@@ -287,7 +287,13 @@ class Appointment(SQLModel, table=True):
         Index("ix_appointment_tenant_start", "tenant_id", "start_at"),
         Index("ix_appointment_purchase", "purchase_id", "service_id"),
         Index("ix_appointment_group", "group_session_id"),
-        Index("ix_appointment_series", "series_id"),
+        # Partial: most visits have no course (migration 0007 says why that matters).
+        Index(
+            "ix_appointment_series",
+            "series_id",
+            sqlite_where=text("series_id IS NOT NULL"),
+            postgresql_where=text("series_id IS NOT NULL"),
+        ),
     )
 
     id: uuid.UUID = Field(default_factory=new_id, primary_key=True)
