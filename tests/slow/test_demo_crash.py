@@ -112,7 +112,35 @@ def _no_other_sessions(url: str) -> None:
         engine.dispose()
 
 
-def test_a_demo_killed_mid_load_leaves_the_database_as_it_was(db_url: str) -> None:
+def _wait_for_the_rules(url: str, process: subprocess.Popen[bytes]) -> None:
+    """Until the demo has loaded its rows and is adding its overlap rules (PostgreSQL builds
+    each gist index and checks every row against it after the load), or fail."""
+    admin = make_engine(url)
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            assert process.poll() is None, "the demo ended before it could be killed"
+            with admin.connect() as conn:
+                adding = conn.execute(
+                    text(
+                        """SELECT count(*) FROM pg_stat_activity
+                           WHERE datname = current_database() AND state = 'active'
+                             AND query LIKE 'ALTER TABLE % ADD CONSTRAINT % EXCLUDE %'"""
+                    )
+                ).scalar_one()
+            if adding:
+                return
+            time.sleep(0.05)
+        pytest.fail("the demo did not reach its overlap rules in time")
+    finally:
+        admin.dispose()
+
+
+@pytest.mark.parametrize("moment", ["mid-load", "adding its rules"])
+def test_a_demo_killed_mid_build_leaves_the_database_as_it_was(db_url: str, moment: str) -> None:
+    path = sqlite_path(parse_url(db_url))
+    if moment == "adding its rules" and path is not None:
+        pytest.skip("SQLite builds its indexes inside the one process: mid-load covers it")
     engine = make_engine(db_url)
     try:
         fresh = _schema(engine)
@@ -120,15 +148,19 @@ def test_a_demo_killed_mid_load_leaves_the_database_as_it_was(db_url: str) -> No
     finally:
         engine.dispose()
     process = subprocess.Popen(
-        _demo_command(db_url, 200_000), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+        _demo_command(db_url, 200_000 if moment == "mid-load" else 30_000),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     try:
-        _wait_for_the_load(db_url, process)
+        if moment == "mid-load":
+            _wait_for_the_load(db_url, process)
+        else:
+            _wait_for_the_rules(db_url, process)
     finally:
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
     assert process.returncode == -signal.SIGKILL
-    path = sqlite_path(parse_url(db_url))
     if path is None:
         _no_other_sessions(db_url)
     engine = make_engine(db_url)

@@ -103,6 +103,8 @@ def loading_connection(engine: Engine) -> Iterator[Connection]:
             # The build schema is dropped whole if the build dies, so its commits need not
             # wait for the disk; the switch into place (demo_target) commits as usual.
             conn.exec_driver_sql("SET synchronous_commit TO off")
+            for statement in _gone_client_check(conn, local=False):
+                conn.exec_driver_sql(statement)
             conn.commit()
         try:
             yield conn
@@ -128,6 +130,15 @@ _OVERLAP_TRIGGER_PREFIX = "ex_"
 PG_SET_ASIDE = ("f", "x")
 # Index builds sort in memory when they may; the default 64MB spills to disk at this size.
 _PG_BUILD_SETTINGS = ("SET LOCAL maintenance_work_mem = '1GB'",)
+
+
+def _gone_client_check(conn: Connection, *, local: bool) -> list[str]:
+    """A server session whose build was killed stops within a second (PostgreSQL 14+), instead
+    of finishing a gist build of minutes that holds locks the next build's sweep waits for."""
+    version = conn.dialect.server_version_info or (0,)
+    if version < (14,):
+        return []
+    return [f"SET {'LOCAL ' if local else ''}client_connection_check_interval = '1s'"]
 
 
 @dataclass
@@ -170,7 +181,8 @@ def _rebuild_tables(engine: Engine, by_table: dict[str, list[str]]) -> None:
 
     def rebuild(statements: list[str]) -> None:
         with engine.connect() as conn, conn.begin():
-            for statement in (*_PG_BUILD_SETTINGS, *statements):
+            settings = [*_PG_BUILD_SETTINGS, *_gone_client_check(conn, local=True)]
+            for statement in (*settings, *statements):
                 conn.exec_driver_sql(statement)
 
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-index")
