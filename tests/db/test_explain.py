@@ -251,7 +251,7 @@ def test_a_course_is_read_by_its_own_visits_not_the_tenant_s(
     """On an analyzed database, as the demo is: series_id is NULL on nearly every visit, and
     SQLite's statistics counted that as one value most rows share, so reading a course
     walked the tenant's visits in start order (1.4 s per book_series at 100,000 patients).
-    The series index holds courses only (migration 0007), and the read seeks it."""
+    The series index holds courses only (migration 0008), and the read seeks it."""
     from sqlalchemy import select
 
     from deskbook import Desk

@@ -287,7 +287,7 @@ class Appointment(SQLModel, table=True):
         Index("ix_appointment_tenant_start", "tenant_id", "start_at"),
         Index("ix_appointment_purchase", "purchase_id", "service_id"),
         Index("ix_appointment_group", "group_session_id"),
-        # Partial: most visits have no course (migration 0007 says why that matters).
+        # Partial: most visits have no course (migration 0008 says why that matters).
         Index(
             "ix_appointment_series",
             "series_id",

@@ -1,7 +1,7 @@
 """the series index holds only the visits of a course
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-27 14:15:00
 
 ix_appointment_series becomes partial (series_id IS NOT NULL). Nearly every visit has no
@@ -18,8 +18,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
