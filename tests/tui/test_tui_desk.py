@@ -255,7 +255,7 @@ async def test_help_palette_and_keymap(desk: Desk, monkeypatch: pytest.MonkeyPat
         await pilot.press("f1")
         await settle(pilot)
         assert screen_name(app) == "HelpScreen"
-        assert "f5 | Book" in texts(app)
+        assert "F5 | Book" in texts(app)
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("b")  # moved away from b

@@ -106,7 +106,7 @@ async def test_function_keys_work_inside_dialogs(desk: Desk) -> None:
         await pilot.press("f1")
         await settle(pilot)
         assert screen_name(app) == "HelpScreen"
-        assert "Everywhere | f2 | Search" in texts(app)
+        assert "Everywhere | F2 | Search" in texts(app)
         await pilot.press("f1")  # closes the help
         await settle(pilot)
         assert screen_name(app) == "BookingTypeScreen"

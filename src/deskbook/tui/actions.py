@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding, BindingType
+from textual.keys import format_key
 
 from deskbook.config import Settings
 
@@ -270,11 +271,47 @@ def key_of(action: DeskAction, keymap: Mapping[str, str]) -> str:
     return keymap.get(action.id, action.key)
 
 
+# What is printed on the key where Textual's own display (format_key) differs: it shows
+# "⏎", "pgup", "esc", "^q"; a keyboard says Enter, PgUp, Esc, Ctrl+Q.
+KEY_CAPS = {
+    "enter": "Enter",
+    "escape": "Esc",
+    "pageup": "PgUp",
+    "pagedown": "PgDn",
+    "backspace": "Backspace",
+    "delete": "Del",
+    "insert": "Ins",
+    "space": "Space",
+}
+
+
+def _key_cap(key: str) -> str:
+    *modifiers, name = key.strip().split("+")
+    # format_key turns the names of printable keys back into them: left_square_bracket is "[".
+    cap = KEY_CAPS.get(name) or format_key(name)
+    if len(cap) > 1 or modifiers:
+        cap = cap[:1].upper() + cap[1:]  # f1 → F1, home → Home, ctrl+q → Ctrl+Q
+    return "+".join([*(m.capitalize() for m in modifiers), cap])
+
+
+def key_display(key: str) -> str:
+    """A binding's key string as the keyboard prints it: "left,left_square_bracket" → "←/[",
+    "ctrl+q" → "Ctrl+Q". The one display of keys: footer, help and palette all use it."""
+    return "/".join(_key_cap(k) for k in key.split(",") if k.strip())
+
+
+def display_of(binding_id: str | None, key: str, keymap: Mapping[str, str]) -> str:
+    """The keys of a registry action (every key of it, after the keymap) as shown; a binding
+    the registry does not know (Textual's own, a widget's) shows its own key."""
+    action = next((a for a in ACTIONS if a.id == binding_id), None)
+    return key_display(key if action is None else key_of(action, keymap))
+
+
 def describe_keys(scopes: Iterable[str], keymap: Mapping[str, str]) -> list[tuple[str, str, str]]:
     """(scope title, key, description) rows for the help screen, in registry order."""
     wanted = list(scopes)
     return [
-        (SCOPE_TITLES.get(a.scope, a.scope), key_of(a, keymap), a.description)
+        (SCOPE_TITLES.get(a.scope, a.scope), key_display(key_of(a, keymap)), a.description)
         for scope in wanted
         for a in actions_of(scope)
     ]

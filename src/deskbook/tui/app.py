@@ -17,6 +17,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding
 from textual.filter import LineFilter, Monochrome, NoColor
 from textual.screen import Screen
 from textual.theme import BUILTIN_THEMES, Theme
@@ -27,7 +28,15 @@ from deskbook.config import Settings
 from deskbook.display import BidiMode
 from deskbook.errors import DeskError
 from deskbook.statuses import Role
-from deskbook.tui.actions import ACTIONS, actions_of, bindings, key_of, keymap_from_env
+from deskbook.tui.actions import (
+    ACTIONS,
+    actions_of,
+    bindings,
+    display_of,
+    key_display,
+    key_of,
+    keymap_from_env,
+)
 from deskbook.tui.bidi import BidiState
 from deskbook.tui.widgets.db_banner import database_answers, show_banner
 
@@ -347,6 +356,13 @@ class DeskApp(App[None]):
         if not isinstance(self.screen, LoginsScreen):
             self.push_screen(LoginsScreen())
 
+    def get_key_display(self, binding: Binding) -> str:
+        """The footer's keys as the registry shows them (every key of the action, as printed
+        on the keyboard), so footer, help and palette agree."""
+        if binding.key_display:
+            return binding.key_display
+        return display_of(binding.id, binding.key, self.keymap)
+
     def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
         """The palette offers the registry's actions that the screen allows right now."""
         for action in (*actions_of(_scope(screen)), *actions_of("app")):
@@ -358,7 +374,7 @@ class DeskApp(App[None]):
                 continue
             yield SystemCommand(
                 action.description,
-                f"{key_of(action, self.keymap)}  ·  {action.id}",
+                f"{key_display(key_of(action, self.keymap))}  ·  {action.id}",
                 partial(self.call_later, target.run_action, action.action),
             )
         yield from super().get_system_commands(screen)

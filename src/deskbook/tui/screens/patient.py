@@ -26,9 +26,8 @@ from deskbook.tui.screens.base import (
     age,
     bilingual,
     mrn_label,
-    visit_lines,
 )
-from deskbook.tui.screens.pickers import DangerConfirm, PickScreen, ReasonScreen
+from deskbook.tui.screens.pickers import DangerConfirm, PickScreen
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 from deskbook.tui.widgets.money import balance_text, money
@@ -223,20 +222,16 @@ class PatientScreen(DeskScreen[None]):
             self.reload()
 
     def action_cancel_appointment(self) -> None:
+        from deskbook.tui.screens.visit_actions import VisitActions
+
         table = self.query_one("#upcoming", DataTable)
         if table.row_count == 0:
             self.notify("No upcoming appointment to cancel.", severity="warning")
             return
         key, _ = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0))
-        appointment = self.shown[str(key.value)]
-
-        def cancel(reason: str | None) -> None:
-            if reason is not None:
-                once = uuid.uuid4()  # a re-send after an outage cancels once
-                cancel_it = partial(self.session.cancel, appointment.id, reason, once)
-                self.write("cancel", cancel_it, self.cancelled, resend=True)
-
-        self.app.push_screen(ReasonScreen(visit_lines(appointment, self.tz)), cancel)
+        # The day sheet's and the board's cancel: the reason, a re-send that cancels once, then
+        # whoever waits for the freed time.
+        VisitActions(self, self.reload).cancel(self.shown[str(key.value)])
 
     def action_void_purchase(self) -> None:
         voidable = [
@@ -271,10 +266,6 @@ class PatientScreen(DeskScreen[None]):
 
     def voided(self, purchase: PurchaseView) -> None:
         self.notify(f"{purchase.name_en} voided.")
-        self.reload()
-
-    def cancelled(self, _: AppointmentView) -> None:
-        self.notify("Appointment cancelled.")
         self.reload()
 
     def action_reschedule(self) -> None:
