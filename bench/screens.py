@@ -5,7 +5,9 @@
 The *.txt files are the screens as text (what a reader of the docs needs). The search, the
 day sheet and the slot grid are also written as a 16-colour terminal (TERM=xterm) and a NO_COLOR
 one show them: *.ansi files, with the terminal's escape codes (`cat` one in a terminal to see
-it; the cursor row is in reverse video in both).
+it; the cursor row is in reverse video in both). The Arabic ones (19-21) are written by
+`DESKBOOK_CAPTURE_DIR=docs/screens pytest tests/tui/test_tui_arabic.py -k sqlite`; the boards
+(26, 27) were taken with tmux on the demo.
 """
 
 from __future__ import annotations
@@ -135,6 +137,22 @@ async def colour_tour(app: DeskApp, pilot: Pilot[Any], save: Callable[[str], Non
     save("slot-grid")
 
 
+async def package_tour(app: DeskApp, pilot: Pilot[Any], save: Callable[[str], None]) -> None:
+    """A package about to expire: the list, its patient (what is owed), then its sessions left
+    booked as a course (the form and the review)."""
+    await app.workers.wait_for_complete()
+    await press(pilot, "enter", "f7")
+    save("25-expiring")
+    await press(pilot, "enter")
+    save("24-patient-money")
+    await press(pilot, "c")
+    if type(app.screen).__name__ == "PickScreen":  # several usable packages: the first
+        await press(pilot, "enter")
+    save("22-course-form")
+    await press(pilot, "enter")
+    save("23-course-review")
+
+
 async def admin_tour(app: DeskApp, pilot: Pilot[Any], save: Callable[[str], None]) -> None:
     await app.workers.wait_for_complete()
     await press(pilot, "enter", "f4")
@@ -180,6 +198,7 @@ def main() -> None:
         # Without the password the login screen is shown first; Enter signs in.
         asyncio.run(drive(url, (front[0], ""), _login_then(full_tour, front[1]), text))
         asyncio.run(drive(url, (admin[0], ""), _login_then(admin_tour, admin[1]), text))
+        asyncio.run(drive(url, (front[0], ""), _login_then(package_tour, front[1]), text))
         for term, no_color, suffix, system in (
             ("xterm", False, "16-colours", "standard"),
             ("xterm-256color", True, "no-color", None),
