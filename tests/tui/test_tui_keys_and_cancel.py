@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui_pilot import make_app, notes, open_patient, screen_name, settle, texts, tomorrow_at
+from tui_pilot import (
+    make_app,
+    notes,
+    open_patient,
+    screen_name,
+    settle,
+    texts,
+    tomorrow_at,
+    type_text,
+)
 
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
@@ -28,6 +37,8 @@ async def test_help_footer_and_palette_show_the_keys_as_printed(desk: Desk) -> N
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
+        await type_text(pilot, "Zzyzx")
+        assert "Enter (or Ctrl+N) registers" in texts(app)
         await pilot.press("f3")
         await settle(pilot)
         assert screen_name(app) == "DaySheetScreen"

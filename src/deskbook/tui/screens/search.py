@@ -22,7 +22,7 @@ from textual.worker import get_current_worker
 
 from deskbook.errors import DatabaseError, DeskError
 from deskbook.results import PatientMatches, PatientSummary
-from deskbook.tui.actions import bindings
+from deskbook.tui.actions import bindings, display_of
 from deskbook.tui.screens.base import DeskScreen, age
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
@@ -172,7 +172,8 @@ class SearchScreen(DeskScreen[None]):
         if not query:
             hint.update(HINT)
         elif not patients:
-            hint.update(f"Nobody matches “{query}” — Enter (or ctrl+n) registers a new patient")
+            register = display_of("search.register", "", self.app.keymap)
+            hint.update(f"Nobody matches “{query}” — Enter (or {register}) registers a new patient")
         elif found.more or found.total > len(patients):
             total = f"More than {found.total:,}" if found.more else f"{found.total:,}"
             hint.update(f"{total} matches, first {len(patients)} — type more to narrow")
