@@ -1,4 +1,5 @@
-"""Finding and registering patients."""
+"""Finding and registering patients, and the checks every write of a patient's fields shares
+(register, update_patient, the import of a clinic's list)."""
 
 from __future__ import annotations
 
@@ -10,13 +11,13 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import audit
+from deskbook import audit, phones
 from deskbook.access import Actor, clean_text, get_owned, printable
 from deskbook.access import count as count_arg
 from deskbook.db.models import Patient, Tenant
 from deskbook.db.search import find_patients
 from deskbook.errors import InvalidInput
-from deskbook.normalize import normalize_phone, patient_name_norm
+from deskbook.normalize import fold_digits, is_arabic, patient_name_norm
 from deskbook.results import PatientMatches, PatientSummary
 
 # The MRN scheme of a tenant that has no patients yet; after that, its own MRNs decide.
@@ -25,7 +26,9 @@ MRN_DIGITS = 7
 _MRN = re.compile(r"^(.*?)(\d+)$")
 _SCHEME_SAMPLE = 1000
 _NATIONAL_ID = re.compile(r"^[A-Za-z0-9]{5,32}$")
-_SEXES = {"M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "ذكر": "M", "أنثى": "F"}
+_SEXES = {"M": "M", "F": "F", "MALE": "M", "FEMALE": "F", "ذكر": "M", "أنثى": "F", "انثى": "F"}
+# A query that may be an MRN typed short: "1279", "0001279", "mrn1279".
+_SHORT_MRN = re.compile(r"^([A-Za-z]*)[\s-]*(\d{1,12})$")
 
 
 def age_on(born: date | None, today: date) -> int | None:
@@ -34,26 +37,45 @@ def age_on(born: date | None, today: date) -> int | None:
     return today.year - born.year - ((today.month, today.day) < (born.month, born.day))
 
 
-def summary(patient: Patient, today: date) -> PatientSummary:
+def region_of(session: Session, tenant_id: uuid.UUID) -> str:
+    """The tenant's country, for phones typed without a country code."""
+    tenant = session.get(Tenant, tenant_id)
+    region = tenant.region if tenant is not None else phones.DEFAULT_REGION
+    return region if phones.known_region(region) else phones.DEFAULT_REGION
+
+
+def summary(patient: Patient, today: date, region: str = phones.DEFAULT_REGION) -> PatientSummary:
     return PatientSummary(
         id=patient.id,
         mrn=patient.mrn,
         name_en=patient.name_en,
         name_ar=patient.name_ar,
-        phone=patient.phone,
+        phone=patient.phone if patient.phone_flagged else phones.display(patient.phone, region),
         date_of_birth=patient.date_of_birth,
         age=age_on(patient.date_of_birth, today),
         national_id=patient.national_id,
         sex=patient.sex,
+        phone_e164=patient.phone,
+        phone_flagged=bool(patient.phone_flagged),
+        guardian_name=patient.guardian_name,
+        guardian_phone=phones.display(patient.guardian_phone, region) or None,
+        notes=patient.notes,
     )
 
 
-def search(session: Session, actor: Actor, query: str, limit: int) -> list[PatientSummary]:
-    return list(find(session, actor, query, limit, count=False).patients)
+def search(
+    session: Session, actor: Actor, query: str, limit: int, region: str = phones.DEFAULT_REGION
+) -> list[PatientSummary]:
+    return list(find(session, actor, query, limit, count=False, region=region).patients)
 
 
 def find(
-    session: Session, actor: Actor, query: str, limit: int, count: bool = True
+    session: Session,
+    actor: Actor,
+    query: str,
+    limit: int,
+    count: bool = True,
+    region: str = phones.DEFAULT_REGION,
 ) -> PatientMatches:
     text = printable(query)
     if text is None:
@@ -62,27 +84,45 @@ def find(
     if not text.strip():
         return PatientMatches((), 0, False)
     today = actor.today()
-    found = find_patients(session, actor.tenant_id, text, limit, count=count)
-    return PatientMatches(tuple(summary(p, today) for p in found.patients), found.total, found.more)
+    mrns = mrn_readings(session, actor.tenant_id, text)
+    found = find_patients(session, actor.tenant_id, text, limit, count=count, mrns=mrns)
+    return PatientMatches(
+        tuple(summary(p, today, region) for p in found.patients), found.total, found.more
+    )
 
 
-def get(session: Session, actor: Actor, patient_id: uuid.UUID) -> PatientSummary:
-    return summary(get_owned(session, Patient, patient_id, actor, "patient"), actor.today())
+def mrn_readings(session: Session, tenant_id: uuid.UUID, query: str) -> tuple[str, ...]:
+    """The whole MRN a short one stands for in the tenant's scheme: "1279", "0001279" and
+    "mrn1279" are MRN0001279 where MRNs are MRN + 7 digits. Two reads of the MRN index."""
+    match = _SHORT_MRN.match(fold_digits(query).strip())
+    if match is None:
+        return ()
+    letters, digits = match.groups()
+    prefix, width = _tenant_scheme(session, tenant_id)
+    if (letters and letters.upper() != prefix.upper()) or len(digits.lstrip("0")) > width:
+        return ()
+    return (f"{prefix}{int(digits):0{width}d}",)
 
 
-def _phone(value: str) -> tuple[str, str]:
-    if not isinstance(value, str) or not value.strip():
-        raise InvalidInput("The phone number is required.")
-    shown = " ".join(value.split())
-    digits = normalize_phone(shown)
-    if len(shown) > 32 or not re.fullmatch(r"[+\d\s\-().٠-٩۰-۹]+", shown):
-        raise InvalidInput(f"'{shown}' is not a phone number.")
-    if not 7 <= len(digits) <= 15:
-        raise InvalidInput(f"'{shown}' is not a phone number: it needs 7 to 15 digits.")
-    return shown, digits
+def get(
+    session: Session, actor: Actor, patient_id: uuid.UUID, region: str = phones.DEFAULT_REGION
+) -> PatientSummary:
+    return summary(get_owned(session, Patient, patient_id, actor, "patient"), actor.today(), region)
 
 
-def _birth(value: date | None, today: date) -> date | None:
+def names(name_en: object, name_ar: object) -> tuple[str, str | None]:
+    """Either name is enough. An Arabic name typed in the English field (or the other way
+    round) goes to the field of its own script rather than being refused."""
+    english = clean_text(name_en, "English name", 200)
+    arabic = clean_text(name_ar, "Arabic name", 200)
+    if english and is_arabic(english) and not arabic:
+        english, arabic = None, english
+    if english is None and arabic is None:
+        raise InvalidInput("Type the patient's name, in English or in Arabic.")
+    return english or "", arabic
+
+
+def birth(value: date | None, today: date) -> date | None:
     if value is None:
         return None
     if not isinstance(value, date) or hasattr(value, "hour"):
@@ -94,7 +134,7 @@ def _birth(value: date | None, today: date) -> date | None:
     return value
 
 
-def _sex(value: str | None) -> str | None:
+def sex_code(value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
     sex = _SEXES.get(str(value).strip().upper())
@@ -103,7 +143,7 @@ def _sex(value: str | None) -> str | None:
     return sex
 
 
-def _national_id(value: str | None) -> str | None:
+def national_id_of(value: str | None) -> str | None:
     if value is None or not str(value).strip():
         return None
     cleaned = str(value).strip()
@@ -170,21 +210,30 @@ def _next_mrn(session: Session, tenant_id: uuid.UUID) -> str:
 def register(
     session: Session,
     actor: Actor,
-    name_en: str,
+    name_en: str | None,
     phone: str,
     date_of_birth: date | None,
     name_ar: str | None,
     sex: str | None,
     national_id: str | None,
+    guardian_name: str | None = None,
+    guardian_phone: str | None = None,
+    notes: str | None = None,
 ) -> PatientSummary:
     today = actor.today()
-    english = clean_text(name_en, "English name", 200, required=True)
-    assert english is not None
-    arabic = clean_text(name_ar, "Arabic name", 200)
-    shown_phone, phone_digits = _phone(phone)
-    born = _birth(date_of_birth, today)
-    sex_code = _sex(sex)
-    nid = _national_id(national_id)
+    region = region_of(session, actor.tenant_id)
+    english, arabic = names(name_en, name_ar)
+    number = phones.parse_phone(phone, region)
+    guardian = (
+        phones.parse_phone(guardian_phone, region, "guardian's phone")
+        if guardian_phone and str(guardian_phone).strip()
+        else None
+    )
+    born = birth(date_of_birth, today)
+    sex_value = sex_code(sex)
+    nid = national_id_of(national_id)
+    guardian_text = clean_text(guardian_name, "guardian's name", 200)
+    note_text = clean_text(notes, "notes", 1000, multiline=True)
     # The MRN counter's lock; NO KEY UPDATE so every other desk's audit row (which points at
     # the tenant) does not queue behind a registration (see access.lock_owned).
     session.get(Tenant, actor.tenant_id, with_for_update={"key_share": True})
@@ -194,21 +243,25 @@ def register(
         name_en=english,
         name_ar=arabic,
         date_of_birth=born,
-        sex=sex_code,
-        phone=shown_phone,
+        sex=sex_value,
+        phone=number.stored,
         national_id=nid,
         name_norm=patient_name_norm(english, arabic),
-        phone_norm=phone_digits,
+        phone_norm=number.digits,
+        guardian_name=guardian_text,
+        guardian_phone=guardian.stored if guardian else None,
+        guardian_phone_norm=guardian.digits if guardian else "",
+        notes=note_text,
     )
     session.add(patient)
     session.flush()
-    result = summary(patient, today)
+    result = summary(patient, today, region)
     audit.log(
         session,
         actor,
         "register_patient",
         "patient",
         patient.id,
-        after={"mrn": patient.mrn, "name_en": english, "name_ar": arabic, "phone": shown_phone},
+        after={"mrn": patient.mrn, "name_en": english, "name_ar": arabic, "phone": number.stored},
     )
     return result

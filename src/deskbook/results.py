@@ -34,11 +34,24 @@ class PatientSummary:
     mrn: str
     name_en: str
     name_ar: str | None
-    phone: str
+    phone: str  # as the desk shows it: national format ("050 543 5510"), see deskbook.phones
     date_of_birth: date | None
     age: int | None
     national_id: str | None
     sex: str | None
+    phone_e164: str = ""  # as stored; the text as typed when phone_flagged
+    phone_flagged: bool = False  # could not be read as a phone number (kept as typed)
+    guardian_name: str | None = None
+    guardian_phone: str | None = None  # national format, like phone
+    notes: str | None = None  # alerts the patient header shows
+
+
+@dataclass(frozen=True)
+class PatientCandidate:
+    """A record that may be the same person as the one being registered or edited."""
+
+    patient: PatientSummary
+    reasons: tuple[str, ...]  # "same phone", "same national id", "same name and date of birth"
 
 
 @dataclass(frozen=True)

@@ -116,6 +116,36 @@ def test_identifier_searches_are_btree_seeks_never_trigram_scans(
         assert "Index Scan" in text_plan
 
 
+@pytest.mark.parametrize("kind", ["end", "middle", "start_typed", "spaced", "bare_mrn"])
+def test_any_run_of_phone_digits_is_a_key_range_seek(
+    clinic: tuple[Engine, ExplainClinic], kind: str
+) -> None:
+    """4+ digits from anywhere in the number: a range of patient_phone_key's primary key and
+    one patient seek per hit, never a scan (nor the trigram index)."""
+    engine, c = clinic
+    digits = c.patient.phone_norm
+    query = {
+        "end": digits[-4:],
+        "middle": digits[2:7],
+        "start_typed": "00966 " + digits[:6],
+        "spaced": f"{digits[-7:-4]} {digits[-4:]}",
+        "bare_mrn": c.patient.mrn.lstrip("P0"),
+    }[kind]
+    with captured(engine) as seen, read_session(engine) as session:
+        mrns = (c.patient.mrn,) if kind == "bare_mrn" else ()
+        found = [p.id for p in find_patients(session, c.tenant, query, mrns=mrns).patients]
+    lines = [line for statement, params in seen for line in plan(engine, statement, params)]
+    assert c.patient.id in found
+    assert not full_scans(engine, lines), lines
+    text_plan = "\n".join(lines)
+    assert "trgm" not in text_plan and "patient_fts" not in text_plan
+    if kind != "bare_mrn":
+        if engine.dialect.name == "sqlite":
+            assert "SEARCH k USING PRIMARY KEY (tenant_id=? AND digits>? AND digits<?)" in text_plan
+        else:
+            assert "patient_phone_key_pkey" in text_plan
+
+
 @pytest.mark.parametrize("part", ["last", "arabic", "arabic_diacritics", "none"])
 def test_name_searches_use_the_trigram_index(
     clinic: tuple[Engine, ExplainClinic], part: str

@@ -75,7 +75,7 @@ async def test_register_a_new_patient_when_nobody_matches(
         assert screen_name(app) == "PatientScreen", texts(app)
         assert "Zaid Qasim" in texts(app)
     (found,) = session_of(desk).search_patients("Zaid Qasim")
-    assert found.phone == "0509998877"
+    assert found.phone == "050 999 8877"
     assert str(found.date_of_birth) == "2019-04-23"
 
 

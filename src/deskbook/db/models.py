@@ -44,6 +44,8 @@ class Tenant(SQLModel, table=True):
     name: str = Field(max_length=200)
     timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
     currency: str = Field(default=DEFAULT_CURRENCY, max_length=3)
+    # The country a phone typed without +country code belongs to (ISO 3166, migration 0007).
+    region: str = Field(default="SA", max_length=2)
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -87,7 +89,26 @@ class Patient(SQLModel, table=True):
     # Written by deskbook.normalize, the same code that normalizes a typed query.
     name_norm: str = Field(default="", max_length=500)
     phone_norm: str = Field(default="", max_length=32)
+    # Migration 0007 (deskbook.phones): phone is E.164; flagged when it could not be read and
+    # was kept as typed. A child's guardian is who calls; search finds the child by that phone.
+    phone_flagged: bool = Field(default=False)
+    guardian_name: str | None = Field(default=None, max_length=200)
+    guardian_phone: str | None = Field(default=None, max_length=32)
+    guardian_phone_norm: str = Field(default="", max_length=32)
+    notes: str | None = Field(default=None, max_length=1000)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class PatientPhoneKey(SQLModel, table=True):
+    """Every run of 4 or more trailing digits of a patient's and a guardian's phone_norm, so a
+    run typed from anywhere in the number is a prefix range of the primary key. Written only
+    by the database triggers of migration 0007; on PostgreSQL `digits` has collation "C" so
+    the range is a plain btree range."""
+
+    __tablename__ = "patient_phone_key"
+    tenant_id: uuid.UUID = Field(primary_key=True)
+    digits: str = Field(primary_key=True, max_length=32)
+    patient_id: uuid.UUID = Field(primary_key=True)
 
 
 class Clinic(SQLModel, table=True):

@@ -51,6 +51,7 @@ from deskbook.normalize import (
     phone_query_prefixes,
     search_text,
 )
+from deskbook.phones import KEY_MIN, typed_digits
 
 MAX_RESULTS = 50
 CANDIDATES = 100
@@ -84,6 +85,7 @@ class _Query:
     raw: str  # stripped, digits folded: what an MRN or national id is compared with
     name: str  # folded like Patient.name_norm
     phones: tuple[str, ...]  # national-number prefixes when the query is a phone number
+    mrns: tuple[str, ...] = ()  # whole MRNs the query stands for (bare digits)
 
     @property
     def has_digit(self) -> bool:
@@ -167,7 +169,17 @@ class Words:
     limit: int = CANDIDATES
 
 
-Lookup = Equal | Prefix | Words
+@dataclass(frozen=True)
+class Digits:
+    """Patients whose phone or guardian's phone holds this run of digits anywhere: a prefix
+    range of patient_phone_key, which holds every suffix of 4+ digits of both numbers."""
+
+    digits: str
+    counted: bool = True
+    limit: int = CANDIDATES
+
+
+Lookup = Equal | Prefix | Words | Digits
 
 
 @dataclass(frozen=True)
@@ -176,10 +188,11 @@ class SearchPlan:
     starts: Words | None  # run when the fragment look-up came back full
 
 
-def plan_search(query: str) -> SearchPlan:
-    """The index look-ups a query makes, for either engine."""
+def plan_search(query: str, mrns: tuple[str, ...] = ()) -> SearchPlan:
+    """The index look-ups a query makes, for either engine. mrns: whole MRNs the query may
+    stand for (bare digits in the tenant's scheme, see deskbook.patients)."""
     parsed = _parse(query)
-    first: list[Lookup] = []
+    first: list[Lookup] = [Equal("mrn", mrns)] if mrns else []
     if not parsed.has_digit:
         # Without a digit the query can still be an MRN or national id typed whole, but is not
         # taken as the start of one ("m" would otherwise list every MRN).
@@ -190,7 +203,13 @@ def plan_search(query: str) -> SearchPlan:
             for column in ("mrn", "national_id")
             for value in parsed.identifiers
         ]
-        first += [Prefix("phone_norm", value) for value in parsed.phones]
+        if parsed.phones:
+            # Short readings ("050" is the start of 50...) are prefixes of the number; runs of
+            # 4+ digits, as typed and without the country or trunk prefix, are looked up
+            # anywhere in the patient's and the guardian's number.
+            readings = dict.fromkeys((*parsed.phones, typed_digits(parsed.raw)))
+            first += [Prefix("phone_norm", r) for r in readings if len(r) < KEY_MIN]
+            first += [Digits(r) for r in readings if len(r) >= KEY_MIN]
     starts: Words | None = None
     if parsed.name and not parsed.has_digit:
         arabic = is_arabic(parsed.name)
@@ -243,6 +262,18 @@ class _Sql:
         if isinstance(lookup, Words):
             return self._words(lookup, what, limit)
         tenant = self.value(self.tenant_id.hex) if not self.postgres else f"'{self.tenant_id}'"
+        if isinstance(lookup, Digits):
+            # digits is COLLATE "C" on PostgreSQL, so this range is a btree range under any
+            # database collation, with literals or parameters alike; "9" + 1 is ":".
+            low = lookup.digits
+            high = low[:-1] + chr(ord(low[-1]) + 1)
+            join = "JOIN" if self.postgres else "CROSS JOIN"  # SQLite: the keys drive
+            return (
+                f"SELECT {what} FROM patient_phone_key AS k {join} patient "
+                f"ON patient.id = k.patient_id WHERE k.tenant_id = {tenant} "
+                f"AND k.digits >= {self.value(low)} AND k.digits < {self.value(high)} "
+                f"LIMIT {limit}"
+            )
         head = f"SELECT {what} FROM patient WHERE patient.tenant_id = {tenant}"
         expression = self.column(lookup.column)
         if isinstance(lookup, Equal):
@@ -349,6 +380,7 @@ def find_patients(
     query: str,
     limit: int = MAX_RESULTS,
     count: bool = True,
+    mrns: tuple[str, ...] = (),
 ) -> Found:
     """search_patients and how many patients matched in all (see COUNT_CAP). Ties inside a
     rank are broken by the folded name, then the MRN, so the order is stable."""
@@ -356,7 +388,8 @@ def find_patients(
     parsed = _parse(query)
     if not (parsed.raw and (parsed.name or parsed.phones)):
         return Found([], 0, False)
-    plan = plan_search(query)
+    plan = plan_search(query, mrns)
+    parsed = _Query(parsed.raw, parsed.name, parsed.phones, mrns)
     dialect = session.get_bind().dialect.name
     found: dict[uuid.UUID, _Candidate] = {}
     returned: Counter[int] = Counter()
@@ -424,6 +457,7 @@ def _rank(patient: _Candidate, query: _Query) -> int:
     idents = query.identifiers
     if (
         patient.mrn in idents
+        or patient.mrn in query.mrns
         or (patient.national_id is not None and patient.national_id in idents)
         or (query.phones and patient.phone_norm in query.phones)
     ):
@@ -444,6 +478,8 @@ def _rank(patient: _Candidate, query: _Query) -> int:
         or (query.phones and patient.phone_norm.startswith(query.phones))
     ):
         return NAME_START
+    if query.phones and patient.phone_norm.endswith(typed_digits(query.raw)):
+        return WORD_START  # "the number ending 5510"
     return FRAGMENT
 
 
