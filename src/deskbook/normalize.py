@@ -5,16 +5,21 @@ The stored form is " <english words> | <arabic words>": every word, the first on
 a space, so "a word of the name starts with q" is simply "contains ' ' + q" — one pattern that
 the trigram indexes of both engines answer.
 
-The Arabic article is folded both ways: "Al-Rashid", "Al Rashid" and "AlRashid" are all stored
-as the one word "alrashid" (plus the bare word "rashid", so typing "rashid" is a prefix hit, not
-a fragment), and "الرشيد" is stored with "رشيد" beside it. A typed "al rashid" or "ال رشيد" is
-glued the same way before it is looked up.
+The Arabic article is folded both ways: "Al-Rashid", "Al Rashid", "El-Rashid" and "AlRashid"
+are all stored as the one word "alrashid" (plus the bare word "rashid", so typing "rashid" is a
+prefix hit, not a fragment), and "الرشيد" is stored with "رشيد" beside it. A typed "al rashid"
+or "ال رشيد" is glued the same way before it is looked up.
+
+Latin spellings of one Arabic name are folded to one form on both sides (Mohamed, Muhammad and
+Mohammed are all "muhamad"): the rules are deskbook.name_folding's.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+
+from deskbook.name_folding import APOSTROPHES, bare_word, fold_word, join_compounds
 
 # Tashkeel, Quranic marks, superscript alef and tatweel: none of them changes the name.
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
@@ -32,7 +37,6 @@ _FOLD = str.maketrans(
 )
 # Anything that is not a letter or a digit separates words (hyphens, dots, apostrophes, ...).
 _SEPARATORS = re.compile(r"[\W_]+")
-_LATIN_ARTICLES = ("al", "el")
 _ARABIC_ARTICLE = "ال"
 _ARABIC_LETTER = re.compile("[\u0600-\u06ff]")
 SIDE_SEPARATOR = " | "
@@ -55,7 +59,7 @@ def fold_digits(value: str) -> str:
 def normalize_text(value: str) -> str:
     """Casefolded, accents and tashkeel stripped, Arabic letter variants and digits folded,
     punctuation turned into single spaces."""
-    value = _ARABIC_MARKS.sub("", strip_invisible(value)).translate(_FOLD)
+    value = APOSTROPHES.sub("", _ARABIC_MARKS.sub("", strip_invisible(value)).translate(_FOLD))
     decomposed = unicodedata.normalize("NFKD", value)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     # NFKD took the hamza off أ/إ/آ as a combining mark, which the fold above already did;
@@ -68,42 +72,21 @@ def is_arabic(value: str) -> bool:
     return _ARABIC_LETTER.search(value) is not None
 
 
-def _glue_articles(words: list[str]) -> list[str]:
-    """'al rashid' -> 'alrashid', 'ال رشيد' -> 'الرشيد' (a lone article joins the next word)."""
-    glued: list[str] = []
-    pending = ""
-    for word in words:
-        if word in _LATIN_ARTICLES or word == _ARABIC_ARTICLE:
-            pending += word
-            continue
-        glued.append(pending + word)
-        pending = ""
-    if pending:
-        glued.append(pending)
-    return glued
-
-
-def _bare_word(word: str) -> str | None:
-    """An Arabic word without its glued article ('الرشيد' -> 'رشيد'). A glued Latin article
-    is not guessed ("alice" is not "al" + "ice"); "Al-Rashid" is caught when written apart."""
+def _bare_arabic(word: str) -> str | None:
+    """An Arabic word without its glued article ('الرشيد' -> 'رشيد')."""
     if word.startswith(_ARABIC_ARTICLE) and len(word) >= len(_ARABIC_ARTICLE) + 2:
         return word[len(_ARABIC_ARTICLE) :]
     return None
 
 
 def _name_words(value: str) -> list[str]:
-    words = normalize_text(value).split()
     out: list[str] = []
-    for index, word in enumerate(words):
-        if (word in _LATIN_ARTICLES or word == _ARABIC_ARTICLE) and index + 1 < len(words):
-            continue
-        previous = words[index - 1] if index else ""
-        if previous in _LATIN_ARTICLES or previous == _ARABIC_ARTICLE:
-            out.append(previous + word)
-            out.append(word)
-            continue
-        out.append(word)
-        bare = _bare_word(word)
+    for word, from_article in join_compounds(normalize_text(value).split()):
+        folded = fold_word(word)
+        out.append(folded)
+        # An article written apart ("Al Rashid") and a glued one ("AlRashid", "الرشيد") both
+        # keep the name without it as a word of its own, so typing the bare name finds it.
+        bare = fold_word(word[2:]) if from_article else bare_word(folded) or _bare_arabic(word)
         if bare:
             out.append(bare)
     return out
@@ -116,8 +99,16 @@ def patient_name_norm(name_en: str, name_ar: str | None) -> str:
 
 
 def search_text(query: str) -> str:
-    """A typed name query folded like the stored names: 'Al-Rashid' -> 'alrashid'."""
-    return " ".join(_glue_articles(normalize_text(query).split()))
+    """A typed name query folded like the stored names: 'Al-Rashid' -> 'alrashid',
+    'Mohamed' -> 'muhamad'."""
+    return " ".join(fold_word(word) for word, _ in join_compounds(normalize_text(query).split()))
+
+
+def search_terms(folded: str) -> tuple[str, ...]:
+    """The words of a folded query as fragments to look for: a word with an article is looked
+    for without it ('alrashid' -> 'rashid'), so "Al-Rashid" also finds a Rashid written
+    without the article (every name holding 'alrashid' holds 'rashid' too)."""
+    return tuple(bare_word(word) or _bare_arabic(word) or word for word in folded.split())
 
 
 def normalize_phone(value: str) -> str:

@@ -187,7 +187,8 @@ def test_at_most_fifty_with_a_stable_tie_break(
             session.add(make_patient(tenant, "Twin Same", mrn=f"P{2000 + i:07d}"))
     everyone = find("noura")
     assert len(everyone) == 50
-    assert everyone == sorted(everyone)
+    # Ties in order of the folded name (deskbook.name_folding: "Noura bb" is "nura b").
+    assert everyone == sorted(everyone, key=lambda name: patient_name_norm(name, None))
     assert find("noura", limit=10) == everyone[:10]
     assert find("noura", limit=500) == everyone
     with read_session(engine) as session:
@@ -312,7 +313,7 @@ def test_a_rare_word_start_outranks_many_fragments(
 ) -> None:
     with write_session(engine) as session:
         for i in range(250):
-            session.add(make_patient(tenant, f"Aaron Alghamdi{'x' * (i % 7)}", mrn=f"P{i:07d}"))
+            session.add(make_patient(tenant, f"Aaron Bughamdi{'x' * (i % 7)}", mrn=f"P{i:07d}"))
         session.add(make_patient(tenant, "Zaid Ghamdan", mrn="P9999999"))
     found = find("ghamd")
     assert len(found) == 50

@@ -29,7 +29,7 @@ from deskbook.normalize import (
         ("Chloé", "chloe"),
         ("ÉLODIE  Müller", "elodie muller"),
         ("Straße", "strasse"),
-        ("  O'Brien-Smith ", "o brien smith"),
+        ("  O'Brien-Smith ", "obrien smith"),  # an apostrophe inside a word joins it
     ],
 )
 def test_normalize_text_folds_stored_and_typed_text_alike(typed: str, folded: str) -> None:
@@ -37,17 +37,18 @@ def test_normalize_text_folds_stored_and_typed_text_alike(typed: str, folded: st
 
 
 def test_name_norm_puts_a_space_before_every_word_and_keeps_both_sides() -> None:
-    assert patient_name_norm("Sami Haddad", "سامي حداد") == " sami haddad | سامي حداد"
-    assert patient_name_norm("Sami Haddad", None) == " sami haddad"
+    assert patient_name_norm("Sami Haddad", "سامي حداد") == " sami hadad | سامي حداد"
+    assert patient_name_norm("Sami Haddad", None) == " sami hadad"
 
 
 @pytest.mark.parametrize("written", ["Al-Rashid", "Al Rashid", "al rashid", "AL-RASHID"])
 def test_the_latin_article_written_apart_is_glued_and_also_dropped(written: str) -> None:
-    assert patient_name_norm(f"Ahmed {written}", None) == " ahmed alrashid rashid"
+    assert patient_name_norm(f"Ahmed {written}", None) == " ahmad alrashid rashid"
 
 
-def test_a_glued_latin_article_is_not_guessed() -> None:
-    assert patient_name_norm("Alice Alrashid", None) == " alice alrashid"
+def test_a_glued_latin_article_keeps_the_bare_name_only_when_it_is_long_enough() -> None:
+    assert patient_name_norm("Alice Alrashid", None) == " alic alrashid rashid"
+    assert patient_name_norm("Alia Alaa", None) == " alia ala"
 
 
 def test_the_arabic_article_is_kept_and_also_dropped() -> None:
@@ -62,8 +63,8 @@ def test_the_arabic_article_is_kept_and_also_dropped() -> None:
         ("al rashid", "alrashid"),
         ("ال رشيد", "الرشيد"),
         ("الرَّشيد", "الرشيد"),
-        ("Ahmed al", "ahmed al"),
-        ("Ahmed al r", "ahmed alr"),
+        ("Ahmed al", "ahmad al"),
+        ("Ahmed al r", "ahmad alr"),
     ],
 )
 def test_search_text_folds_the_article_like_the_stored_names(typed: str, folded: str) -> None:

@@ -49,6 +49,7 @@ from deskbook.normalize import (
     is_arabic,
     patient_name_norm,
     phone_query_prefixes,
+    search_terms,
     search_text,
 )
 from deskbook.phones import KEY_MIN, typed_digits
@@ -223,6 +224,11 @@ def plan_search(query: str, mrns: tuple[str, ...] = ()) -> SearchPlan:
         if not short:
             words = tuple(parsed.name.split())
             first.append(Words(words, ""))
+            bare = search_terms(parsed.name)
+            if bare != words:
+                # "Al-Rashid" also finds a Rashid written without the article: the bare name
+                # as a word start (as a fragment it would also find "Harashid").
+                first.append(Words(bare, " "))
             starts = Words(words, " ", counted=False)
     return SearchPlan(tuple(first), starts)
 
