@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from sqlalchemy.orm import Session
 
-from deskbook import audit, patients
+from deskbook import audit, patient_changes, patient_duplicates, patients
 from deskbook.access import as_id
 from deskbook.errors import Busy, OpeningNotRecorded
 from deskbook.results import (
+    PatientCandidate,
     PatientMatches,
     PatientSummary,
 )
@@ -84,5 +86,60 @@ class PatientDesk(SessionBase):
                 guardian_name=guardian_name,
                 guardian_phone=guardian_phone,
                 notes=notes,
+            )
+        )
+
+    def possible_duplicates(
+        self,
+        name_en: str | None = None,
+        name_ar: str | None = None,
+        phone: str | None = None,
+        date_of_birth: date | None = None,
+        national_id: str | None = None,
+        exclude: Id | None = None,
+    ) -> list[PatientCandidate]:
+        """Records that may be the same person (same phone, same national id, or same folded
+        name and date of birth), strongest first: before register_patient, and on an edit
+        with the edited record as exclude."""
+        actor = self._booker("search patients")
+        skip = as_id(exclude, "patient") if exclude is not None else None
+        return self._read(
+            lambda s: patient_duplicates.possible_duplicates(
+                s,
+                actor,
+                self._region(s),
+                name_en,
+                name_ar,
+                phone,
+                date_of_birth,
+                national_id,
+                skip,
+            )
+        )
+
+    def near_misses(self, query: str) -> list[PatientSummary]:
+        """For a search that found nobody: a phone one digit off, names close to the one
+        typed. Show these before offering to register."""
+        actor = self._booker("search patients")
+        return self._read(
+            lambda s: patient_duplicates.near_misses(s, actor, self._region(s), query)
+        )
+
+    def update_patient(self, patient_id: Id, **changes: Any) -> PatientSummary:
+        """Correct a record: name_en, name_ar, phone, date_of_birth, sex, national_id,
+        guardian_name, guardian_phone, notes. Audited with the values before."""
+        actor = self._booker("change patients")
+        pid = as_id(patient_id, "patient")
+        return self._write(
+            lambda s: patient_changes.update_patient(s, actor, self._region(s), pid, changes)
+        )
+
+    def merge_patients(self, keep_id: Id, merge_id: Id, reason: str) -> PatientSummary:
+        """ADMIN: one person, two records. Everything of merge_id moves to keep_id in one
+        transaction; merge_id is gone from search; the audit names both."""
+        keep, merge = as_id(keep_id, "patient"), as_id(merge_id, "patient")
+        return self._write(
+            lambda s: patient_changes.merge_patients(
+                s, self._actor, self._region(s), keep, merge, reason
             )
         )

@@ -438,6 +438,27 @@ def find_patients(
     return Found([by_id[i] for i in ids if i in by_id], total, more)
 
 
+class Match(NamedTuple):
+    """A patient one of the look-ups found, with what deskbook.patient_duplicates compares."""
+
+    lookup: int  # the index of the look-up that found it
+    id: uuid.UUID
+    name_norm: str
+    phone_norm: str
+
+
+def run_lookups(session: Session, tenant_id: uuid.UUID, lookups: tuple[Lookup, ...]) -> list[Match]:
+    """The rows a handful of look-ups find, in one round trip, each bounded by its limit (the
+    duplicate check and the near misses; the same index seeks as a search)."""
+    if not lookups:
+        return []
+    sql = _Sql(session.get_bind().dialect.name, tenant_id)
+    selects = [sql.render(lookup, n, lookup.limit, keys=True) for n, lookup in enumerate(lookups)]
+    return [
+        Match(row[0], _uuid(row[1]), row[2], row[5]) for row in _run(session, sql, _union(selects))
+    ]
+
+
 def _count(
     session: Session, dialect: str, tenant_id: uuid.UUID, plan: SearchPlan
 ) -> tuple[int, bool]:
