@@ -31,6 +31,8 @@ export_app = typer.Typer(help="Write the day sheet and other lists to files.", a
 app.add_typer(db_app, name="db")
 app.add_typer(staff_app, name="staff")
 app.add_typer(export_app, name="export")
+import_app = typer.Typer(help="Load lists from other systems.", add_completion=False)
+app.add_typer(import_app, name="import")
 
 DbOption = Annotated[
     str | None,
@@ -200,6 +202,75 @@ def export_day(
     except OSError as exc:
         fail(f"Cannot write {out}: {exc.strerror}.")
     typer.echo(f"Wrote {out}.")
+
+
+@import_app.command("patients")
+@one_line_errors
+def import_patients(
+    ctx: typer.Context,
+    path: Annotated[Path, typer.Argument(help="The CSV file: a header row, one patient a row.")],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row and write the report; load nothing.")
+    ] = False,
+    mapping: Annotated[
+        str | None,
+        typer.Option("--map", help="Columns named otherwise: name_en=Name,phone=Mobile,..."),
+    ] = None,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Where the refused rows go (default: FILE.rejected.csv)."),
+    ] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Organisation name.")] = None,
+    db: DbOption = None,
+) -> None:
+    """A clinic's patient list (UTF-8 or Windows-1256 CSV). Batches commit as they go; a re-run
+    skips the patients already loaded. Refused rows go to a report with line and reason."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from deskbook.patient_import import run_import_command
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=not sys.stderr.isatty(),
+    ) as bar:
+        task = bar.add_task("Checking" if dry_run else "Importing", total=None)
+        result = run_import_command(
+            resolve_url(chosen_db(ctx, db)),
+            path,
+            tenant,
+            dry_run=dry_run,
+            mapping=mapping,
+            report=report,
+            progress=lambda done, total: bar.update(task, completed=done, total=total),
+        )
+    verb = "would load" if dry_run else "loaded"
+    typer.echo(
+        f"{result.rows} rows ({result.encoding}): {verb} {result.loaded}, "
+        f"{result.already_loaded} already in the database, {len(result.rejected)} refused."
+    )
+    if result.report is not None:
+        typer.echo(f"Refused rows, with their line and reason: {result.report}")
+
+
+@export_app.command("patients")
+@one_line_errors
+def export_patients(
+    ctx: typer.Context,
+    out: Annotated[
+        Path | None, typer.Option("--out", help="File to write (default: standard output).")
+    ] = None,
+    tenant: Annotated[str | None, typer.Option("--tenant", help="Organisation name.")] = None,
+    db: DbOption = None,
+) -> None:
+    """Every patient as CSV (UTF-8 with BOM); formulas are written as text."""
+    from deskbook.patient_export import run_export_patients
+
+    count = run_export_patients(resolve_url(chosen_db(ctx, db)), out, tenant)
+    if out is not None:
+        typer.echo(f"Wrote {count} patients to {out}.")
 
 
 @staff_app.command("unlock")

@@ -196,7 +196,7 @@ def _tenant_scheme(session: Session, tenant_id: uuid.UUID) -> tuple[str, int]:
     return max(schemes, key=followers)  # max keeps the first (the lower MRNs) on a tie
 
 
-def _next_mrn(session: Session, tenant_id: uuid.UUID) -> str:
+def next_mrn(session: Session, tenant_id: uuid.UUID) -> str:
     # Called with the tenant row locked, so two desks never compute the same number; the
     # unique (tenant, mrn) index is the backstop.
     prefix, digits = _tenant_scheme(session, tenant_id)
@@ -239,7 +239,7 @@ def register(
     session.get(Tenant, actor.tenant_id, with_for_update={"key_share": True})
     patient = Patient(
         tenant_id=actor.tenant_id,
-        mrn=_next_mrn(session, actor.tenant_id),
+        mrn=next_mrn(session, actor.tenant_id),
         name_en=english,
         name_ar=arabic,
         date_of_birth=born,
