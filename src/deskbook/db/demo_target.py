@@ -186,6 +186,18 @@ class _PostgresSite(BuildSite):
                 guard.exec_driver_sql(f'DROP TABLE "{target}"."{table}" CASCADE')
             for table in inspect(guard).get_table_names(schema=build):
                 guard.exec_driver_sql(f'ALTER TABLE "{build}"."{table}" SET SCHEMA "{target}"')
+            # Trigger functions (migration 0007) move too; the target's old copies went with
+            # its tables' triggers.
+            functions = guard.execute(
+                text(
+                    "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+                    "WHERE n.nspname = :s"
+                ),
+                {"s": build},
+            ).scalars()
+            for name in list(functions):
+                guard.exec_driver_sql(f'DROP FUNCTION IF EXISTS "{target}"."{name}"() CASCADE')
+                guard.exec_driver_sql(f'ALTER FUNCTION "{build}"."{name}"() SET SCHEMA "{target}"')
             # RESTRICT: anything left behind fails the switch instead of being dropped with it.
             guard.exec_driver_sql(f'DROP SCHEMA "{build}" RESTRICT')
         self._close()
