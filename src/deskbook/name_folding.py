@@ -44,6 +44,7 @@ their letter variants, hamza seats and tashkeel.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _VOWELS = "aeiou"
 _LATIN = re.compile(r"^[a-z]+$")
@@ -86,6 +87,7 @@ def _fold_core(word: str) -> str:
     return _TABLE_FORMS.sub(lambda m: _TABLE[m.group(0)], word)
 
 
+@lru_cache(maxsize=200_000)  # names repeat: an import of a clinic's list folds each once
 def fold_word(word: str) -> str:
     """One word in its folded form (rules 1-9 of the module docstring). Arabic-script words
     and words with digits are returned as they are."""

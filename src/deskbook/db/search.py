@@ -4,7 +4,7 @@ that start a name word, then fragments; top 50, and how many matched in all.
 Every look-up is an index seek bounded by CANDIDATES rows, so a search costs about the same
 on a thousand patients as on a million, and all of a query's look-ups go in one round trip.
 The look-ups are described once (Equal, Prefix, Words) and each engine renders the same
-description as SQL text (_render):
+description as SQL text (deskbook.db.search_sql):
 
 - Identifiers (MRN, national id, phone) are prefix ranges over btree indexes, walked in index
   order (SQLite: the 0001 indexes with `col >= lo AND col < lo || U+10FFFF`; PostgreSQL: the
@@ -34,7 +34,7 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 from sqlalchemy import Engine, select, text
 from sqlalchemy.exc import DBAPIError
@@ -42,6 +42,47 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from deskbook.db.models import Patient
+
+# The look-ups and their SQL live in search_sql; re-exported, as callers import them from here.
+from deskbook.db.search_sql import (
+    ARABIC_SIDE as ARABIC_SIDE,
+)
+from deskbook.db.search_sql import (
+    CANDIDATES as CANDIDATES,
+)
+from deskbook.db.search_sql import (
+    MAX_RESULTS as MAX_RESULTS,
+)
+from deskbook.db.search_sql import (
+    TRIGRAM as TRIGRAM,
+)
+from deskbook.db.search_sql import (
+    Digits as Digits,
+)
+from deskbook.db.search_sql import (
+    Equal as Equal,
+)
+from deskbook.db.search_sql import (
+    Lookup as Lookup,
+)
+from deskbook.db.search_sql import (
+    Match as Match,
+)
+from deskbook.db.search_sql import (
+    Prefix as Prefix,
+)
+from deskbook.db.search_sql import (
+    Sql,
+    as_uuid,
+    run,
+    union,
+)
+from deskbook.db.search_sql import (
+    Words as Words,
+)
+from deskbook.db.search_sql import (
+    run_lookups as run_lookups,
+)
 from deskbook.errors import DatabaseError
 from deskbook.normalize import (
     SIDE_SEPARATOR,
@@ -54,28 +95,10 @@ from deskbook.normalize import (
 )
 from deskbook.phones import KEY_MIN, typed_digits
 
-MAX_RESULTS = 50
-CANDIDATES = 100
 # Beyond this many matches the total is "more than COUNT_CAP": counting every "mohammed" of a
 # million patients would cost what the search itself is built to avoid.
 COUNT_CAP = 1000
-TRIGRAM = 3
-_TOP = "\U0010ffff"  # sorts after every character: lo <= x < lo + _TOP means x starts with lo
 _LATIN_ARTICLES = ("al", "el")
-
-# The Arabic side of name_norm (" en words | ar words"); the same text as the 0002 index
-# expression, because both engines match an expression index by its exact shape. Without an
-# Arabic name it is the English side (instr/strpos give 0), which exact-name look-ups use.
-ARABIC_SIDE = {
-    "sqlite": "substr(patient.name_norm, instr(patient.name_norm, '| ') + 2)",
-    "postgresql": "substr(patient.name_norm, strpos(patient.name_norm, '| ') + 2)",
-}
-_COLUMNS = {
-    "mrn": "patient.mrn",
-    "national_id": "patient.national_id",
-    "phone_norm": "patient.phone_norm",
-    "name_norm": "patient.name_norm",
-}
 
 # Ranks, best first; alphabetical (folded name, then MRN) only inside one rank.
 EXACT_ID, EXACT_NAME, NAME_START, WORD_START, FRAGMENT = range(5)
@@ -121,66 +144,6 @@ def _parse(query: str) -> _Query:
     looks_like_phone = bool(raw) and all(ch.isdigit() or ch in "+-() " for ch in raw)
     phones = tuple(phone_query_prefixes(raw)) if looks_like_phone else ()
     return _Query(raw=raw, name=search_text(query), phones=phones)
-
-
-# -- the look-ups, described once -----------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Equal:
-    """Rows whose column is one of values: an index equality seek."""
-
-    column: str  # a key of _COLUMNS, or "arabic" for ARABIC_SIDE
-    values: tuple[str, ...]
-    # False: only re-finds rows a counted look-up matches, to rank them; then the page
-    # (MAX_RESULTS) is all it needs to find.
-    counted: bool = True
-
-    @property
-    def limit(self) -> int:
-        return CANDIDATES if self.counted else MAX_RESULTS
-
-
-@dataclass(frozen=True)
-class Prefix:
-    """The first rows, in index order, whose column starts with value: one index range."""
-
-    column: str
-    value: str
-    counted: bool = True
-
-    @property
-    def limit(self) -> int:
-        return CANDIDATES if self.counted else MAX_RESULTS
-
-
-@dataclass(frozen=True)
-class Words:
-    """Rows whose folded name holds every word, anywhere (lead "") or at the start of a name
-    word (lead " "), in any order: the trigram index.
-
-    Each word is its own index term rather than the query being one phrase: a phrase must
-    also be adjacent, and proving that "sarah alqah" is nowhere means reading the huge
-    posting lists of its common trigrams ("ah ", " al") to the end. Words too short for a
-    trigram are checked on the rows the others found."""
-
-    words: tuple[str, ...]
-    lead: str
-    counted: bool = True
-    limit: int = CANDIDATES
-
-
-@dataclass(frozen=True)
-class Digits:
-    """Patients whose phone or guardian's phone holds this run of digits anywhere: a prefix
-    range of patient_phone_key, which holds every suffix of 4+ digits of both numbers."""
-
-    digits: str
-    counted: bool = True
-    limit: int = CANDIDATES
-
-
-Lookup = Equal | Prefix | Words | Digits
 
 
 @dataclass(frozen=True)
@@ -233,128 +196,6 @@ def plan_search(query: str, mrns: tuple[str, ...] = ()) -> SearchPlan:
     return SearchPlan(tuple(first), starts)
 
 
-# -- rendering: the same description as SQL text on both engines -----------------------------
-
-_KEYS = "patient.id, patient.name_norm, patient.mrn, patient.national_id, patient.phone_norm"
-
-
-class _Sql:
-    """SQL text for one engine. PostgreSQL gets every value as a literal: the planner must see
-    a LIKE pattern to use the text_pattern_ops index (a generic plan for `LIKE $1` cannot, and
-    psycopg prepares a statement once it has run 5 times), and no statement is built or
-    compiled per search (that was a third of the client's time). SQLite gets `?` parameters."""
-
-    def __init__(self, dialect: str, tenant_id: uuid.UUID) -> None:
-        self.dialect = dialect
-        self.tenant_id = tenant_id
-        self.params: list[str] = []
-
-    @property
-    def postgres(self) -> bool:
-        return self.dialect == "postgresql"
-
-    def value(self, value: str) -> str:
-        if self.postgres:
-            return _pg_literal(value)
-        self.params.append(value)
-        return "?"
-
-    def column(self, column: str) -> str:
-        return ARABIC_SIDE[self.dialect] if column == "arabic" else _COLUMNS[column]
-
-    def render(self, lookup: Lookup, tag: int, limit: int, keys: bool) -> str:
-        """One look-up as a SELECT of the candidate keys (and its tag), or of the id only."""
-        what = f"{tag} AS lookup, {_KEYS}" if keys else "patient.id"
-        if isinstance(lookup, Words):
-            return self._words(lookup, what, limit)
-        tenant = self.value(self.tenant_id.hex) if not self.postgres else f"'{self.tenant_id}'"
-        if isinstance(lookup, Digits):
-            # digits is COLLATE "C" on PostgreSQL, so this range is a btree range under any
-            # database collation, with literals or parameters alike; "9" + 1 is ":".
-            low = lookup.digits
-            high = low[:-1] + chr(ord(low[-1]) + 1)
-            join = "JOIN" if self.postgres else "CROSS JOIN"  # SQLite: the keys drive
-            return (
-                f"SELECT {what} FROM patient_phone_key AS k {join} patient "
-                f"ON patient.id = k.patient_id WHERE k.tenant_id = {tenant} "
-                f"AND k.digits >= {self.value(low)} AND k.digits < {self.value(high)} "
-                f"LIMIT {limit}"
-            )
-        head = f"SELECT {what} FROM patient WHERE patient.tenant_id = {tenant}"
-        expression = self.column(lookup.column)
-        if isinstance(lookup, Equal):
-            values = ", ".join(self.value(v) for v in lookup.values)
-            return f"{head} AND {expression} IN ({values}) LIMIT {limit}"
-        # In index order, so the first rows are a walk down one range, never a sort of every
-        # match. On PostgreSQL that order is ~<~, the one text_pattern_ops keeps (a plain
-        # ORDER BY under the database collation could not use the index).
-        if self.postgres:
-            condition = f"{expression} LIKE {self.value(_escape_like(lookup.value) + '%')}"
-            order = f"{expression} USING ~<~"
-        else:
-            low, high = self.value(lookup.value), self.value(lookup.value + _TOP)
-            condition = f"{expression} >= {low} AND {expression} < {high}"
-            order = expression
-        return f"{head} AND {condition} ORDER BY {order} LIMIT {limit}"
-
-    def _words(self, lookup: Words, what: str, limit: int) -> str:
-        terms = [lookup.lead + word for word in lookup.words]
-        indexed = [term for term in terms if len(term) >= TRIGRAM]
-        checked = [term for term in terms if len(term) < TRIGRAM]
-        if not indexed:
-            indexed, checked = [lookup.lead + " ".join(lookup.words)], []
-        if self.postgres:
-            conditions = [
-                f"patient.name_norm LIKE {self.value('%' + _escape_like(term) + '%')}"
-                for term in indexed
-            ]
-            conditions += [f"strpos(patient.name_norm, {self.value(term)}) > 0" for term in checked]
-            return (
-                f"SELECT {what} FROM patient WHERE patient.tenant_id = '{self.tenant_id}' "
-                f"AND {' AND '.join(conditions)} LIMIT {limit}"
-            )
-        match = self.value(" AND ".join('"' + term.replace('"', '""') + '"' for term in indexed))
-        tenant = self.value(self.tenant_id.hex)
-        filters = "".join(
-            f" AND instr(patient.name_norm, {self.value(term)}) > 0" for term in checked
-        )
-        # CROSS JOIN fixes the loop order in SQLite: the full-text match drives and each hit
-        # is one rowid seek into patient, whatever the statistics say.
-        return (
-            f"SELECT {what} FROM patient_fts CROSS JOIN patient "
-            "ON patient.rowid = patient_fts.rowid "
-            f"WHERE patient_fts MATCH {match} AND patient.tenant_id = {tenant}"
-            f"{filters} LIMIT {limit}"
-        )
-
-
-def _union(selects: list[str], all_rows: bool = True) -> str:
-    if len(selects) == 1:
-        return selects[0]
-    glue = " UNION ALL " if all_rows else " UNION "
-    return glue.join(f"SELECT * FROM ({sql}) AS lookup_{n}" for n, sql in enumerate(selects))
-
-
-def _run(session: Session, sql: _Sql, statement: str) -> Any:
-    connection = session.connection()
-    if sql.postgres:
-        # Literal SQL with no parameters; `%` is doubled for the driver's paramstyle.
-        return connection.exec_driver_sql(statement.replace("%", "%%"))
-    return connection.exec_driver_sql(statement, tuple(sql.params))
-
-
-def _pg_literal(value: str) -> str:
-    """A PostgreSQL escape-string constant. E'' reads backslashes the same way whatever the
-    server's standard_conforming_strings says, so doubling them and the quotes is complete."""
-    if "\x00" in value:
-        raise ValueError("NUL in a search term")
-    return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
 # -- running and ranking ---------------------------------------------------------------------
 
 
@@ -401,13 +242,13 @@ def find_patients(
     returned: Counter[int] = Counter()
 
     def take(lookups: tuple[Lookup, ...], offset: int) -> None:
-        sql = _Sql(dialect, tenant_id)
+        sql = Sql(dialect, tenant_id)
         selects = [
             sql.render(lookup, offset + n, lookup.limit, keys=True)
             for n, lookup in enumerate(lookups)
         ]
-        for row in _run(session, sql, _union(selects)):
-            candidate = _Candidate(row[0], _uuid(row[1]), *row[2:])
+        for row in run(session, sql, union(selects)):
+            candidate = _Candidate(row[0], as_uuid(row[1]), *row[2:])
             returned[candidate.lookup] += 1
             found.setdefault(candidate.id, candidate)
 
@@ -438,46 +279,20 @@ def find_patients(
     return Found([by_id[i] for i in ids if i in by_id], total, more)
 
 
-class Match(NamedTuple):
-    """A patient one of the look-ups found, with what deskbook.patient_duplicates compares."""
-
-    lookup: int  # the index of the look-up that found it
-    id: uuid.UUID
-    name_norm: str
-    phone_norm: str
-
-
-def run_lookups(session: Session, tenant_id: uuid.UUID, lookups: tuple[Lookup, ...]) -> list[Match]:
-    """The rows a handful of look-ups find, in one round trip, each bounded by its limit (the
-    duplicate check and the near misses; the same index seeks as a search)."""
-    if not lookups:
-        return []
-    sql = _Sql(session.get_bind().dialect.name, tenant_id)
-    selects = [sql.render(lookup, n, lookup.limit, keys=True) for n, lookup in enumerate(lookups)]
-    return [
-        Match(row[0], _uuid(row[1]), row[2], row[5]) for row in _run(session, sql, _union(selects))
-    ]
-
-
 def _count(
     session: Session, dialect: str, tenant_id: uuid.UUID, plan: SearchPlan
 ) -> tuple[int, bool]:
     """How many distinct patients the counted look-ups match, up to COUNT_CAP: each is
     bounded at COUNT_CAP + 1 rows, so the count costs a bounded walk of the same indexes."""
-    sql = _Sql(dialect, tenant_id)
+    sql = Sql(dialect, tenant_id)
     selects = [
         sql.render(lookup, n, COUNT_CAP + 1, keys=False)
         for n, lookup in enumerate(plan.first)
         if lookup.counted
     ]
-    statement = f"SELECT count(*) FROM ({_union(selects, all_rows=False)}) AS matches"
-    total = int(_run(session, sql, statement).scalar() or 0)
+    statement = f"SELECT count(*) FROM ({union(selects, all_rows=False)}) AS matches"
+    total = int(run(session, sql, statement).scalar() or 0)
     return (COUNT_CAP, True) if total > COUNT_CAP else (total, False)
-
-
-def _uuid(value: Any) -> uuid.UUID:
-    # SQLite hands back the stored hex text: driver SQL skips SQLAlchemy's Uuid type.
-    return value if isinstance(value, uuid.UUID) else uuid.UUID(value)
 
 
 def _rank(patient: _Candidate, query: _Query) -> int:
