@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 from datetime import date
 
@@ -91,6 +92,22 @@ def find(
     )
 
 
+_SCHEMES: dict[uuid.UUID, tuple[float, tuple[str, int]]] = {}
+_SCHEME_SECONDS = 60.0
+
+
+def _scheme_of(session: Session, tenant_id: uuid.UUID) -> tuple[str, int]:
+    """_tenant_scheme, read again at most once a minute: it changes when a clinic's first
+    patients arrive, not from one keystroke to the next, and a search should not pay for it."""
+    now = time.monotonic()
+    cached = _SCHEMES.get(tenant_id)
+    if cached is not None and now - cached[0] < _SCHEME_SECONDS:
+        return cached[1]
+    scheme = _tenant_scheme(session, tenant_id)
+    _SCHEMES[tenant_id] = (now, scheme)
+    return scheme
+
+
 def mrn_readings(session: Session, tenant_id: uuid.UUID, query: str) -> tuple[str, ...]:
     """The whole MRN a short one stands for in the tenant's scheme: "1279", "0001279" and
     "mrn1279" are MRN0001279 where MRNs are MRN + 7 digits. Two reads of the MRN index."""
@@ -98,7 +115,7 @@ def mrn_readings(session: Session, tenant_id: uuid.UUID, query: str) -> tuple[st
     if match is None:
         return ()
     letters, digits = match.groups()
-    prefix, width = _tenant_scheme(session, tenant_id)
+    prefix, width = _scheme_of(session, tenant_id)
     if (letters and letters.upper() != prefix.upper()) or len(digits.lstrip("0")) > width:
         return ()
     return (f"{prefix}{int(digits):0{width}d}",)

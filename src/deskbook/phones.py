@@ -56,10 +56,20 @@ def _quick(typed: str, region: str) -> phonenumbers.PhoneNumber | None:
         full = digits[1:] if digits[0] == "+" else digits[2:]
         number = _stored_number("+" + full)
     else:
+        code = phonenumbers.country_code_for_region(region)
         trunk = _trunk_prefix(region)
+        if digits.startswith(str(code)) and digits[len(str(code)) :][:1] not in ("", "0"):
+            # 9665..., the country code typed without its +; parse decides when the whole
+            # could also be a national number.
+            whole = phonenumbers.PhoneNumber(country_code=code, national_number=int(digits))
+            if phonenumbers.is_possible_number(whole):
+                return None
+            number = phonenumbers.PhoneNumber(
+                country_code=code, national_number=int(digits[len(str(code)) :])
+            )
+            return number if phonenumbers.is_possible_number(number) else None
         if not trunk or not digits.startswith(trunk) or digits[len(trunk) :][:1] in ("", "0"):
             return None
-        code = phonenumbers.country_code_for_region(region)
         number = phonenumbers.PhoneNumber(
             country_code=code, national_number=int(digits[len(trunk) :])
         )
@@ -136,6 +146,7 @@ def _stored_number(stored: str) -> phonenumbers.PhoneNumber | None:
     return None
 
 
+@lru_cache(maxsize=65536)  # a desk shows the same patients again and again while typing
 def display(stored: str | None, region: str = DEFAULT_REGION) -> str:
     """How a stored phone is shown: "050 543 5510" for a number of the clinic's country,
     "+20 10 1234 5678" for a foreign one, and a flagged one as it was typed."""
