@@ -207,11 +207,13 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--import-rows", type=int, default=100_000)
+    parser.add_argument("--skip-search", action="store_true", help="only the import")
     args = parser.parse_args()
     for url in args.db:
         print(f"{safe_url(url)}")
-        ensure_database(url, args.patients, print)
-        search_figures(url, args.rounds)
+        if not args.skip_search:
+            ensure_database(url, args.patients, print)
+            search_figures(url, args.rounds)
         if args.import_rows:
             import_figure(url, args.import_rows)
 

@@ -21,7 +21,6 @@ folded for search), in batches that each commit whole.
 from __future__ import annotations
 
 import csv
-import io
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -29,7 +28,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, select, tuple_
+from sqlalchemy import ColumnElement, Engine, select, text
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -40,38 +39,12 @@ from deskbook.db.models import Patient, Tenant
 from deskbook.desk_dates import parse_desk_date
 from deskbook.errors import DeskError, InvalidInput
 from deskbook.normalize import patient_name_norm
-from deskbook.patient_export import FORMULA_START, spreadsheet_safe
+from deskbook.patient_csv import FIELDS as FIELDS
+from deskbook.patient_csv import columns_of, parse_mapping, read_text, rows_of, unescape
+from deskbook.patient_export import spreadsheet_safe
 from deskbook.patients import birth, names, national_id_of, next_mrn, sex_code
 
-FIELDS = (
-    "mrn",
-    "name_en",
-    "name_ar",
-    "phone",
-    "date_of_birth",
-    "sex",
-    "national_id",
-    "guardian_name",
-    "guardian_phone",
-    "notes",
-)
-_ALIASES = {
-    "mrn": ("mrn", "file number", "file no", "patient id", "رقم الملف"),
-    "name_en": ("name_en", "name", "english name", "name (english)", "patient name", "full name"),
-    "name_ar": ("name_ar", "arabic name", "name (arabic)", "الاسم", "الاسم بالعربي"),
-    "phone": ("phone", "mobile", "phone number", "mobile number", "telephone", "الجوال", "الهاتف"),
-    "date_of_birth": ("date_of_birth", "dob", "birth date", "date of birth", "تاريخ الميلاد"),
-    "sex": ("sex", "gender", "الجنس"),
-    "national_id": ("national_id", "national id", "id number", "iqama", "رقم الهوية"),
-    "guardian_name": ("guardian_name", "guardian", "guardian name", "parent", "ولي الأمر"),
-    "guardian_phone": ("guardian_phone", "guardian phone", "parent phone", "جوال ولي الأمر"),
-    "notes": ("notes", "alerts", "note", "ملاحظات"),
-}
 BATCH = 1000
-MAX_FILE = 200 * 1024 * 1024
-# csv's own limit is 128 KiB a field: a longer one would stop the whole file. Read it, and let
-# the row be refused for its too-long value instead.
-csv.field_size_limit(MAX_FILE)
 _REPORT_VALUE = 200  # how much of a refused value the report repeats
 
 
@@ -84,100 +57,6 @@ class ImportResult:
     encoding: str = ""
     report: Path | None = None
     dry_run: bool = False
-
-
-def read_text(path: Path) -> tuple[str, str]:
-    """The file's text and the encoding it was read with."""
-    try:
-        if path.stat().st_size > MAX_FILE:
-            raise InvalidInput(f"{path} is larger than {MAX_FILE // 2**20} MB; split it.")
-        data = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"Cannot read {path}: {exc.strerror}.") from None
-    if not data.strip(b"\xef\xbb\xbf \t\r\n"):
-        raise InvalidInput(f"{path} is empty: it needs a header row and one row per patient.")
-    if b"\x00" in data:
-        raise InvalidInput(
-            f"{path} is not a text file in UTF-8 or Windows-1256 (it may be UTF-16 or a "
-            "spreadsheet); save it from the spreadsheet as 'CSV UTF-8'."
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict"), "utf-8-sig"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1256", errors="replace"), "windows-1256"
-
-
-def parse_mapping(spec: str | None) -> dict[str, str]:
-    """--map name_en=Name,phone=Mobile -> {"name_en": "Name", "phone": "Mobile"}."""
-    mapping: dict[str, str] = {}
-    for part in (spec or "").split(","):
-        if not part.strip():
-            continue
-        key, sep, header = part.partition("=")
-        key = key.strip().lower()
-        if not sep or key not in FIELDS or not header.strip():
-            raise InvalidInput(
-                f"--map takes field=Header pairs separated by commas; '{part.strip()}' is not "
-                f"one (fields: {', '.join(FIELDS)})."
-            )
-        mapping[key] = header.strip()
-    return mapping
-
-
-def _columns(header: list[str], mapping: dict[str, str]) -> dict[str, int]:
-    found = {h.strip().lstrip("\ufeff").casefold(): i for i, h in enumerate(header)}
-    columns: dict[str, int] = {}
-    for name in FIELDS:
-        if name in mapping:
-            index = found.get(mapping[name].casefold())
-            if index is None:
-                raise InvalidInput(
-                    f"--map says {name} is the column '{mapping[name]}', which the header row "
-                    f"does not have (it has: {', '.join(h.strip() for h in header)[:300]})."
-                )
-            columns[name] = index
-            continue
-        for alias in _ALIASES[name]:
-            if alias.casefold() in found:
-                columns[name] = found[alias.casefold()]
-                break
-    missing = []
-    if "phone" not in columns:
-        missing.append("phone")
-    if "name_en" not in columns and "name_ar" not in columns:
-        missing.append("name_en or name_ar")
-    if missing:
-        raise InvalidInput(
-            f"The file has no {' and no '.join(missing)} column (its header row: "
-            f"{', '.join(h.strip() for h in header)[:300]}); name them with --map, "
-            "e.g. --map name_en=Name,phone=Mobile."
-        )
-    return columns
-
-
-def _rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and every non-blank row with the line it starts on."""
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-        rows = []
-        line = reader.line_num
-        for values in reader:
-            if any(v.strip() for v in values):
-                rows.append((line + 1, values))
-            line = reader.line_num
-    except csv.Error as exc:
-        raise InvalidInput(
-            f"The file is not valid CSV near line {reader.line_num}: {exc}."
-        ) from None
-    return header, rows
-
-
-def _unescape(value: str) -> str:
-    # What patient_export added so a spreadsheet shows text: "'=x" was "=x".
-    return value[1:] if value[:1] == "'" and value[1:2] in FORMULA_START else value
 
 
 def clean_row(values: dict[str, str], region: str, today: date) -> dict[str, Any]:
@@ -218,17 +97,35 @@ def _known(
     share an MRN, a national id, a phone, or a folded name and birth date with the batch: four
     IN look-ups on indexed columns."""
     p = Patient
+    if session.get_bind().dialect.name == "postgresql":
+        # These IN lists are a thousand values long: planned with them in hand, PostgreSQL
+        # hashes them and picks an index; psycopg's prepared (generic) plan after 5 batches
+        # compares every row with all thousand instead, which made a 10,000-row list take
+        # minutes.
+        driver: Any = session.connection().connection.driver_connection
+        driver.prepare_threshold = None
+        # pg_trgm's GIN index also answers "=", and PostgreSQL picks it for a list of names,
+        # taking seconds a batch; GIN is reached only through bitmap scans, so with them off
+        # for this one read the (tenant, name_norm) btree answers, in milliseconds.
+        session.execute(text("SET LOCAL enable_bitmapscan = off"))
     wanted = {
         col(p.mrn): {r["mrn"] for r in batch if r["mrn"]},
         col(p.national_id): {r["national_id"] for r in batch if r["national_id"]},
         col(p.phone_norm): {r["phone_norm"] for r in batch},
     }
-    # The same name born the same day: pairs, so a common name does not bring back everyone
-    # who bears it (the (tenant, name_norm) index, the birth date checked on its rows).
-    born = {(r["name_norm"], r["date_of_birth"]) for r in batch if r["date_of_birth"]}
-    conditions = [column.in_(values) for column, values in wanted.items() if values]
+    # The same name born the same day: the (tenant, name_norm) index, with the birth dates of
+    # the batch checked on its rows so a common name does not bring back everyone who bears it
+    # (the pairs themselves are matched in _verdicts; a row-value IN list would be planned by
+    # PostgreSQL as one long OR over the whole tenant).
+    born = [r for r in batch if r["date_of_birth"]]
+    conditions: list[ColumnElement[bool]] = [
+        column.in_(values) for column, values in wanted.items() if values
+    ]
     if born:
-        conditions.append(tuple_(col(p.name_norm), col(p.date_of_birth)).in_(born))
+        conditions.append(
+            col(p.name_norm).in_({r["name_norm"] for r in born})
+            & col(p.date_of_birth).in_({r["date_of_birth"] for r in born})
+        )
     seen: dict[str, tuple[str, str | None, str, str, date | None]] = {}
     for condition in conditions:
         stmt = select(
@@ -346,8 +243,8 @@ def import_patients(
     batch_size: int = BATCH,
 ) -> ImportResult:
     text, encoding = read_text(path)
-    header, rows = _rows(text)
-    columns = _columns(header, mapping or {})
+    header, rows = rows_of(text)
+    columns = columns_of(header, mapping or {})
     with read_session(engine) as session:
         tenant = session.get(Tenant, tenant_id)
         if tenant is None:
@@ -362,7 +259,7 @@ def import_patients(
         clean: list[tuple[int, dict[str, Any]]] = []
         for line, values in chunk:
             named = {
-                name: _unescape(values[i]) if i < len(values) else "" for name, i in columns.items()
+                name: unescape(values[i]) if i < len(values) else "" for name, i in columns.items()
             }
             try:
                 row = clean_row(named, region, today)
@@ -389,6 +286,12 @@ def import_patients(
                 refused.append((line, verdict, by_line[line]))
             else:
                 to_load.append(row)
+        if not dry_run and engine.dialect.name == "postgresql" and start // batch_size in (2, 20):
+            # A list loaded into a new clinic outgrows the statistics at once; without fresh
+            # ones PostgreSQL reads the whole tenant for each batch's duplicate check.
+            with engine.connect() as conn:
+                conn.exec_driver_sql("ANALYZE patient")
+                conn.commit()
         if to_load and not dry_run:
             lines = f"{chunk[0][0]}-{chunk[-1][0]}"
 
