@@ -203,7 +203,8 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
 def _load(
     session: Session, tenant_id: uuid.UUID, rows: list[dict[str, Any]], source: str, lines: str
 ) -> None:
-    session.get(Tenant, tenant_id, with_for_update=True)  # MRNs are handed out one by one
+    # MRNs are handed out one by one; NO KEY UPDATE as in patients.register.
+    session.get(Tenant, tenant_id, with_for_update={"key_share": True})
     now = datetime.now(UTC)
     coming: str | None = None
     for row in rows:

@@ -3,11 +3,11 @@ the clinic's national format, and searched by any run of 4 or more of their digi
 
 What is stored for a patient (and for a guardian):
 - `phone`: E.164 ("+966505435510"). A number that cannot be read (an old import, a typo kept
-  by the 0007 migration) stays as typed and the row is flagged `phone_flagged`.
+  by the 0009 migration) stays as typed and the row is flagged `phone_flagged`.
 - `phone_norm`: the digits a caller thinks of as "the number": the national significant
   number for a number of the clinic's own country ("505435510"), all of the E.164 digits for a
   foreign one. Every suffix of 4 or more of these digits is a row of patient_phone_key (kept
-  by database triggers, migration 0007), so "any 4 consecutive digits" is a prefix range of
+  by database triggers, migration 0009), so "any 4 consecutive digits" is a prefix range of
   that table: an index seek on both engines.
 
 The clinic's country (Tenant.region, "SA" by default) is the region a number without a
@@ -116,7 +116,7 @@ def parse_phone(value: object, region: str = DEFAULT_REGION, what: str = "phone"
 
 def read_stored(value: str, region: str = DEFAULT_REGION) -> Phone:
     """A phone as some older version stored it: converted when it can be, else kept and
-    flagged (the 0007 migration and the import of a clinic's list)."""
+    flagged (the 0009 migration and the import of a clinic's list)."""
     number = _parse(value, region) if value and len(value) <= 64 else None
     if number is None:
         return Phone(value, normalize_phone(value), True)

@@ -1,4 +1,4 @@
-"""Migration 0007 converts the phones a database already holds: E.164 when they can be read,
+"""Migration 0009 converts the phones a database already holds: E.164 when they can be read,
 kept as typed and flagged (and reported) when not; the digit keys and folded names follow."""
 
 from __future__ import annotations
@@ -41,10 +41,10 @@ def empty_engine(engine_kind: str, tmp_path: Path, pg_available: bool) -> Iterat
         drop_pg_database(name)
 
 
-def test_0007_converts_phones_and_flags_the_unreadable(
+def test_0009_converts_phones_and_flags_the_unreadable(
     empty_engine: Engine, capfd: pytest.CaptureFixture[str]
 ) -> None:
-    upgrade_engine(empty_engine, "0006")
+    upgrade_engine(empty_engine, "0008")
     tenant = uuid.uuid4()
     sqlite = empty_engine.dialect.name == "sqlite"
 

@@ -186,7 +186,7 @@ class _PostgresSite(BuildSite):
                 guard.exec_driver_sql(f'DROP TABLE "{target}"."{table}" CASCADE')
             for table in inspect(guard).get_table_names(schema=build):
                 guard.exec_driver_sql(f'ALTER TABLE "{build}"."{table}" SET SCHEMA "{target}"')
-            # Trigger functions (migration 0007) move too; the target's old copies went with
+            # Trigger functions (migration 0009) move too; the target's old copies went with
             # its tables' triggers.
             functions = guard.execute(
                 text(

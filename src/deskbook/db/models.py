@@ -44,7 +44,7 @@ class Tenant(SQLModel, table=True):
     name: str = Field(max_length=200)
     timezone: str = Field(default=DEFAULT_TIMEZONE, max_length=64)
     currency: str = Field(default=DEFAULT_CURRENCY, max_length=3)
-    # The country a phone typed without +country code belongs to (ISO 3166, migration 0007).
+    # The country a phone typed without +country code belongs to (ISO 3166, migration 0009).
     region: str = Field(default="SA", max_length=2)
     created_at: datetime = Field(default_factory=utcnow)
 
@@ -89,7 +89,7 @@ class Patient(SQLModel, table=True):
     # Written by deskbook.normalize, the same code that normalizes a typed query.
     name_norm: str = Field(default="", max_length=500)
     phone_norm: str = Field(default="", max_length=32)
-    # Migration 0007 (deskbook.phones): phone is E.164; flagged when it could not be read and
+    # Migration 0009 (deskbook.phones): phone is E.164; flagged when it could not be read and
     # was kept as typed. A child's guardian is who calls; search finds the child by that phone.
     phone_flagged: bool = Field(default=False)
     guardian_name: str | None = Field(default=None, max_length=200)
@@ -102,7 +102,7 @@ class Patient(SQLModel, table=True):
 class PatientPhoneKey(SQLModel, table=True):
     """Every run of 4 or more trailing digits of a patient's and a guardian's phone_norm, so a
     run typed from anywhere in the number is a prefix range of the primary key. Written only
-    by the database triggers of migration 0007; on PostgreSQL `digits` has collation "C" so
+    by the database triggers of migration 0009; on PostgreSQL `digits` has collation "C" so
     the range is a plain btree range."""
 
     __tablename__ = "patient_phone_key"

@@ -212,7 +212,7 @@ def _convert() -> None:
             f" and {len(unread) - 50} more" if len(unread) > 50 else ""
         )
         print(
-            f"0007: {len(unread)} phone(s) could not be read as phone numbers; kept as typed "
+            f"0009: {len(unread)} phone(s) could not be read as phone numbers; kept as typed "
             f"and flagged (patient.phone_flagged): {shown}",
             file=sys.stderr,
         )
