@@ -13,6 +13,8 @@ from deskbook.tui.screens.chooser import PackageChooser
 from deskbook.tui.screens.course import CourseForm
 from deskbook.tui.screens.course_review import CourseReview
 from deskbook.tui.screens.daysheet import DaySheetScreen
+from deskbook.tui.screens.duplicates import DuplicatesScreen
+from deskbook.tui.screens.edit_patient import EditPatientScreen
 from deskbook.tui.screens.expiring import ExpiringScreen
 from deskbook.tui.screens.export import ExportScreen
 from deskbook.tui.screens.finders import DateScreen, PatientFinder
@@ -41,6 +43,8 @@ OWNERS = {
     "check": [ArabicCheck],
     "search": [SearchScreen],
     "register": [RegisterScreen],
+    "edit": [EditPatientScreen],
+    "dupes": [DuplicatesScreen],
     "patient": [PatientScreen],
     "type": [BookingTypeScreen],
     "chooser": [PackageChooser],

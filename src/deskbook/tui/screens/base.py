@@ -243,7 +243,10 @@ def age(born: date | None, today: date) -> str:
 
 
 def bilingual(name_en: str, name_ar: str | None, paint: Callable[[str], str] = str) -> str:
-    """Both names; the Arabic one painted as a field of its own (DeskApp.paint)."""
+    """Both names; the Arabic one painted as a field of its own (DeskApp.paint). A patient
+    registered with the Arabic name alone shows that one."""
+    if not name_en:
+        return paint(name_ar or "")
     return f"{name_en} / {paint(name_ar)}" if name_ar else name_en
 
 

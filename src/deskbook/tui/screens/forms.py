@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
@@ -87,7 +87,7 @@ class FormDialog(DeskModal[dict[str, str] | None]):
         self.dismiss(None)
 
 
-async def write_now(host: DeskScreen[None], change: Callable[[], T]) -> T:
+async def write_now(host: DeskScreen[Any], change: Callable[[], T]) -> T:
     """A write made in a thread for a coroutine; a DeskError is raised. A lost database starts
     the banner and the probe, and the error says the change may not have been made."""
 

@@ -27,6 +27,7 @@ from deskbook.tui.screens.base import (
     bilingual,
     mrn_label,
 )
+from deskbook.tui.screens.patient_form import header_lines
 from deskbook.tui.screens.pickers import DangerConfirm, PickScreen
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
@@ -80,6 +81,8 @@ class PatientScreen(DeskScreen[None]):
     def compose(self) -> ComposeResult:
         yield DeskHeader()
         yield Static("Loading…", id="patient-line", classes="title", markup=False)
+        yield Static("", id="patient-details", classes="hint", markup=False)
+        yield Static("", id="patient-alerts", classes="error", markup=False)
         yield Static("Upcoming", classes="section")
         yield self._table("upcoming")
         yield Static("Past", classes="section")
@@ -122,6 +125,12 @@ class PatientScreen(DeskScreen[None]):
             f"{bilingual(p.name_en, p.name_ar, self.app.paint)}   {mrn_label(p.mrn)}   ☎ {p.phone}"
             + (f"   age {years_text}" if years_text else "")
         )
+        for selector, line in zip(
+            ("#patient-details", "#patient-alerts"), header_lines(p, self.app.paint), strict=True
+        ):
+            shown = self.query_one(selector, Static)
+            shown.update(line)
+            shown.display = bool(line)
         now = datetime.now(UTC)
         upcoming = [a for a in self.appointments if a.start >= now and a.status in OPEN_STATUSES]
         past = [a for a in self.appointments if a not in upcoming]
@@ -194,7 +203,7 @@ class PatientScreen(DeskScreen[None]):
         return self.session.staff.currency
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "package_admin":
+        if action in ("package_admin", "merge"):
             return self.session.staff.role == Role.ADMIN
         return True
 
@@ -283,6 +292,30 @@ class PatientScreen(DeskScreen[None]):
 
         if self.patient is not None:
             add_to_waitlist(self, self.patient)
+
+    def action_edit(self) -> None:
+        from deskbook.tui.screens.edit_patient import EditPatientScreen
+
+        if self.patient is not None:
+            self.app.push_screen(EditPatientScreen(self.patient), self.edited)
+
+    def edited(self, patient: PatientSummary | None) -> None:
+        # The record saved, or another one the user chose to open from the duplicates.
+        if patient is not None and patient.id != self.patient_id:
+            self.app.push_screen(PatientScreen(patient.id))
+        elif patient is not None:
+            self.reload()
+
+    def action_merge(self) -> None:
+        if self.patient is not None:
+            self.merge(self.patient)
+
+    @work(exclusive=True, group=DIALOG_WORKERS, exit_on_error=False)
+    async def merge(self, keep: PatientSummary) -> None:
+        from deskbook.tui.screens.merge import merge_into
+
+        if await merge_into(self, keep):
+            self.reload()
 
     def action_back(self) -> None:
         self.app.pop_screen()

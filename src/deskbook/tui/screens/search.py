@@ -9,7 +9,6 @@ nobody matches.
 
 from __future__ import annotations
 
-from datetime import date
 from time import monotonic
 
 from textual import work
@@ -23,14 +22,15 @@ from textual.worker import get_current_worker
 from deskbook.errors import DatabaseError, DeskError
 from deskbook.results import PatientMatches, PatientSummary
 from deskbook.tui.actions import bindings, display_of
-from deskbook.tui.screens.base import DeskScreen, age
+from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.screens.patient_form import desk_date
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
 SEARCH_LIMIT = 50
 HINT = "Name (English or Arabic), phone, MRN or national id"
-# Fixed widths: MRN, both names, phone and age fit 80 columns without scrolling.
-COLUMNS = (("MRN", 10), ("Name", 22), ("الاسم", 18), ("Phone", 14), ("Age", 3))
+# Fixed widths: MRN, both names, phone and birth date fit 80 columns without scrolling.
+COLUMNS = (("MRN", 10), ("Name", 20), ("الاسم", 16), ("Phone", 12), ("Born", 10))
 NAME_WIDTH, NAME_AR_WIDTH = COLUMNS[1][1], COLUMNS[2][1]
 
 
@@ -40,10 +40,13 @@ class SearchScreen(DeskScreen[None]):
     DEBOUNCE_SECONDS = 0.06
 
     class Results(Message):
-        def __init__(self, query: str, found: PatientMatches) -> None:
+        """What a search found; near: nobody, and these are the near misses."""
+
+        def __init__(self, query: str, found: PatientMatches, near: bool = False) -> None:
             super().__init__()
             self.query = query
             self.found = found
+            self.near = near
 
     class SearchFailed(Message):
         def __init__(self, query: str, error: DeskError) -> None:
@@ -111,18 +114,25 @@ class SearchScreen(DeskScreen[None]):
         worker = get_current_worker()
         try:
             found = self.session.find_patients(query, limit=SEARCH_LIMIT)
+            # Nobody: who the caller may have meant (a digit off, a name spelled apart),
+            # shown before the offer to register.
+            near = () if found.patients else tuple(self.session.near_misses(query))
         except DeskError as exc:
             if not worker.is_cancelled:
                 self.post_message(self.SearchFailed(query, exc))
             return
-        if not worker.is_cancelled:
+        if worker.is_cancelled:
+            return
+        if near:
+            self.post_message(self.Results(query, PatientMatches(near, 0, more=False), near=True))
+        else:
             self.post_message(self.Results(query, found))
 
     def on_search_screen_results(self, message: Results) -> None:
         message.stop()
         if message.query != self.asked_query:
             return  # an older answer overtaken by newer typing
-        self.show(message.found, message.query)
+        self.show(message.found, message.query, message.near)
         if self.open_when_ready:
             self.open_when_ready = False
             self.action_open()
@@ -148,7 +158,7 @@ class SearchScreen(DeskScreen[None]):
             self.search_waiting = False
             self._search_now()
 
-    def show(self, found: PatientMatches, query: str) -> None:
+    def show(self, found: PatientMatches, query: str, near: bool = False) -> None:
         # Ranked by the Desk (exact identifier, exact name, name start, word start, fragment):
         # shown in its order, so Enter opens the exact match.
         patients = found.patients[:SEARCH_LIMIT]
@@ -156,7 +166,6 @@ class SearchScreen(DeskScreen[None]):
         table.clear()
         self.patients = {}
         self.shown_query = query
-        today = date.today()
         for p in patients:
             key = str(p.id)
             self.patients[key] = p
@@ -165,7 +174,7 @@ class SearchScreen(DeskScreen[None]):
                 self.app.fit(p.name_en, NAME_WIDTH),
                 self.app.fit(p.name_ar or "", NAME_AR_WIDTH),
                 p.phone,
-                str(p.age) if p.age is not None else age(p.date_of_birth, today),
+                desk_date(p.date_of_birth),
                 key=key,
             )
         hint = self.query_one("#search-hint", Static)
@@ -174,11 +183,15 @@ class SearchScreen(DeskScreen[None]):
         elif not patients:
             register = display_of("search.register", "", self.app.keymap)
             hint.update(f"Nobody matches “{query}” — Enter (or {register}) registers a new patient")
+        elif near:
+            register = display_of("search.register", "", self.app.keymap)
+            hint.update(f"No match for “{query}” — close ones below · {register} new patient")
         elif found.more or found.total > len(patients):
             total = f"More than {found.total:,}" if found.more else f"{found.total:,}"
             hint.update(f"{total} matches, first {len(patients)} — type more to narrow")
         else:
-            hint.update(f"{len(patients)} found — ↑↓ choose, Enter opens")
+            found_text = "1 patient found" if len(patients) == 1 else f"{len(patients)} found"
+            hint.update(f"{found_text} — ↑↓ choose, Enter opens")
         self.refresh_bindings()
 
     # -- actions --------------------------------------------------------------------------
