@@ -12,12 +12,13 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from deskbook.errors import DeskError, InvalidInput
 from deskbook.results import AuditView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
@@ -87,7 +88,7 @@ class AuditScreen(DeskScreen[None]):
             table.add_column(label, width=width)
         yield table
         yield Static("", id="audit-change")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

@@ -13,7 +13,7 @@ from functools import partial
 
 from textual import events, work
 from textual.app import ComposeResult
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskbook.errors import DeskError
 from deskbook.results import (
@@ -33,6 +33,7 @@ from deskbook.tui.screens.pickers import ConfirmScreen, PickScreen
 from deskbook.tui.screens.slots import Draft, confirm_facts, confirm_lines
 from deskbook.tui.screens.visit_actions import Visit, VisitActions
 from deskbook.tui.widgets.board_grid import FREE, GROUP, VISIT, BoardGrid
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 
 # The services that can start at the cell for this patient, the providers, the patient's
@@ -79,7 +80,7 @@ class BoardScreen(DeskScreen[None]):
         yield Static("Board", id="board-title", classes="title", markup=False)
         yield BoardGrid(id="board")
         yield Static("", id="board-hint", classes="hint", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.today = datetime.now(UTC).astimezone(self.tz).date()

@@ -8,11 +8,12 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from deskbook.results import AppointmentView, CallView, ClinicView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
@@ -35,7 +36,7 @@ class CallsScreen(DeskScreen[None]):
                              ("Service", 14)):  # fmt: skip
             table.add_column(label, width=width)
         yield table
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

@@ -16,13 +16,14 @@ from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widget import Widget
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskbook.errors import DeskError
 from deskbook.results import CatalogPackage, PackageChoice, PatientSummary, PurchaseView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
 from deskbook.tui.screens.pickers import DangerConfirm
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.money import money
 from deskbook.tui.widgets.package_card import CatalogCard, PurchaseCard
 
@@ -49,7 +50,7 @@ class PackageChooser(DeskModal[PurchaseView | None]):
                 with Vertical(classes="pane"):
                     yield Static("Available", classes="pane-title")
                     yield VerticalScroll(Static("Loading…", classes="hint"), id="available")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.read(

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, TypeVar
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 
 from deskbook.errors import DeskError
 from deskbook.results import (
@@ -34,6 +34,7 @@ from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal, DeskScreen, day_label, tenant_tz
 from deskbook.tui.screens.pickers import PickScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 
 if TYPE_CHECKING:
     from deskbook.desk import DeskSession
@@ -230,7 +231,7 @@ class CourseForm(DeskModal[CourseRequest | None]):
                     options, value=chosen, allow_blank=False, id="course-provider", compact=True
                 )
             yield Static("Enter plans · Space toggles a day · Esc goes back", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         toggles = list(self.query(DayToggle))

@@ -14,7 +14,7 @@ from datetime import datetime
 from functools import partial
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from deskbook.errors import DeskError, SeriesConflict
 from deskbook.results import PlannedVisit, SeriesPlan, SeriesView
@@ -22,6 +22,7 @@ from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, hm
 from deskbook.tui.screens.course import CourseRequest
 from deskbook.tui.screens.pickers import PickScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
@@ -75,7 +76,7 @@ class CourseReview(DeskScreen[SeriesView | None]):
             table.add_column(label, width=width)
         yield table
         yield Static("", id="review-summary", classes="title", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

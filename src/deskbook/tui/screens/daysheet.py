@@ -18,7 +18,7 @@ from functools import partial
 from textual import events
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from deskbook.results import AppointmentView, ClinicView, DaySheetPage, ProviderView
 from deskbook.tui.actions import bindings
@@ -27,6 +27,7 @@ from deskbook.tui.screens.board import home_clinic
 from deskbook.tui.screens.live import LiveRefresh
 from deskbook.tui.screens.pickers import PickScreen
 from deskbook.tui.screens.visit_actions import VisitActions
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
@@ -114,7 +115,7 @@ class DaySheetScreen(DeskScreen[None]):
         yield Static("", id="day-title", classes="title", markup=False)
         yield Input(placeholder="Find a patient on the sheet: name or MRN", id="day-find")
         yield DeskTable(id="sheet", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.day = datetime.now(UTC).astimezone(self.tz).date()

@@ -10,12 +10,13 @@ from typing import ClassVar
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
-from textual.widgets import Button, DataTable, Footer, Static
+from textual.widgets import Button, DataTable, Static
 
 from deskbook.results import PatientCandidate, PatientSummary
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
 from deskbook.tui.screens.patient_form import desk_date
+from deskbook.tui.widgets.desk_footer import DeskFooter
 
 COLUMNS = (("MRN", 10), ("Name", 18), ("Phone", 12), ("Born", 10), ("Why", 12))
 SHORT_REASON = {
@@ -77,7 +78,7 @@ class DuplicatesScreen(DeskModal[DuplicateChoice]):
                 yield Button(self.anyway, id="anyway", variant="warning", compact=True)
             hint = "↑↓ choose · " if many else ""
             yield Static(f"{hint}Tab to the other button · Esc back to the form", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         table = self.query_one("#dupes-table", DataTable)

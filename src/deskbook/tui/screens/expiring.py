@@ -7,11 +7,12 @@ from __future__ import annotations
 from functools import partial
 
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from deskbook.results import ExpiringPurchase
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
@@ -44,7 +45,7 @@ class ExpiringScreen(DeskScreen[None]):
             table.add_column(label, width=width)
         yield table
         yield Static("Loading…", id="expiring-warning", classes="hint", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(DataTable).focus()

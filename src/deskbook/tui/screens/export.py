@@ -10,13 +10,14 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from deskbook.config import exports_dir
 from deskbook.errors import InvalidInput
 from deskbook.results import ClinicView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
+from deskbook.tui.widgets.desk_footer import DeskFooter
 
 
 def default_path(day: date, clinic: ClinicView, fmt: str = "csv") -> Path:
@@ -39,7 +40,7 @@ class ExportScreen(DeskModal[Path | None]):
             yield Input(str(default_path(self.day, self.clinic)), id="export-path")
             yield Static("The name's ending picks the format: .csv or .pdf", classes="hint")
             yield Static("", id="export-error", classes="error", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -8,12 +8,13 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskbook.results import PatientSummary
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
+from deskbook.tui.widgets.desk_footer import DeskFooter
 
 FOUND_SHOWN = 20
 
@@ -50,7 +51,7 @@ class DateScreen(DeskModal[date | None]):
             yield Static("Go to date", classes="title")
             yield Input(placeholder="2026-12-03, 3/12, +7 or sun", id="date")
             yield Static("", id="date-error", classes="error", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -87,7 +88,7 @@ class PatientFinder(DeskModal[PatientSummary | None]):
             yield Static(self.title_text, classes="title", markup=False)
             yield Input(placeholder="Name, phone or MRN", id="finder-query")
             yield OptionList(id="finder-list", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

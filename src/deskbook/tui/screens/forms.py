@@ -14,12 +14,13 @@ from typing import Any, TypeVar
 
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Input, Label, Select, Static
+from textual.widgets import Input, Label, Select, Static
 from textual.worker import Worker
 
 from deskbook.errors import DatabaseError, DeskError
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import FETCH_WORKERS, DeskModal, DeskScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 
 T = TypeVar("T")
 
@@ -64,7 +65,7 @@ class FormDialog(DeskModal[dict[str, str] | None]):
                             f.value, placeholder=f.placeholder, id=f"field-{f.id}", compact=True
                         )
             yield Static("Enter goes on · Esc goes back", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(f"#field-{self.fields[0].id}").focus()

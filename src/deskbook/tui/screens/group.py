@@ -8,7 +8,7 @@ from functools import partial
 
 from textual.app import ComposeResult
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from deskbook.errors import DeskError, GroupFull, SlotTaken
 from deskbook.results import AppointmentView, GroupSessionView, PatientSummary, WaitlistView
@@ -16,6 +16,7 @@ from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm, mrn_label, when
 from deskbook.tui.screens.pickers import ConfirmScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
@@ -44,7 +45,7 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
         table: DataTable[str] = DeskTable(id="groups", cursor_type="row")
         table.add_columns("Time", "Service", "Provider", "Seats", "")
         yield table
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.today = datetime.now(UTC).astimezone(self.tz).date()

@@ -32,7 +32,9 @@ class HelpScreen(ModalScreen[None]):
                 table.add_row(where, key, does)
             yield table
             yield Static(
-                f"Move a key: {KEYMAP_ENV}='patient.book=f5;…' · Esc closes", classes="hint"
+                f"Ctrl+P finds any action by name · Move a key: {KEYMAP_ENV}='patient.book=f5;…'"
+                " · Esc closes",
+                classes="hint",
             )
 
     def on_mount(self) -> None:

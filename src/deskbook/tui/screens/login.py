@@ -9,12 +9,13 @@ from typing import TYPE_CHECKING
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from deskbook.display import CHECK_WORD, BidiMode, parse_mode, visual
 from deskbook.errors import DeskError
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class LoginScreen(DeskScreen[None]):
             yield Label("Password")
             yield Input(self.password, placeholder="password", password=True, id="password")
             yield Static("", id="login-error", classes="error")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         target = "#password" if self.username else "#username"

@@ -10,12 +10,13 @@ from __future__ import annotations
 from functools import partial
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from deskbook.errors import DeskError
 from deskbook.results import StaffView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 
 HINT = (
     "Enter with no password unlocks the login; with a new password typed twice it sets the "
@@ -34,7 +35,7 @@ class LoginsScreen(DeskScreen[None]):
         yield Input(placeholder="New password (only to reset)", password=True, id="logins-new")
         yield Input(placeholder="New password again", password=True, id="logins-again")
         yield Static(HINT, id="logins-result", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#logins-username", Input).focus()

@@ -15,7 +15,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.coordinate import Coordinate
-from textual.widgets import DataTable, Footer, Static
+from textual.widgets import DataTable, Static
 
 from deskbook.results import AppointmentView, PatientSummary, PurchaseView
 from deskbook.statuses import OPEN_STATUSES, AppointmentKind, PurchaseStatus, Role
@@ -29,6 +29,7 @@ from deskbook.tui.screens.base import (
 )
 from deskbook.tui.screens.patient_form import header_lines
 from deskbook.tui.screens.pickers import DangerConfirm, PickScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 from deskbook.tui.widgets.money import balance_text, money
@@ -91,7 +92,7 @@ class PatientScreen(DeskScreen[None]):
         yield Static("Packages", classes="section")
         with VerticalScroll(id="purchases"):
             yield Static("", id="purchases-text", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     @staticmethod
     def _table(name: str) -> DataTable[str]:

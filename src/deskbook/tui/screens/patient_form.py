@@ -18,13 +18,14 @@ from typing import Any, ClassVar
 from textual import work
 from textual.app import ComposeResult
 from textual.containers import Grid, Vertical
-from textual.widgets import Footer, Input, Label, Static
+from textual.widgets import Input, Label, Static
 
 from deskbook.desk_dates import parse_desk_date
 from deskbook.errors import DeskError
 from deskbook.results import PatientCandidate, PatientSummary
 from deskbook.tui.screens.base import DIALOG_WORKERS, DeskModal, mrn_label
 from deskbook.tui.screens.forms import write_now
+from deskbook.tui.widgets.desk_footer import DeskFooter
 
 
 @dataclass(frozen=True)
@@ -155,7 +156,7 @@ class PatientForm(DeskModal[PatientSummary | None]):
                 classes="hint",
             )
             yield Static("", id="form-error", classes="error", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def required(self, field: str) -> bool:
         return field == "phone" or (field == "date_of_birth" and self.BIRTH_REQUIRED)

@@ -11,12 +11,13 @@ from typing import Generic, TypeVar
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Button, Footer, Input, OptionList, Static
+from textual.widgets import Button, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskbook.statuses import AppointmentKind
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal
+from deskbook.tui.widgets.desk_footer import DeskFooter
 
 T = TypeVar("T")
 MAX_OPTIONS = 200
@@ -49,7 +50,7 @@ class BookingTypeScreen(DeskModal[AppointmentKind | None]):
                 id="types",
             )
             yield options
-        yield Footer()
+        yield DeskFooter()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
@@ -82,7 +83,7 @@ class PickScreen(DeskModal[T | None], Generic[T]):
             yield Static(self.title_text, classes="title", markup=False)
             items = [Option(label) for label, _ in self.options]
             yield OptionList(*items, id="pick-list", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -132,7 +133,7 @@ class ConfirmScreen(DeskModal[bool]):
             if self.with_notes:
                 yield Input(placeholder="Notes for the visit (optional)", id="notes", compact=True)
             yield Static("Enter confirms · Esc goes back", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         if self.with_notes:
@@ -187,7 +188,7 @@ class DangerConfirm(DeskModal[bool]):
                 classes="hint",
                 markup=False,
             )
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one("#back", Button).focus()
@@ -216,7 +217,7 @@ class ReasonScreen(DeskModal[str | None]):
             yield Static("\n".join(self.visit), id="reason-visit", markup=False)
             yield Input(placeholder="Reason (e.g. patient called)", id="reason")
             yield Static("Enter cancels it · Esc keeps it", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -13,11 +13,12 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal
-from textual.widgets import DataTable, Footer, Input, Label, Select, Static
+from textual.widgets import DataTable, Input, Label, Select, Static
 
 from deskbook.results import ClinicView, PackageReportRow, RevenueReportRow, UtilizationReportRow
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
@@ -83,7 +84,7 @@ class ReportsScreen(DeskScreen[None]):
         yield Static(
             "Enter shows the report · Ctrl+E writes it as CSV", id="report-note", classes="hint"
         )
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.read("clinics", self.session.clinics_for, self.clinics)

@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.worker import get_current_worker
 
 from deskbook.errors import DatabaseError, DeskError
@@ -24,6 +24,7 @@ from deskbook.results import PatientMatches, PatientSummary
 from deskbook.tui.actions import bindings, display_of
 from deskbook.tui.screens.base import DeskScreen
 from deskbook.tui.screens.patient_form import desk_date
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
@@ -72,7 +73,7 @@ class SearchScreen(DeskScreen[None]):
         for label, width in COLUMNS:
             table.add_column(self.app.paint(label), width=width)
         yield table
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.focus_search()

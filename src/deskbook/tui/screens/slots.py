@@ -19,7 +19,7 @@ from functools import partial
 from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from deskbook.errors import DeskError, SlotTaken
 from deskbook.results import (
@@ -35,6 +35,7 @@ from deskbook.results import (
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, mrn_label, when
 from deskbook.tui.screens.pickers import ConfirmScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.slot_grid import GRID_KEYS, SlotGrid
 
@@ -129,7 +130,7 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
         yield Static("", id="slot-info", classes="hint", markup=False)
         yield SlotGrid(id="grid")
         yield Static("", id="slot-hint", classes="hint", markup=False)
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         self.today = datetime.now(UTC).astimezone(self.tz).date()

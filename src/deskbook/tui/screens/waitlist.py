@@ -10,7 +10,7 @@ from typing import Any
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
-from textual.widgets import Footer, Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from deskbook.results import (
@@ -23,6 +23,7 @@ from deskbook.results import (
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal, DeskScreen, mrn_label, when
 from deskbook.tui.screens.pickers import ConfirmScreen
+from deskbook.tui.widgets.desk_footer import DeskFooter
 
 WEEKDAY_NAMES = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 
@@ -76,7 +77,7 @@ class WaitlistOffer(DeskModal[WaitlistView | None]):
                 markup=False,
             )
             yield Static("Enter books the patient here · Esc leaves the time free", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -144,7 +145,7 @@ class WaitlistForm(DeskModal[WaitlistRequest | None]):
             yield Input(placeholder="Time, e.g. 16:00-18:00 (empty: any time)", id="wait-time")
             yield Static("", id="wait-error", classes="error", markup=False)
             yield Static("Tab next field · Enter adds · Esc back", classes="hint")
-        yield Footer()
+        yield DeskFooter()
 
     def on_mount(self) -> None:
         for selector in ("#wait-service", "#wait-provider"):
