@@ -216,26 +216,44 @@ class BookingDesk(SessionBase):
         )
 
     def reschedule(
-        self, appointment_id: Id, new_start: datetime, provider_id: Id | None = None
+        self,
+        appointment_id: Id,
+        new_start: datetime,
+        provider_id: Id | None = None,
+        request_id: Id | None = None,
     ) -> AppointmentView:
         actor = self._booker("reschedule appointments")
         aid, pid = as_id(appointment_id, "appointment"), optional_id(provider_id, "provider")
         start = future_time(new_start, "new time")
-        return self._write(lambda s: booking.reschedule(s, actor, aid, start, pid))
+        return self._write_once(
+            request_id,
+            "reschedule",
+            lambda s: booking.reschedule(s, actor, aid, start, pid),
+            _made,
+            lambda s, made: appointments.view(s, actor, made),
+        )
 
-    def check_in(self, appointment_id: Id) -> AppointmentView:
-        return self._status(appointment_id, "check_in", "check patients in")
+    def check_in(self, appointment_id: Id, request_id: Id | None = None) -> AppointmentView:
+        return self._status(appointment_id, "check_in", "check patients in", request_id)
 
-    def complete(self, appointment_id: Id) -> AppointmentView:
-        return self._status(appointment_id, "complete", "complete appointments")
+    def complete(self, appointment_id: Id, request_id: Id | None = None) -> AppointmentView:
+        return self._status(appointment_id, "complete", "complete appointments", request_id)
 
-    def no_show(self, appointment_id: Id) -> AppointmentView:
-        return self._status(appointment_id, "no_show", "mark no-shows")
+    def no_show(self, appointment_id: Id, request_id: Id | None = None) -> AppointmentView:
+        return self._status(appointment_id, "no_show", "mark no-shows", request_id)
 
-    def _status(self, appointment_id: Id, action: str, what: str) -> AppointmentView:
+    def _status(
+        self, appointment_id: Id, action: str, what: str, request_id: Id | None
+    ) -> AppointmentView:
         actor = self._booker(what)
         aid = as_id(appointment_id, "appointment")
-        return self._write(lambda s: visit_status.set_status(s, actor, aid, action))
+        return self._write_once(
+            request_id,
+            action,
+            lambda s: visit_status.set_status(s, actor, aid, action),
+            _made,
+            lambda s, made: appointments.view(s, actor, made),
+        )
 
     def undo_status(self, appointment_id: Id) -> AppointmentView:
         """Take back the last check-in, completion or no-show of the visit, made today."""

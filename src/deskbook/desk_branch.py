@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date, datetime, time
 
 from deskbook import (
+    appointments,
     audit,
     audit_log,
     calls,
@@ -218,14 +219,25 @@ class BranchDesk(SessionBase):
         self._write(lambda s: waitlist.remove(s, actor, eid))
 
     def book_from_waitlist(
-        self, entry_id: Id, provider_id: Id, start: datetime, purchase_id: Id | None = None
+        self,
+        entry_id: Id,
+        provider_id: Id,
+        start: datetime,
+        purchase_id: Id | None = None,
+        request_id: Id | None = None,
     ) -> AppointmentView:
         """Book a waiting patient into a freed time (from waitlist_matches) and take them off
         the waitlist in one transaction; purchase_id pays it from one of their packages."""
         actor = self._booker("book appointments")
         eid, vid = as_id(entry_id, "waitlist entry"), as_id(provider_id, "provider")
         when, paid = future_time(start, "start time"), optional_id(purchase_id, "purchase")
-        return self._write(lambda s: waitlist.book_entry(s, actor, eid, vid, when, paid))
+        return self._write_once(
+            request_id,
+            "book_from_waitlist",
+            lambda s: waitlist.book_entry(s, actor, eid, vid, when, paid),
+            lambda view: view.id,
+            lambda s, made: appointments.view(s, actor, made),
+        )
 
     def waitlist_matches(self, provider_id: Id, start: datetime) -> list[WaitlistView]:
         """Who is waiting for the provider's time from start, oldest first: after a cancel,

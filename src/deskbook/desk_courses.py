@@ -65,12 +65,20 @@ class CourseDesk(SessionBase):
         service_id: Id,
         visits: Sequence[tuple[Id, datetime]],
         rule: str | None = None,
+        request_id: Id | None = None,
     ) -> SeriesView:
         """Every visit, all or nothing (SeriesConflict names the one that failed). rule is the
-        plan's RRULE text; without it the series keeps the visits' dates."""
+        plan's RRULE text; without it the series keeps the visits' dates. A re-send under the
+        same request_id returns the course booked the first time."""
         actor = self._booker("book courses")
         kid, sid = as_id(purchase_id, "purchase"), as_id(service_id, "service")
-        return self._write(lambda s: series.book(s, actor, kid, sid, visits, rule))
+        return self._write_once(
+            request_id,
+            "book_series",
+            lambda s: series.book(s, actor, kid, sid, visits, rule),
+            lambda view: view.id,
+            lambda s, made: series.view(s, actor, made),
+        )
 
     def get_series(self, series_id: Id) -> SeriesView:
         actor = self._booker("see courses")

@@ -3,8 +3,11 @@ purchase from sale to its last session with its money."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
+
+from sqlalchemy.orm import Session
 
 from deskbook import (
     packages,
@@ -113,12 +116,22 @@ class PackageDesk(SessionBase):
         amount: Decimal | int | str,
         method: str,
         reference: str | None = None,
+        request_id: Id | None = None,
     ) -> PaymentView:
-        """amount: Decimal (or its text) in the tenant's currency; method CASH, CARD, TRANSFER."""
+        """amount: Decimal (or its text) in the tenant's currency; method CASH, CARD, TRANSFER.
+        A re-send under the same request_id returns the first payment, never takes it twice."""
         actor = self._booker("take payments")
         kid, currency = as_id(purchase_id, "purchase"), self.staff.currency
-        return self._write(
-            lambda s: payments.record(s, actor, kid, amount, method, reference, currency)
+
+        def again(s: Session, made: uuid.UUID) -> PaymentView:
+            return next(p for p in payments.of_purchase(s, actor, kid) if p.id == made)
+
+        return self._write_once(
+            request_id,
+            "record_payment",
+            lambda s: payments.record(s, actor, kid, amount, method, reference, currency),
+            lambda view: view.id,
+            again,
         )
 
     def payments_of(self, purchase_id: Id) -> list[PaymentView]:

@@ -24,7 +24,7 @@ from deskbook.db.engine import read_session
 from deskbook.db.models import AuditEvent, PackagePurchase
 from deskbook.desk import Desk, DeskSession
 from deskbook.errors import DatabaseError, InvalidInput, SlotTaken
-from deskbook.testing.clock import at, future_day
+from deskbook.testing.clock import at, future_day, today
 from deskbook.testing.freeze import within_deadline
 from deskbook.testing.invariants import check_invariants, violations
 from deskbook.testing.small_clinic import PASSWORD, World
@@ -160,3 +160,46 @@ def test_a_request_id_is_one_change_of_one_staff_member(world: World) -> None:
     with pytest.raises(InvalidInput, match="not a valid request id"):
         d.book(patient, world.slp, world.amal, at(future_day(), 15), request_id="nope")
     assert [v.id for v in d.appointments_of(patient)] == [visit.id]
+
+
+def test_every_other_desk_write_is_done_once_under_its_request_id(
+    world: World, lost_answer: LostAnswer
+) -> None:
+    """Payment, reschedule, status change, waitlist booking and course: each whose answer was
+    lost, sent again under its id, gives the first result and writes nothing more."""
+    d = world.login()
+    patient = world.patient()
+    purchase = d.assign_package(patient, world.slp10)
+
+    rid = uuid.uuid4()
+    lost_answer(lambda desk: desk.record_payment(purchase.id, "500", "CASH", request_id=rid))
+    paid = d.record_payment(purchase.id, "500", "CASH", request_id=rid)
+    assert [p.id for p in d.payments_of(purchase.id)] == [paid.id]
+
+    visit = d.book(patient, world.slp, world.amal, at(future_day(), 9), purchase_id=purchase.id)
+    rid, moved_to = uuid.uuid4(), at(future_day(), 12)
+    lost_answer(lambda desk: desk.reschedule(visit.id, moved_to, request_id=rid))
+    moved = d.reschedule(visit.id, moved_to, request_id=rid)
+    assert (moved.id, moved.start) == (visit.id, moved_to)
+
+    world.move_to_day(visit.id, today())
+    rid = uuid.uuid4()
+    lost_answer(lambda desk: desk.check_in(visit.id, request_id=rid))
+    assert d.check_in(visit.id, request_id=rid).status == "ARRIVED"
+
+    entry = d.waitlist_add(world.patient(), world.slp)
+    rid, freed = uuid.uuid4(), at(future_day(), 15)
+    lost_answer(lambda desk: desk.book_from_waitlist(entry.id, world.badr, freed, request_id=rid))
+    from_list = d.book_from_waitlist(entry.id, world.badr, freed, request_id=rid)
+    assert [a.id for a in d.appointments_of(entry.patient_id)] == [from_list.id]
+
+    course = [(world.badr, at(future_day(14 + 7 * n), 10)) for n in range(3)]
+    rid = uuid.uuid4()
+    lost_answer(lambda desk: desk.book_series(purchase.id, world.slp, course, request_id=rid))
+    series = d.book_series(purchase.id, world.slp, course, request_id=rid)
+    assert len(series.appointments) == 3
+    live = [a for a in d.appointments_of(patient) if a.status != "CANCELLED"]
+    assert len(live) == 4  # the moved visit and the course's three, once each
+    for action in ("record_payment", "reschedule", "check_in", "waitlist_book"):
+        assert _audited(world, action) == 1, action
+    assert violations(check_invariants(world.desk.engine)) == {}

@@ -272,8 +272,9 @@ class BoardScreen(DeskScreen[None]):
             start,
             purchase_id=purchase.id if purchase else None,
             notes=confirm.notes or None,
+            request_id=uuid.uuid4(),  # one per confirm: a re-send after an outage books once
         )
-        self.write("book", book, self.booked)
+        self.write("book", book, self.booked, resend=True)
 
     def _preset(
         self,

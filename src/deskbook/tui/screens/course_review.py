@@ -236,9 +236,11 @@ class CourseReview(DeskScreen[SeriesView | None]):
                 self.request.service.id,
                 visits,
                 rule,
+                request_id=uuid.uuid4(),  # a re-send after an outage books the course once
             ),
             self.booked,
             self.not_booked,
+            resend=True,
         )
 
     def booked(self, series: SeriesView) -> None:

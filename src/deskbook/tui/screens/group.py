@@ -136,8 +136,9 @@ class GroupScreen(DeskScreen[AppointmentView | None]):
             g.provider_id,
             g.start,
             group_session_id=g.id,
+            request_id=uuid.uuid4(),  # a re-send after an outage takes one seat
         )
-        self.write("join", join, self.joined, self.not_joined)
+        self.write("join", join, self.joined, self.not_joined, resend=True)
 
     def joined(self, appointment: AppointmentView) -> None:
         self.notify(f"Joined the group on {when(appointment.start, self.tz)}", timeout=8)

@@ -9,11 +9,12 @@ confirms. Each is one coroutine that awaits its dialogs; each write is confirmed
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import partial
 
-from deskbook.errors import DeskError
+from deskbook.errors import DatabaseError, DeskError
 from deskbook.results import PatientSummary, PaymentView, PurchaseView
 from deskbook.tui.screens.base import DeskScreen
 from deskbook.tui.screens.forms import Field, FormDialog, write_now
@@ -54,6 +55,9 @@ async def take_payment(host: Host, purchase: PurchaseView) -> PaymentView | None
         f"price {money(purchase.price, currency)} · paid {money(purchase.paid, currency)} · "
         f"balance {money(purchase.balance, currency)}"
     )
+    # Kept while the answer is unknown (the link dropped): the same payment sent again is
+    # taken once. A payment the Desk refused wrote nothing, so the next try is a new request.
+    request = uuid.uuid4()
     while True:
         values = await app.push_screen_wait(
             FormDialog(f"Payment for {purchase.name_en}", info, fields)
@@ -74,10 +78,15 @@ async def take_payment(host: Host, purchase: PurchaseView) -> PaymentView | None
             values["amount"],
             values["method"],
             values["reference"] or None,
+            request_id=request,
         )
         try:
             payment = await write_now(host, record)
+        except DatabaseError as error:
+            app.notify(f"{error} Send it again: it is taken once.", severity="error", timeout=10)
+            continue
         except DeskError as error:
+            request = uuid.uuid4()
             app.notify(str(error), severity="error", timeout=10)
             continue
         app.notify(

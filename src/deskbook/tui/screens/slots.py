@@ -352,8 +352,14 @@ class SlotScreen(DeskScreen[AppointmentView | None]):
             return
         notes = confirm.notes
         if d.appointment is not None:
-            move = partial(self.session.reschedule, d.appointment.id, slot, provider_id=provider.id)
-            self.write("book", move, self.booked, self.not_booked)
+            move = partial(
+                self.session.reschedule,
+                d.appointment.id,
+                slot,
+                provider_id=provider.id,
+                request_id=uuid.uuid4(),  # a re-send after an outage moves it once
+            )
+            self.write("book", move, self.booked, self.not_booked, resend=True)
             return
         book = partial(
             self.session.book,

@@ -48,7 +48,7 @@ class VisitActions:
 
     def status(self, visit: Visit, change: str) -> None:
         s = self.screen.session
-        marks: dict[str, Callable[[uuid.UUID], AppointmentView]] = {
+        marks: dict[str, Callable[..., AppointmentView]] = {
             "check_in": s.check_in,
             "complete": s.complete,
             "no_show": s.no_show,
@@ -56,8 +56,10 @@ class VisitActions:
         write = partial(
             self.screen.write,
             "status",
-            partial(marks[change], visit.id),
+            # One request id per key press: a re-send after an outage changes the status once.
+            partial(marks[change], visit.id, request_id=uuid.uuid4()),
             partial(self._marked, STATUS_VERBS[change]),
+            resend=True,
         )
         if change != "no_show":
             write()
@@ -149,9 +151,13 @@ class VisitActions:
         if entry is None:
             return
         book = partial(
-            self.screen.session.book_from_waitlist, entry.id, freed.provider_id, freed.start
+            self.screen.session.book_from_waitlist,
+            entry.id,
+            freed.provider_id,
+            freed.start,
+            request_id=uuid.uuid4(),
         )
-        self.screen.write("book-waiting", book, self._booked_waiting)
+        self.screen.write("book-waiting", book, self._booked_waiting, resend=True)
 
     def _booked_waiting(self, booked: AppointmentView) -> None:
         self.screen.notify(f"Booked {booked.patient_name_en} from the waitlist.", timeout=8)
