@@ -22,6 +22,8 @@ DEFAULT_BUSY_RETRIES = 3
 DEFAULT_STATEMENT_TIMEOUT_S = 20.0
 DEFAULT_IDLE_IN_TRANSACTION_S = 30.0
 DEFAULT_CALL_DEADLINE_S = 30.0
+# A report reads a year of visits by design: its statements and its call get this bound instead.
+DEFAULT_REPORT_TIMEOUT_S = 120.0
 
 
 def data_dir() -> Path:
@@ -67,6 +69,8 @@ class Settings:
     idle_in_transaction_seconds: float = DEFAULT_IDLE_IN_TRANSACTION_S
     # The desk stops waiting for one call after this long, even when the link is silent.
     call_deadline_seconds: float = DEFAULT_CALL_DEADLINE_S
+    # A report's statements and its whole call (the package reports) end after this long.
+    report_timeout_seconds: float = DEFAULT_REPORT_TIMEOUT_S
     keymap: str = ""
     theme: str = ""
     bench_pg_url: str = ""
@@ -109,6 +113,9 @@ class Settings:
             ),
             call_deadline_seconds=_number(
                 env, "CALL_DEADLINE", DEFAULT_CALL_DEADLINE_S, float, 0.1, 3600
+            ),
+            report_timeout_seconds=_number(
+                env, "REPORT_TIMEOUT", DEFAULT_REPORT_TIMEOUT_S, float, 0.1, 3600
             ),
             keymap=env.get(f"{ENV_PREFIX}KEYMAP", ""),
             theme=env.get(f"{ENV_PREFIX}THEME", ""),

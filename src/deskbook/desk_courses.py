@@ -118,7 +118,7 @@ class CourseDesk(SessionBase):
         require(self._actor, ADMINS, "see reports")
         actor, cid = self._actor, optional_id(clinic_id, "clinic")
         first, last = reports.check_period(from_day, to_day)
-        return self._read(lambda s: reports.report(s, actor, kind, first, last, cid))
+        return self._report_read(lambda s: reports.report(s, actor, kind, first, last, cid))
 
     def package_report(
         self, from_day: date, to_day: date, clinic_id: Id | None = None
@@ -146,4 +146,4 @@ class CourseDesk(SessionBase):
         require(self._actor, ADMINS, "see reports")
         actor, cid = self._actor, optional_id(clinic_id, "clinic")
         first, last = reports.check_period(from_day, to_day)
-        return self._read(lambda s: compute(s, actor, first, last, cid))
+        return self._report_read(lambda s: compute(s, actor, first, last, cid))

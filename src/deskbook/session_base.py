@@ -108,6 +108,17 @@ class SessionBase:
         ):
             return work(session)
 
+    def _report_read(self, work: Callable[[Session], T]) -> T:
+        """_read for a report: it reads a year of visits by design, so its call and each of
+        its statements get the report bound (DESKBOOK_REPORT_TIMEOUT), not a desk call's."""
+        engine = self._engine
+        seconds = db.report_timeout_s(engine)
+        with (
+            call_deadline(seconds, db.where(engine)),
+            db.long_read_session(engine, seconds) as session,
+        ):
+            return work(session)
+
     def _write(self, work: Callable[[Session], T]) -> T:
         return write_transaction(self._engine, work)
 

@@ -5,19 +5,23 @@ from __future__ import annotations
 
 import csv
 import io
+import time
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from sqlalchemy import update
+from sqlalchemy import text, update
+from sqlalchemy.orm import Session
 from typer.testing import CliRunner
 
+from deskbook import Desk, reports
 from deskbook.cli import app
 from deskbook.db.engine import write_session
 from deskbook.db.models import PackagePurchase
-from deskbook.errors import InvalidInput, PermissionDenied
+from deskbook.errors import DatabaseError, InvalidInput, PermissionDenied
 from deskbook.testing.clock import at, future_day, today
+from deskbook.testing.freeze import within_deadline
 from deskbook.testing.small_clinic import PASSWORD, World
 
 
@@ -140,3 +144,46 @@ def test_export_report_as_csv(
     assert bad_day.exit_code == 1 and "YYYY-MM-DD" in bad_day.output
     desk = runner.invoke(app, [*args[:-4], "--user", f"{world.prefix}frontdesk", *args[-2:]])
     assert desk.exit_code == 1 and "cannot see reports" in desk.output
+
+
+# A statement that outlasts the 0.1 s statement bound below on any machine, yet ends.
+_LONG_STATEMENT = {
+    "postgresql": "SELECT pg_sleep(0.5)",
+    "sqlite": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 3000000) "
+    "SELECT count(*) FROM c",
+}
+
+
+def test_a_report_is_held_to_the_report_bound_and_a_desk_call_to_the_short_one(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A report reads a year of visits by design (DESKBOOK_REPORT_TIMEOUT); every other call
+    keeps the desk's bounds (DESKBOOK_STATEMENT_TIMEOUT, DESKBOOK_CALL_DEADLINE)."""
+    monkeypatch.setenv("DESKBOOK_STATEMENT_TIMEOUT", "0.1")
+    monkeypatch.setenv("DESKBOOK_CALL_DEADLINE", "1")
+    monkeypatch.setenv("DESKBOOK_REPORT_TIMEOUT", "60")
+    with Desk.open(world.url) as desk:
+        admin = desk.login(f"{world.prefix}admin", PASSWORD)
+        long_statement = text(_LONG_STATEMENT[desk.engine.dialect.name])
+
+        def slow(s: Session, *_args: object) -> list[object]:
+            s.execute(long_statement).scalar()
+            return []
+
+        def long_call(s: Session, *_args: object) -> list[object]:
+            time.sleep(1.5)  # past the call deadline, well within the report's
+            s.execute(text("SELECT 1")).scalar()
+            return []
+
+        monkeypatch.setattr(reports, "report", slow)
+        assert within_deadline(lambda: admin.report("packages", today(), today())) == []
+        monkeypatch.setattr(reports, "report", long_call)
+        assert within_deadline(lambda: admin.report("packages", today(), today())) == []
+
+        with pytest.raises(DatabaseError, match="stopped a step that took too long"):
+            within_deadline(lambda: admin._read(slow))
+        with pytest.raises(DatabaseError, match="did not answer within 1 seconds"):
+            within_deadline(lambda: admin._read(long_call))
+        # The report's bound went with its call: the connection it used is a desk's again.
+        with pytest.raises(DatabaseError, match="stopped a step that took too long"):
+            within_deadline(lambda: admin._read(slow))

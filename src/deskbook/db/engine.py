@@ -60,6 +60,7 @@ _WRITE = "deskbook_write"
 _LOCK_TIMEOUT_MS = "deskbook_lock_timeout_ms"
 _BUSY_RETRIES = "deskbook_busy_retries"
 _CALL_DEADLINE_S = "deskbook_call_deadline_s"
+_REPORT_TIMEOUT_S = "deskbook_report_timeout_s"
 
 
 def make_engine(
@@ -96,6 +97,7 @@ def make_engine(
             _LOCK_TIMEOUT_MS: settings.lock_timeout_ms,
             _BUSY_RETRIES: settings.busy_retries,
             _CALL_DEADLINE_S: settings.call_deadline_seconds if bounded else 0.0,
+            _REPORT_TIMEOUT_S: settings.report_timeout_seconds if bounded else 0.0,
         }
     )
     return engine
@@ -104,6 +106,11 @@ def make_engine(
 def call_deadline_s(engine: Engine) -> float:
     """How long one Desk call on engine may take (0: no bound, an admin job's engine)."""
     return float(engine.get_execution_options().get(_CALL_DEADLINE_S, 0.0))
+
+
+def report_timeout_s(engine: Engine) -> float:
+    """How long a report's call, and each of its statements, may take (0: no bound)."""
+    return float(engine.get_execution_options().get(_REPORT_TIMEOUT_S, 0.0))
 
 
 def where(engine: Engine) -> str:
@@ -162,7 +169,8 @@ def _bound_sqlite_statements(engine: Engine, limit_s: float) -> None:
         info = record.info
 
         def too_long() -> int:
-            return int(time.monotonic() - info.get(_STARTED, time.monotonic()) > limit_s)
+            limit = info.get(_STATEMENT_LIMIT_S, limit_s)
+            return int(time.monotonic() - info.get(_STARTED, time.monotonic()) > limit)
 
         dbapi_conn.set_progress_handler(too_long, 10_000)
 
@@ -172,6 +180,7 @@ def _bound_sqlite_statements(engine: Engine, limit_s: float) -> None:
 
 
 _STARTED = "deskbook_statement_started"
+_STATEMENT_LIMIT_S = "deskbook_statement_limit_s"
 
 
 def create_private_file(path: Path) -> None:
@@ -346,6 +355,27 @@ def read_session(engine: Engine) -> Iterator[Session]:
             raise
         finally:
             session.rollback()
+
+
+@contextmanager
+def long_read_session(engine: Engine, seconds: float) -> Iterator[Session]:
+    """read_session whose statements may each run `seconds` (0: the engine's own bound), for
+    the reports: PostgreSQL's statement_timeout for this transaction only, SQLite's progress
+    handler for this connection until the block ends."""
+    with read_session(engine) as session:
+        if seconds <= 0:
+            yield session
+            return
+        if engine.dialect.name == "postgresql":
+            session.execute(text(f"SET LOCAL statement_timeout = '{round(seconds * 1000)}ms'"))
+            yield session
+            return
+        info = session.connection().info
+        info[_STATEMENT_LIMIT_S] = seconds
+        try:
+            yield session
+        finally:
+            info.pop(_STATEMENT_LIMIT_S, None)
 
 
 def run_write(engine: Engine, work: Callable[[Session], T], retries: int | None = None) -> T:
