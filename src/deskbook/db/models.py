@@ -306,6 +306,17 @@ class Appointment(SQLModel, table=True):
         Index("ix_appointment_provider_start", "tenant_id", "provider_id", "start_at"),
         Index("ix_appointment_clinic_start", "tenant_id", "clinic_id", "start_at"),
         Index("ix_appointment_tenant_start", "tenant_id", "start_at"),
+        # Everything the utilization report reads, in its grouping order (migration 0009).
+        Index(
+            "ix_appointment_provider_clinic_visits",
+            "tenant_id",
+            "provider_id",
+            "clinic_id",
+            "start_at",
+            "end_at",
+            "status",
+            "kind",
+        ),
         Index("ix_appointment_purchase", "purchase_id", "service_id"),
         Index("ix_appointment_group", "group_session_id"),
         # Partial: most visits have no course (migration 0008 says why that matters).
