@@ -317,7 +317,8 @@ class Appointment(SQLModel, table=True):
             "status",
             "kind",
         ),
-        Index("ix_appointment_purchase", "purchase_id", "service_id"),
+        # status: the packages report counts a purchase's spent visits from the index alone.
+        Index("ix_appointment_purchase", "purchase_id", "service_id", "status"),
         Index("ix_appointment_group", "group_session_id"),
         # Partial: most visits have no course (migration 0008 says why that matters).
         Index(
