@@ -4,6 +4,7 @@ public Desk API.
 
     python bench/series_bench.py                                  # both engines, 1,000,000
     python bench/series_bench.py --url sqlite:////tmp/s.db --patients 20000 --runs 15
+    python bench/series_bench.py --url URL --reports-only      # the reports alone, no writes
 
 An empty database is filled with `deskbook.db.demo` first; a filled one is reused. Each run
 sells a fresh package to a demo patient and plans (then books) its sessions across the
@@ -13,6 +14,7 @@ clinic's providers, so runs never collide. Not a test: numbers go to docs/benchm
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import uuid
@@ -80,11 +82,15 @@ def patients(desk: Desk, n: int, skip: int) -> list[uuid.UUID]:
         return list(s.scalars(select(Patient.id).order_by(Patient.mrn).offset(skip).limit(n)))
 
 
-def run(url: str, demo_patients: int, runs: int) -> None:
+def run(url: str, demo_patients: int, runs: int, reports_only: bool = False) -> None:
     ensure(url, demo_patients)
     with Desk.open(url) as desk:
         admin: DeskSession = desk.login("admin", "admin")
         zone = ZoneInfo(admin.staff.timezone)
+        if reports_only:
+            print(f"{url}")
+            time_reports(desk, admin, zone)
+            return
         package, service = course_package(desk)
         plan_times: list[float] = []
         book_times: list[float] = []
@@ -121,13 +127,18 @@ def run(url: str, demo_patients: int, runs: int) -> None:
             f"  book_series         p50 {b50:7.1f} ms   p95 {b95:7.1f} ms   "
             f"(visits booked per run: min {min(sizes)}, median {statistics.median(sizes)})"
         )
-        start, end, visits = demo_span(desk, zone)
-        for kind in ("packages", "utilization", "revenue"):
-            rows, seconds = timed(lambda k=kind: admin.report(k, start, end))
-            print(
-                f"  report {kind:<12} {seconds * 1000:9.1f} ms   ({len(rows)} rows, "  # type: ignore[arg-type]
-                f"{start} .. {end}: the whole demo, {visits:,} visits)"
-            )
+        time_reports(desk, admin, zone)
+
+
+def time_reports(desk: Desk, admin: DeskSession, zone: ZoneInfo) -> None:
+    start, end, visits = demo_span(desk, zone)
+    for kind in ("packages", "utilization", "revenue"):
+        load = os.getloadavg()[0]
+        rows, seconds = timed(lambda k=kind: admin.report(k, start, end))
+        print(
+            f"  report {kind:<12} {seconds * 1000:9.1f} ms   ({len(rows)} rows, "  # type: ignore[arg-type]
+            f"{start} .. {end}: the whole demo, {visits:,} visits; load {load:.2f})"
+        )
 
 
 def demo_span(desk: Desk, zone: ZoneInfo) -> tuple[date, date, int]:
@@ -152,9 +163,12 @@ def main() -> None:
     parser.add_argument("--url", action="append", help="database URL (repeatable)")
     parser.add_argument("--patients", type=int, default=1_000_000, help="demo size to build")
     parser.add_argument("--runs", type=int, default=20, help="courses planned and booked")
+    parser.add_argument(
+        "--reports-only", action="store_true", help="time the three reports only (no writes)"
+    )
     args = parser.parse_args()
     for url in args.url or DEFAULT_URLS:
-        run(url, args.patients, args.runs)
+        run(url, args.patients, args.runs, args.reports_only)
 
 
 if __name__ == "__main__":
