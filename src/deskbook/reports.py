@@ -48,7 +48,7 @@ _FINAL = ("CANCELLED", "VOIDED", "TRANSFERRED")
 # A year of data is what the reports are for; the bound keeps a typo from reading forever.
 MAX_DAYS = 3 * 366
 # From this many days on, SQLite's utilization reads every visit of the tenant in provider order
-# rather than seeking the period (migration 0009, docs/benchmarks.md).
+# rather than seeking the period (migration 0010, docs/benchmarks.md).
 LONG_PERIOD_DAYS = 62
 
 
@@ -224,7 +224,7 @@ def utilization_report(
         # Over months SQLite's planner would still seek the period in ix_appointment_tenant_start,
         # read each visit's row at random and sort them all for the grouping (29.7 s for the
         # 1,000,000-patient demo). Not sought, the period leaves the index that holds all the
-        # report reads in its grouping order (migration 0009), read in one pass.
+        # report reads in its grouping order (migration 0010), read in one pass.
         began = _scanned(session, began)
     visits = (
         select(

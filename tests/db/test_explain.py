@@ -325,7 +325,7 @@ def test_reports_over_a_year_read_their_indexes_in_one_pass(
     """Over months, SQLite's utilization reads ix_appointment_provider_clinic_visits alone in
     its grouping order (no visit rows, no sort of every visit), and the packages report counts
     spent visits from ix_appointment_purchase alone while scanning the purchases once per part
-    (migration 0009; 17 s and 30 s before at a million). PostgreSQL chooses between a scan and
+    (migration 0010; 17 s and 30 s before at a million). PostgreSQL chooses between a scan and
     a seek by its statistics, so only SQLite's plan is held here."""
     from zoneinfo import ZoneInfo
 

@@ -306,7 +306,7 @@ class Appointment(SQLModel, table=True):
         Index("ix_appointment_provider_start", "tenant_id", "provider_id", "start_at"),
         Index("ix_appointment_clinic_start", "tenant_id", "clinic_id", "start_at"),
         Index("ix_appointment_tenant_start", "tenant_id", "start_at"),
-        # Everything the utilization report reads, in its grouping order (migration 0009).
+        # Everything the utilization report reads, in its grouping order (migration 0010).
         Index(
             "ix_appointment_provider_clinic_visits",
             "tenant_id",

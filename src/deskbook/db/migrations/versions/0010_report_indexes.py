@@ -1,8 +1,8 @@
 """indexes the package reports read alone: the visits per provider and clinic, a purchase's
 visits with their status
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-27 15:05:00
 
 The utilization report adds up the booked minutes of every visit of a period per provider and
@@ -22,8 +22,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0009"
-down_revision = "0008"
+revision = "0010"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
