@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 from tui_pilot import (
+    book_seeded,
     highlighted,
     make_app,
     notes,
@@ -25,20 +26,11 @@ from tui_pilot import (
 from deskbook.db.engine import make_engine, write_session
 from deskbook.db.models import Provider, ProviderClinic, ProviderSchedule, ProviderService
 from deskbook.desk import Desk
-from deskbook.results import AppointmentView
 from deskbook.testing import tui_clinic
 from deskbook.testing.clock import TZ
 from deskbook.tui.widgets.board_grid import BoardGrid
 
 SIZES = [(80, 24), (160, 48)]
-
-
-def book(
-    desk: Desk, clinic: tui_clinic.Seed, who: str, provider: str, hour: int
-) -> AppointmentView:
-    session = desk.login("frontdesk", tui_clinic.PASSWORD)
-    ids = clinic.ids
-    return session.book(ids[who], ids["slp_service"], ids[provider], tomorrow_at(hour))
 
 
 def grid(app: Any) -> BoardGrid:
@@ -163,7 +155,7 @@ async def test_cancel_on_the_board_offers_the_waitlist_and_books_in_two_keys(
     desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
     set_home(clinic, "slp")
-    book(desk, clinic, "rana", "huda", 12)
+    book_seeded(desk, clinic, "rana", "huda", tomorrow_at(12))
     ids = clinic.ids
     desk.login("frontdesk", tui_clinic.PASSWORD).waitlist_add(
         ids["noor"], ids["slp_service"], clinic_id=ids["slp"]
@@ -196,7 +188,7 @@ async def test_arrived_and_reschedule_keys_act_on_the_visit_under_the_cursor(
     desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
     set_home(clinic, "slp")
-    book(desk, clinic, "rana", "huda", 12)
+    book_seeded(desk, clinic, "rana", "huda", tomorrow_at(12))
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await open_board(pilot)
@@ -280,7 +272,7 @@ async def test_another_desks_cancel_shows_on_this_board_without_a_key(
     desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     set_home(clinic, "slp")
-    visit = book(desk, clinic, "rana", "huda", 12)
+    visit = book_seeded(desk, clinic, "rana", "huda", tomorrow_at(12))
     other = Desk.open(clinic.url)
     try:
         watcher, canceller = make_app(desk), make_app(other)
@@ -312,7 +304,7 @@ async def test_the_safe_desk_rules_hold_on_the_board(desk: Desk, clinic: tui_cli
     number and takes notes."""
     set_home(clinic, "slp")
     ids = clinic.ids
-    book(desk, clinic, "rana", "huda", 12)
+    book_seeded(desk, clinic, "rana", "huda", tomorrow_at(12))
     app = make_app(desk)
     async with app.run_test(size=(80, 24)) as pilot:
         await open_board(pilot)

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from textual.widgets import DataTable, Input
 from tui_pilot import (
+    book_seeded,
     highlighted,
     make_app,
     notes,
@@ -24,21 +25,11 @@ from tui_pilot import (
 )
 
 from deskbook.desk import Desk
-from deskbook.results import AppointmentView
 from deskbook.testing import tui_clinic
 from deskbook.tui.screens import daysheet
 from deskbook.tui.screens.daysheet import DaySheetScreen
 
 SIZES = [(80, 24), (160, 48)]
-
-
-def book(
-    desk: Desk, clinic: tui_clinic.Seed, who: str, provider: str, start: datetime
-) -> AppointmentView:
-    ids = clinic.ids
-    service = ids["aba_service"] if provider == "lina" else ids["slp_service"]
-    session = desk.login("frontdesk", tui_clinic.PASSWORD)
-    return session.book(ids[who], service, ids[provider], start)
 
 
 def table(app: Any) -> DataTable[str]:
@@ -75,9 +66,9 @@ async def test_home_clinic_filters_columns_and_width(
     desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
     set_home(clinic, "slp")
-    book(desk, clinic, "noor", "omar", later_at(10, 30))
-    book(desk, clinic, "yusuf", "huda", later_at(9))
-    book(desk, clinic, "basil", "lina", later_at(11))
+    book_seeded(desk, clinic, "noor", "omar", later_at(10, 30))
+    book_seeded(desk, clinic, "yusuf", "huda", later_at(9))
+    book_seeded(desk, clinic, "basil", "lina", later_at(11))
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await open_sheet_later(pilot)
@@ -117,8 +108,8 @@ async def test_home_clinic_filters_columns_and_width(
 async def test_find_on_the_sheet_then_enter_opens_the_patient(
     desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
-    book(desk, clinic, "noor", "omar", later_at(10, 30))
-    book(desk, clinic, "yusuf", "huda", later_at(9))
+    book_seeded(desk, clinic, "noor", "omar", later_at(10, 30))
+    book_seeded(desk, clinic, "yusuf", "huda", later_at(9))
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await open_sheet_later(pilot)
@@ -145,7 +136,7 @@ async def test_pages_are_read_as_the_cursor_nears_the_end(
         who = ("rana", "noor", "basil")[n % 3]
         provider = ("huda", "omar")[n % 2]
         # Rana and Noor on alternate providers: a patient never holds two visits at once.
-        book(desk, clinic, who if who != "basil" else "sami", provider, later_at(0) +
+        book_seeded(desk, clinic, who if who != "basil" else "sami", provider, later_at(0) +
              timedelta(minutes=45 * n))  # fmt: skip
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
@@ -168,8 +159,8 @@ async def test_pages_are_read_as_the_cursor_nears_the_end(
 async def test_another_desks_booking_appears_and_the_cursor_stays_on_its_visit(
     desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
-    book(desk, clinic, "yusuf", "huda", later_at(9))
-    noor = book(desk, clinic, "noor", "omar", later_at(10, 30))
+    book_seeded(desk, clinic, "yusuf", "huda", later_at(9))
+    noor = book_seeded(desk, clinic, "noor", "omar", later_at(10, 30))
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await open_sheet_later(pilot)
@@ -178,7 +169,7 @@ async def test_another_desks_booking_appears_and_the_cursor_stays_on_its_visit(
         assert sheet(app).current_key() == str(noor.id)
         other = Desk.open(clinic.url)
         try:
-            await asyncio.to_thread(book, other, clinic, "rana", "omar", later_at(6))
+            await asyncio.to_thread(book_seeded, other, clinic, "rana", "omar", later_at(6))
         finally:
             other.close()
         for _ in range(100):  # no key: the poll sees it
@@ -197,7 +188,7 @@ async def test_export_key_writes_the_file_and_says_where(
     desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int], fmt: str, tmp_path: Path
 ) -> None:
     set_home(clinic, "slp")
-    book(desk, clinic, "noor", "omar", later_at(10, 30))
+    book_seeded(desk, clinic, "noor", "omar", later_at(10, 30))
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await open_sheet_later(pilot)
@@ -220,8 +211,8 @@ async def test_export_key_writes_the_file_and_says_where(
 async def test_tomorrows_calls_and_marking_one_confirmed(
     desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
-    yusuf = book(desk, clinic, "yusuf", "huda", tomorrow_at(9))
-    book(desk, clinic, "noor", "omar", tomorrow_at(10, 30))
+    yusuf = book_seeded(desk, clinic, "yusuf", "huda", tomorrow_at(9))
+    book_seeded(desk, clinic, "noor", "omar", tomorrow_at(10, 30))
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)

@@ -14,6 +14,8 @@ from textual.worker import Worker
 
 from deskbook.db.engine import make_engine, write_session
 from deskbook.db.models import Staff
+from deskbook.desk import Desk
+from deskbook.results import AppointmentView
 from deskbook.testing import tui_clinic
 from deskbook.testing.clock import TZ
 from deskbook.testing.tui_clinic import PASSWORD
@@ -124,6 +126,17 @@ def tomorrow_at(hour: int, minute: int = 0, days: int = 1) -> datetime:
     """A clinic-local time `days` from today (tomorrow by default), in UTC."""
     day = datetime.now(TZ).date() + timedelta(days=days)
     return datetime.combine(day, time(hour, minute), TZ).astimezone(UTC)
+
+
+def book_seeded(
+    desk: Desk, clinic: tui_clinic.Seed, who: str, provider: str, start: datetime
+) -> AppointmentView:
+    """Another desk books the seeded patient `who` with `provider` (Lina gives ABA, the
+    others speech therapy) at `start`."""
+    ids = clinic.ids
+    service = ids["aba_service"] if provider == "lina" else ids["slp_service"]
+    session = desk.login("frontdesk", PASSWORD)
+    return session.book(ids[who], service, ids[provider], start)
 
 
 def set_home(clinic: tui_clinic.Seed, name: str) -> None:
