@@ -8,11 +8,9 @@ an SQLite file cannot go away.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import make_url
 from textual.widgets import Input
 from tui_pilot import SIZE, make_app, notes, screen_name, settle, texts, type_text
 
@@ -28,18 +26,6 @@ pytestmark = pytest.mark.parametrize("engine_kind", ["postgres"], indirect=True)
 @pytest.fixture(autouse=True)
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DeskApp, "PROBE_SECONDS", 0.2)
-
-
-@pytest.fixture
-def proxied(clinic: tui_clinic.Seed) -> Iterator[tuple[Desk, TcpProxy]]:
-    parsed = make_url(clinic.url)
-    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
-        through = parsed.set(host="127.0.0.1", port=proxy.port)
-        desk = Desk.open(through.render_as_string(hide_password=False))
-        try:
-            yield desk, proxy
-        finally:
-            desk.close()
 
 
 def banner_shown(app: Any) -> bool:

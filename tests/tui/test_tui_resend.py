@@ -6,12 +6,10 @@ live connection (#3) shows the outage banner within the call deadline, not a fro
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.engine import make_url
 from textual.widgets import Input
 from tui_pilot import (
     SIZE,
@@ -39,18 +37,6 @@ pytestmark = pytest.mark.parametrize("engine_kind", ["postgres"], indirect=True)
 def quick(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(DeskApp, "PROBE_SECONDS", 0.2)
     monkeypatch.setenv("DESKBOOK_CALL_DEADLINE", "2")  # read by Desk.open in `proxied`
-
-
-@pytest.fixture
-def proxied(clinic: tui_clinic.Seed) -> Iterator[tuple[Desk, TcpProxy]]:
-    parsed = make_url(clinic.url)
-    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
-        through = parsed.set(host="127.0.0.1", port=proxy.port)
-        desk = Desk.open(through.render_as_string(hide_password=False))
-        try:
-            yield desk, proxy
-        finally:
-            desk.close()
 
 
 async def test_a_booking_cut_at_commit_is_sent_again_by_itself_and_booked_once(
