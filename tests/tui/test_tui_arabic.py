@@ -13,7 +13,13 @@ import pytest
 from rich.cells import cell_len
 from textual.pilot import Pilot
 from textual.widgets import DataTable
-from tui_pilot import SIZE, screen_name, settle, type_text
+from tui_pilot import (
+    SIZE,
+    screen_name,
+    settle,
+    step,
+    type_text,
+)
 
 from deskbook.desk import Desk
 from deskbook.display import CHECK_WORD, ELLIPSIS, BidiMode, visual
@@ -85,18 +91,15 @@ async def test_the_check_on_the_login_screen_is_kept_for_the_login(desk: Desk) -
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.arabic.mode is BidiMode.APP  # nothing says otherwise here
-        await pilot.press("f5")
-        await settle(pilot)
+        await step(pilot, "f5")
         assert screen_name(app) == "ArabicCheck"
         shown = "\n".join(screen_lines(app))
         assert visual(CHECK_WORD) in shown and CHECK_WORD in shown
         capture(app, "21-arabic-check.txt")
-        await pilot.press("2")  # the terminal's own painting reads right
-        await settle(pilot)
+        await step(pilot, "2")  # the terminal's own painting reads right
         assert app.arabic.mode is BidiMode.TERMINAL
         await type_text(pilot, tui_clinic.PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "SearchScreen"
     await app.workers.wait_for_complete()
     assert desk.login("frontdesk", tui_clinic.PASSWORD).staff.display_mode == "terminal"

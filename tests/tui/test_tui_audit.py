@@ -9,7 +9,15 @@ from zoneinfo import ZoneInfo
 import pytest
 from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
-from tui_pilot import ADMIN_PASSWORD, SIZE, notes, screen_name, settle, texts
+from tui_pilot import (
+    ADMIN_PASSWORD,
+    SIZE,
+    notes,
+    screen_name,
+    settle,
+    step,
+    texts,
+)
 
 from deskbook import Desk
 from deskbook.testing import tui_clinic
@@ -25,8 +33,7 @@ async def test_admin_reads_the_audit_log(desk: Desk) -> None:
     app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+        await step(pilot, "f4")
         assert screen_name(app) == "AuditScreen"
         shown = texts(app)
         assert "register_patient | Huda Audit · MRN" in shown
@@ -36,11 +43,9 @@ async def test_admin_reads_the_audit_log(desk: Desk) -> None:
             change = str(app.screen.query_one("#audit-change", Static).render())
             if "Huda Audit" in change:
                 break
-            await pilot.press("down")
-            await settle(pilot)
+            await step(pilot, "down")
         assert "Huda Audit" in change
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
         assert screen_name(app) == "SearchScreen"
 
 
@@ -49,8 +54,7 @@ async def test_front_desk_has_no_audit_key(desk: Desk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert app.check_action("audit", ()) is False
-        await pilot.press("f4")
-        await settle(pilot)
+        await step(pilot, "f4")
         assert screen_name(app) == "SearchScreen"
 
 
@@ -62,8 +66,7 @@ def _rows(app: DeskApp) -> list[list[str]]:
 async def _filter(pilot: Pilot[None], app: DeskApp, widget_id: str, value: str) -> None:
     app.screen.query_one(f"#{widget_id}", Input).value = value
     app.screen.query_one(f"#{widget_id}", Input).focus()
-    await pilot.press("enter")
-    await settle(pilot)
+    await step(pilot, "enter")
 
 
 async def test_openings_by_name_in_local_time_filtered_and_paged(
@@ -81,20 +84,17 @@ async def test_openings_by_name_in_local_time_filtered_and_paged(
     app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f4")
-        await settle(pilot)
+        await step(pilot, "f4")
         await _filter(pilot, app, "audit-action", "open patient")
         rows = _rows(app)
         assert rows[0] == [riyadh, "Mona Front", "open_patient", "Rana Khalil · MRN-0001"]
         assert riyadh != utc
         assert "Reception 2" in str(app.screen.query_one("#audit-change", Static).render())
         assert "events 1–2 · PgDn older" in texts(app)
-        await pilot.press("pagedown")
-        await settle(pilot)
+        await step(pilot, "pagedown")
         assert [row[3] for row in _rows(app)] == ["Rana Khalil · MRN-0001"]
         assert "events 3–3 · PgUp newer" in texts(app)
-        await pilot.press("pageup")
-        await settle(pilot)
+        await step(pilot, "pageup")
         assert len(_rows(app)) == 2
         await _filter(pilot, app, "audit-patient", "mrn-0002")
         assert [row[3] for row in _rows(app)] == ["Noor Haddad · MRN-0002"]

@@ -16,6 +16,7 @@ from tui_pilot import (
     purchase_cards,
     screen_name,
     settle,
+    step,
     texts,
 )
 
@@ -86,8 +87,7 @@ async def test_keystrokes_to_book_a_package_session(desk: Desk) -> None:
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*"rana")
-        await settle(pilot)
+        await step(pilot, *"rana")
         keys = Keys(pilot)
         # open, book, package, use the card, first available, the slot, confirm
         await keys("enter", "b", "p", "enter", "enter", "enter", "enter")
@@ -102,29 +102,24 @@ async def test_assign_a_new_package_and_book_with_it(desk: Desk, clinic: tui_cli
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "noor")
-        await pilot.press("b", "p")
-        await settle(pilot)
+        await step(pilot, "b", "p")
         assert purchase_cards(app) == []
         assert "No packages yet" in texts(app)
         names = [c.package.name_en for c in catalog_cards(app)]
         assert names == ["10 SLP Sessions", "20 ABA Therapy Package"]
-        await pilot.press("tab")  # nothing to switch to: said, not done
-        await settle(pilot)
+        await step(pilot, "tab")  # nothing to switch to: said, not done
         assert any("No usable package" in n for n in notes(app))
         await pilot.press("down")
         focused = app.screen.focused
         assert isinstance(focused, CatalogCard)
         assert focused.package.name_en == "20 ABA Therapy Package"
-        await pilot.press("a", "tab", "enter")  # asked first: Back is the default
-        await settle(pilot)
+        await step(pilot, "a", "tab", "enter")  # asked first: Back is the default
         # The ABA clinic and its one provider are taken without asking: straight to slots.
         assert screen_name(app) == "SlotScreen", texts(app)
         assert "ABA Clinic" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "Session 1 of 20" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
     session = other_desk(desk)
     (purchase,) = session.packages_for_patient(ids["noor"]).assigned
@@ -144,37 +139,29 @@ async def test_two_purchases_of_the_same_package(desk: Desk, clinic: tui_clinic.
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "yusuf")
-        await pilot.press("b", "p")
-        await settle(pilot)
+        await step(pilot, "b", "p")
         cards = purchase_cards(app)
         assert {c.purchase.id for c in cards} == {ids["yusuf_first"], ids["yusuf_second"]}
         shown = {c.purchase.id: str(c.render()) for c in cards}
         assert "3/10 used · 7 left" in shown[ids["yusuf_first"]]
         assert "0/10 used · 10 left" in shown[ids["yusuf_second"]]
         assert all(c.focusable for c in cards)
-        await pilot.press("down")  # the second purchase
-        await settle(pilot)
+        await step(pilot, "down")  # the second purchase
         second = app.screen.focused
         assert isinstance(second, PurchaseCard)
         chosen = second.purchase.id
-        await pilot.press("enter", "enter")  # use it, first available
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter", "enter")  # use it, first available
+        await step(pilot, "enter")
         expected_number = 4 if chosen == ids["yusuf_first"] else 1
         assert f"Session {expected_number} of 10" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         # A third copy of the same package can still be assigned.
-        await pilot.press("b", "p")
-        await settle(pilot)
-        await pilot.press("tab")
-        await settle(pilot)
+        await step(pilot, "b", "p")
+        await step(pilot, "tab")
         assert isinstance(app.screen.focused, CatalogCard)
         assert app.screen.focused.package.name_en == "10 SLP Sessions"
-        await pilot.press("a", "tab", "enter")  # asked first: Back is the default
-        await settle(pilot)
+        await step(pilot, "a", "tab", "enter")  # asked first: Back is the default
         assert screen_name(app) == "PickScreen"  # on to the provider: the purchase is chosen
     session = other_desk(desk)
     assigned = session.packages_for_patient(ids["yusuf"]).assigned
@@ -192,8 +179,7 @@ async def test_exhausted_and_expired_are_shown_but_not_selectable(
         await settle(pilot)
         await open_patient(pilot, "layla")
         assert "no sessions left" in texts(app)
-        await pilot.press("b", "p")
-        await settle(pilot)
+        await step(pilot, "b", "p")
         cards = purchase_cards(app)
         assert len(cards) == 2
         assert all(c.disabled and not c.focusable for c in cards)
@@ -201,11 +187,9 @@ async def test_exhausted_and_expired_are_shown_but_not_selectable(
         assert "no sessions left" in shown and "expired on" in shown
         assert not isinstance(app.screen.focused, PurchaseCard)
         for key in ("up", "tab", "up"):
-            await pilot.press(key)
-            await settle(pilot)
+            await step(pilot, key)
             assert not isinstance(app.screen.focused, PurchaseCard)
-        await pilot.press("escape")  # straight back to the patient
-        await settle(pilot)
+        await step(pilot, "escape")  # straight back to the patient
         assert screen_name(app) == "PatientScreen"
     session = other_desk(desk)
     assert len(session.packages_for_patient(ids["layla"]).assigned) == 2
@@ -217,16 +201,14 @@ async def test_no_slot_after_the_package_expiry(desk: Desk, clinic: tui_clinic.S
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "sami")
-        await pilot.press("b", "p", "enter", "down", "enter")  # Dr. Huda herself
-        await settle(pilot)
+        await step(pilot, "b", "p", "enter", "down", "enter")  # Dr. Huda herself
         assert screen_name(app) == "SlotScreen", texts(app)
         grid = app.screen.query_one(SlotGrid)
         expiry = app.screen.draft.purchase.expiry_date
         assert grid.days and max(grid.days) <= expiry
         assert all(s.astimezone(TZ).date() <= expiry for s in grid.free_starts)
         for _ in range(6):
-            await pilot.press("right")
-            await settle(pilot)
+            await step(pilot, "right")
         assert max(grid.days) <= expiry
         assert any("expires" in n for n in notes(app))
 
@@ -237,18 +219,15 @@ async def test_a_slot_taken_by_another_desk_meanwhile(desk: Desk, clinic: tui_cl
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("b", "p", "enter", "down", "enter")  # Dr. Huda
-        await settle(pilot)
+        await step(pilot, "b", "p", "enter", "down", "enter")  # Dr. Huda
         grid = app.screen.query_one(SlotGrid)
         slot = grid.chosen
         assert slot is not None
-        await pilot.press("enter")  # the confirmation is showing ...
-        await settle(pilot)
+        await step(pilot, "enter")  # the confirmation is showing ...
         assert screen_name(app) == "ConfirmScreen"
         # ... when another desk books the same provider slot for another patient.
         taken = other_desk(desk).book(ids["noor"], ids["slp_service"], ids["huda"], slot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "SlotScreen"
         assert any("just taken by another desk" in n for n in notes(app))
         assert slot not in grid.free_starts  # the grid was read again

@@ -16,6 +16,7 @@ from tui_pilot import (
     open_patient,
     screen_name,
     settle,
+    step,
     texts,
     type_text,
 )
@@ -67,10 +68,8 @@ async def test_a_slot_taken_meanwhile_books_nothing_and_marks_it(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("c")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "c")
+        await step(pilot, "enter")
         review = app.screen
         assert screen_name(app) == "CourseReview"
         third = review.plan.occurrences[2]  # type: ignore[attr-defined]
@@ -78,8 +77,7 @@ async def test_a_slot_taken_meanwhile_books_nothing_and_marks_it(
         other = desk.login("frontdesk", tui_clinic.PASSWORD)
         other.book(ids["noor"], ids["slp_service"], ids["huda"], third.start)
         other.book(ids["sami"], ids["slp_service"], ids["omar"], third.start)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "CourseReview"
         assert booked_visits(desk, ids["rana"]) == []
         assert any("Session 3 of the course" in n and "Nothing was booked" in n for n in notes(app))
@@ -89,20 +87,16 @@ async def test_a_slot_taken_meanwhile_books_nothing_and_marks_it(
         assert table.cursor_row == 2
         assert "Enter books 9 visits · 1 left out" in texts(app)
         # Take a same-day alternative for it, leave the next one out, book the rest.
-        await pilot.press("a")
-        await settle(pilot)
+        await step(pilot, "a")
         if screen_name(app) == "PickScreen":
-            await pilot.press("enter")
-            await settle(pilot)
+            await step(pilot, "enter")
         row = [str(c) for c in table.get_row_at(2)]
         assert row[-1] == "changed by the desk" and row[2] != third.start.astimezone(TZ).strftime(
             "%H:%M"
         )
-        await pilot.press("down", "s")
-        await settle(pilot)
+        await step(pilot, "down", "s")
         assert "Enter books 9 visits · 1 left out" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
     visits = booked_visits(desk, ids["rana"])
     assert len(visits) == 9
@@ -118,25 +112,20 @@ async def test_a_course_from_the_package_step_of_the_booking_flow(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "yusuf")
-        await pilot.press("b", "p")
-        await settle(pilot)
+        await step(pilot, "b", "p")
         assert screen_name(app) == "PackageChooser"
         assert app.screen.focused.purchase.id == ids["yusuf_first"]  # type: ignore[union-attr]
-        await pilot.press("c")
-        await settle(pilot)
+        await step(pilot, "c")
         assert screen_name(app) == "CourseForm"
         # Prefilled from his last visit: its weekday, 09:00 with Dr. Huda; 7 sessions left.
         shown = texts(app)
         assert "09:00" in shown and "7 left" in shown
         assert str(app.screen.query_one("#course-provider").value) == str(ids["huda"])  # type: ignore[attr-defined]
-        await pilot.press("escape")  # back to the form's caller: the chooser again
-        await settle(pilot)
+        await step(pilot, "escape")  # back to the form's caller: the chooser again
         assert screen_name(app) == "PackageChooser"
-        await pilot.press("c", "enter")
-        await settle(pilot)
+        await step(pilot, "c", "enter")
         assert screen_name(app) == "CourseReview"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
     session = desk.login("frontdesk", tui_clinic.PASSWORD)
     course = [a for a in session.appointments_of(ids["yusuf"]) if a.status == "BOOKED"]
@@ -165,33 +154,26 @@ async def test_cancel_and_reschedule_a_course_from_a_day(
         await settle(pilot)
         await open_patient(pilot, "rana")
         # From the third visit on: cancel the rest of the course.
-        await pilot.press("down", "down", "k")
-        await settle(pilot)
+        await step(pilot, "down", "down", "k")
         assert screen_name(app) == "PickScreen"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert starts[2].astimezone(TZ).date().isoformat() in texts(app)
         await pilot.press("tab")
         await type_text(pilot, "family travels")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DangerConfirm"
         assert "4 visits of SLP Session" in texts(app)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await step(pilot, "tab", "enter")
         assert screen_name(app) == "PatientScreen"
         assert booked_visits(desk, ids["rana"]) == starts[:2]
         # The two left move to 11:15 from the first one's day.
-        await pilot.press("up", "up", "k", "down", "enter")
-        await settle(pilot)
+        await step(pilot, "up", "up", "k", "down", "enter")
         assert screen_name(app) == "FormDialog"
         await pilot.press("tab", "tab")
         await type_text(pilot, "11:15")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "ConfirmScreen"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
     moved = booked_visits(desk, ids["rana"])
     assert len(moved) == 2

@@ -6,7 +6,15 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from tui_pilot import SIZE, Keys, purchase_cards, screen_name, settle, texts
+from tui_pilot import (
+    SIZE,
+    Keys,
+    purchase_cards,
+    screen_name,
+    settle,
+    step,
+    texts,
+)
 
 from deskbook.db.demo import DEMO_LOGINS, DEMO_PATIENT, DEMO_PATIENTS, build_demo
 from deskbook.desk import Desk
@@ -36,8 +44,7 @@ async def test_book_the_next_session_of_a_half_used_package(demo: Desk) -> None:
     app = app_for(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*patient.mrn)
-        await settle(pilot)
+        await step(pilot, *patient.mrn)
         keys = Keys(pilot)
         await keys("enter", "b", "p")
         (card,) = purchase_cards(app)
@@ -71,10 +78,8 @@ async def test_used_up_patient_sees_both_purchases_greyed(demo: Desk) -> None:
     app = app_for(demo)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press(*patient.mrn)
-        await settle(pilot)
-        await pilot.press("enter", "b", "p")
-        await settle(pilot)
+        await step(pilot, *patient.mrn)
+        await step(pilot, "enter", "b", "p")
         cards = purchase_cards(app)
         assert len(cards) == 2 and all(c.disabled for c in cards)
         reasons = " ".join(str(c.purchase.reason) for c in cards)

@@ -8,7 +8,17 @@ from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Input
-from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts, type_text
+from tui_pilot import (
+    SIZE,
+    make_app,
+    notes,
+    open_patient,
+    screen_name,
+    settle,
+    step,
+    texts,
+    type_text,
+)
 
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
@@ -28,14 +38,12 @@ async def test_sign_in_with_user_given_and_a_wrong_password_first(desk: Desk) ->
         assert screen_name(app) == "LoginScreen"
         assert app.screen.focused is not None and app.screen.focused.id == "password"
         await type_text(pilot, "nope")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "LoginScreen"
         assert "Wrong username or password" in texts(app)
         assert app.screen.query_one("#username", Input).value == "frontdesk"
         await type_text(pilot, tui_clinic.PASSWORD)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "SearchScreen"
         assert app.screen.focused is not None and app.screen.focused.id == "search"
         assert app.title == "Riyadh Therapy Center"
@@ -51,27 +59,22 @@ async def test_register_a_new_patient_when_nobody_matches(
         await type_text(pilot, "Zaid Qasim")
         assert app.screen.query_one("#results", DataTable).row_count == 0
         assert "Nobody matches" in texts(app)
-        await pilot.press("ctrl+n")  # from the search input
-        await settle(pilot)
+        await step(pilot, "ctrl+n")  # from the search input
         assert screen_name(app) == "RegisterScreen"
-        await pilot.press("escape", "tab", "n")  # "n" from the results table
-        await settle(pilot)
+        await step(pilot, "escape", "tab", "n")  # "n" from the results table
         assert screen_name(app) == "RegisterScreen"
-        await pilot.press("escape", "shift+tab", "enter")  # Enter in the input
-        await settle(pilot)
+        await step(pilot, "escape", "shift+tab", "enter")  # Enter in the input
         assert screen_name(app) == "RegisterScreen"
         assert app.screen.query_one("#name_en", Input).value == "Zaid Qasim"
         # A bad date is refused on the spot and every field is kept.
         app.screen.query_one("#phone", Input).value = "0509998877"
         app.screen.query_one("#date_of_birth", Input).value = "2019-13-40"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "RegisterScreen"
         assert "Date of birth" in texts(app)
         assert app.screen.query_one("#phone", Input).value == "0509998877"
         app.screen.query_one("#date_of_birth", Input).value = "2019-04-23"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen", texts(app)
         assert "Zaid Qasim" in texts(app)
     (found,) = session_of(desk).search_patients("Zaid Qasim")
@@ -88,44 +91,34 @@ async def test_join_a_group_session_until_it_is_full(
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("b", "g")  # the group is tomorrow: the screen looks ahead to it
-        await settle(pilot)
+        await step(pilot, "b", "g")  # the group is tomorrow: the screen looks ahead to it
         assert screen_name(app) == "GroupScreen"
         table = app.screen.query_one(DataTable)
         assert table.row_count == 1
         assert "Social Skills Group" in texts(app) and "1 of 4 left" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "1 left" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert "group" in texts(app)
         # Four of four: the next patient is offered no seat that day.
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
         app.screen.query_one("#search", Input).value = ""
         await open_patient(pilot, "yusuf")
-        await pilot.press("b", "g")
-        await settle(pilot)
+        await step(pilot, "b", "g")
         # Shown as full, with its capacity; Enter offers its waitlist instead of a seat.
         assert "full (4/4)" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "ConfirmScreen" and "is full (4 seats)" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert any("on the waitlist" in n for n in notes(app))
         # Rana sees the group marked as hers and cannot join it twice.
-        await pilot.press("escape", "escape", "escape")
-        await settle(pilot)
+        await step(pilot, "escape", "escape", "escape")
         app.screen.query_one("#search", Input).value = ""
         await open_patient(pilot, "rana")
-        await pilot.press("b", "g")
-        await settle(pilot)
+        await step(pilot, "b", "g")
         assert "✓ joined" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert any("already in this group" in n for n in notes(app))
     session = session_of(desk)
     waiting = session.waitlist()
@@ -143,17 +136,15 @@ async def test_the_last_seat_taken_by_another_desk_meanwhile(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "yusuf")
-        await pilot.press("b", "g")
-        await settle(pilot)  # the groups are read in a worker: Enter before they come is lost
-        await pilot.press("enter")
-        await settle(pilot)
+        # The groups are read in a worker: Enter before they come is lost.
+        await step(pilot, "b", "g")
+        await step(pilot, "enter")
         assert screen_name(app) == "ConfirmScreen"
         group = app.screen_stack[-2].pending
         other = session_of(desk)
         other.book(ids["rana"], group.service_id, group.provider_id, group.start,
                    group_session_id=group.id)  # fmt: skip
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "GroupScreen"
         assert any("full" in n for n in notes(app))
         assert "full (4/4)" in texts(app)  # read again: no seat left
@@ -174,40 +165,32 @@ async def test_day_sheet_arrive_cancel_and_reschedule(desk: Desk, clinic: tui_cl
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+        await step(pilot, "f3")
         assert screen_name(app) == "DaySheetScreen"
         today = datetime.now(TZ).date()
         for _ in range((day - today).days):
-            await pilot.press("right")
-            await settle(pilot)
+            await step(pilot, "right")
         table = app.screen.query_one(DataTable)
         assert table.row_count == 2
         shown = texts(app)
         assert "Basil Fares" in shown and "Noor Haddad" in shown and "1/20" in shown
         # Noor: cancel, with a reason.
-        await pilot.press("down", "x")
-        await settle(pilot)
+        await step(pilot, "down", "x")
         assert screen_name(app) == "ReasonScreen"
         await type_text(pilot, "family travel")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "Noor Haddad" not in texts(app)  # the day sheet holds live appointments
         assert any("cancelled" in n for n in notes(app))
         # Basil: move to another slot of the same day.
-        await pilot.press("up", "r")
-        await settle(pilot)
+        await step(pilot, "up", "r")
         assert screen_name(app) == "SlotScreen", texts(app)
         grid = app.screen.query_one(SlotGrid)
-        await pilot.press("down")
-        await settle(pilot)
+        await step(pilot, "down")
         new_start = grid.chosen
         assert new_start is not None and new_start != first
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "Move the appointment?" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DaySheetScreen"
     later_session = session_of(desk)
     assert [a.status for a in later_session.appointments_of(ids["noor"])] == ["CANCELLED"]
@@ -231,13 +214,10 @@ async def test_check_in_and_complete_from_the_day_sheet(
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        await pilot.press("a")
-        await settle(pilot)
+        await step(pilot, "f3")
+        await step(pilot, "a")
         assert "arrived" in texts(app)
-        await pilot.press("c")
-        await settle(pilot)
+        await step(pilot, "c")
         assert "completed" in texts(app)
     assert session_of(desk).appointments_of(ids["noor"])[0].status == "COMPLETED"
     assert booked.id == session_of(desk).appointments_of(ids["noor"])[0].id
@@ -252,20 +232,15 @@ async def test_help_palette_and_keymap(desk: Desk, monkeypatch: pytest.MonkeyPat
         await open_patient(pilot, "rana")
         commands = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Book", "Cancel appt", "Back", "Keys", "Search", "Day sheet"} <= set(commands)
-        await pilot.press("f1")
-        await settle(pilot)
+        await step(pilot, "f1")
         assert screen_name(app) == "HelpScreen"
         assert "F5 | Book" in texts(app)
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press("b")  # moved away from b
-        await settle(pilot)
+        await step(pilot, "escape")
+        await step(pilot, "b")  # moved away from b
         assert screen_name(app) == "PatientScreen"
-        await pilot.press("f5")
-        await settle(pilot)
+        await step(pilot, "f5")
         assert screen_name(app) == "BookingTypeScreen"
-        await pilot.press("escape", "f2")
-        await settle(pilot)
+        await step(pilot, "escape", "f2")
         assert screen_name(app) == "SearchScreen"
 
 
@@ -279,8 +254,7 @@ async def test_the_mouse_books_too(desk: Desk, clinic: tui_clinic.Seed) -> None:
         await pilot.click("#results", offset=(3, 1))
         await settle(pilot)
         assert screen_name(app) == "PatientScreen"
-        await pilot.press("b")
-        await settle(pilot)
+        await step(pilot, "b")
         await pilot.click("#types", offset=(4, 2))  # "Use package"
         await settle(pilot)
         assert screen_name(app) == "PackageChooser"
@@ -293,8 +267,7 @@ async def test_the_mouse_books_too(desk: Desk, clinic: tui_clinic.Seed) -> None:
         assert screen_name(app) == "SlotScreen"
         grid = app.screen.query_one(SlotGrid)
         slot = grid.chosen
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         await pilot.double_click("#confirm-text")
         await settle(pilot)
         assert screen_name(app) == "PatientScreen"

@@ -9,7 +9,17 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts, type_text
+from tui_pilot import (
+    SIZE,
+    make_app,
+    notes,
+    open_patient,
+    screen_name,
+    settle,
+    step,
+    texts,
+    type_text,
+)
 
 from deskbook.db.engine import make_engine, write_session
 from deskbook.desk import Desk
@@ -30,15 +40,12 @@ async def test_void_a_package_assigned_by_mistake(desk: Desk, clinic: tui_clinic
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "noor")
-        await pilot.press("v")
-        await settle(pilot)
+        await step(pilot, "v")
         assert screen_name(app) == "DangerConfirm"
         assert "20 ABA Therapy Package" in texts(app) and "SAR 6,000" in texts(app)
-        await pilot.press("enter")  # Back, the default
-        await settle(pilot)
+        await step(pilot, "enter")  # Back, the default
         assert session_of(desk).packages_for_patient(ids["noor"]).assigned[0].usable
-        await pilot.press("v", "tab", "enter")
-        await settle(pilot)
+        await step(pilot, "v", "tab", "enter")
         assert screen_name(app) == "PatientScreen"
         assert any("voided" in n for n in notes(app))
     (voided,) = session_of(desk).packages_for_patient(ids["noor"]).assigned
@@ -67,8 +74,7 @@ async def test_the_exact_match_first_and_the_count(desk: Desk, clinic: tui_clini
         await settle(pilot)
         await type_text(pilot, "Rana Khalil")
         assert "57 matches, first 50" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert "Rana Khalil /" in texts(app) and "MRN-0001" in texts(app)
 
@@ -78,15 +84,12 @@ async def test_status_keys_wait_for_the_day_and_undo(desk: Desk, clinic: tui_cli
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f3", "right")  # tomorrow: the group of three
-        await settle(pilot)
+        await step(pilot, "f3", "right")  # tomorrow: the group of three
         for key in ("a", "c"):
-            await pilot.press(key)
-            await settle(pilot)
+            await step(pilot, key)
             assert any("on that day, not before" in n for n in notes(app)), notes(app)
             app._notifications.clear()
-        await pilot.press("n")  # refused at once: nothing to ask about a visit days ahead
-        await settle(pilot)
+        await step(pilot, "n")  # refused at once: nothing to ask about a visit days ahead
         assert screen_name(app) == "DaySheetScreen"
         assert any("on that day, not before" in n for n in notes(app)), notes(app)
         assert "booked" in texts(app) and "arrived" not in texts(app)
@@ -98,16 +101,12 @@ async def test_status_keys_wait_for_the_day_and_undo(desk: Desk, clinic: tui_cli
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        await pilot.press("n")
-        await settle(pilot)
+        await step(pilot, "f3")
+        await step(pilot, "n")
         assert "uses up session 1 of the package" in texts(app)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await step(pilot, "tab", "enter")
         assert "no-show" in texts(app)
-        await pilot.press("u")
-        await settle(pilot)
+        await step(pilot, "u")
         assert "no-show" not in texts(app)
     assert session_of(desk).appointments_of(ids["rana"])[0].status == visit.status
 
@@ -125,8 +124,7 @@ async def test_times_the_patient_cannot_take_are_greyed(
         await settle(pilot)
         await open_patient(pilot, "rana")
         await pilot.press("b", "p", "enter", "down", "down")  # Dr. Omar
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "SlotScreen", texts(app)
         grid = app.screen.query_one(SlotGrid)
         clash = next(s for s in grid.cells.values() if s.start == busy)
@@ -136,8 +134,7 @@ async def test_times_the_patient_cannot_take_are_greyed(
         local = busy.astimezone(TZ)
         assert f"cannot be taken: the patient has a visit at {local:%H:%M}" in texts(app)
         assert f"{local:%H:%M} ✗" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "SlotScreen"  # refused before any confirm
         assert any("the patient has a visit" in n for n in notes(app))
 
@@ -161,28 +158,23 @@ async def test_the_confirm_says_the_desks_session_number(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "noor")
-        await pilot.press("b", "p", "enter")
-        await settle(pilot)
+        await step(pilot, "b", "p", "enter")
         assert screen_name(app) == "PickScreen"  # which service of the two
         labels = texts(app).splitlines()
         slp_down = [i for i, line in enumerate(labels) if "SLP Session" in line]
         aba_down = [i for i, line in enumerate(labels) if "ABA Session" in line]
         if slp_down[0] > aba_down[0]:
             await pilot.press("down")
-        await pilot.press("enter", "down", "down", "enter")  # SLP, Dr. Omar
-        await settle(pilot)
+        await step(pilot, "enter", "down", "down", "enter")  # SLP, Dr. Omar
         assert screen_name(app) == "SlotScreen", texts(app)
-        await pilot.press("right")  # a later day than the ABA visit: the second session
-        await settle(pilot)
+        await step(pilot, "right")  # a later day than the ABA visit: the second session
         grid = app.screen.query_one(SlotGrid)
         if grid.chosen is None:
             grid.first_free()
         assert grid.chosen is not None and grid.chosen > start
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "Session 2 of 4" in texts(app), texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert any("Session 2 of 4" in n for n in notes(app))
 
 
@@ -193,19 +185,16 @@ async def test_a_single_paid_session_warns_of_a_package_held(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("b", "s")
-        await settle(pilot)
+        await step(pilot, "b", "s")
         shown = texts(app)
         assert screen_name(app) == "PickScreen", shown  # which service
         index = next(i for i, line in enumerate(shown.splitlines()[1:]) if "SLP Session" in line)
         await pilot.press(*["down"] * index)
         for _ in range(3):  # the service, first available, the slot: each once its step is read
-            await pilot.press("enter")
-            await settle(pilot)
+            await step(pilot, "enter")
         assert screen_name(app) == "ConfirmScreen", texts(app)
         assert "Holds 10 SLP Sessions (10 left)" in texts(app)
-        await pilot.press("enter")  # a warning, not a refusal
-        await settle(pilot)
+        await step(pilot, "enter")  # a warning, not a refusal
         assert screen_name(app) == "PatientScreen"
     (visit,) = session_of(desk).appointments_of(clinic.ids["rana"])
     assert (visit.kind, visit.purchase_id) == ("SINGLE", None)

@@ -12,6 +12,7 @@ from tui_pilot import (
     open_patient,
     screen_name,
     settle,
+    step,
     texts,
     tomorrow_at,
     type_text,
@@ -39,13 +40,11 @@ async def test_help_footer_and_palette_show_the_keys_as_printed(desk: Desk) -> N
         await settle(pilot)
         await type_text(pilot, "Zzyzx")
         assert "Enter (or Ctrl+N) registers" in texts(app)
-        await pilot.press("f3")
-        await settle(pilot)
+        await step(pilot, "f3")
         assert screen_name(app) == "DaySheetScreen"
         assert {"←/[", "→/]", "Ctrl+Q", "F1", "Esc"} <= set(footer_keys(app))
         assert any(k.startswith("←/[  ·  day.prev_day") for k in palette_keys(app))
-        await pilot.press("f1")
-        await settle(pilot)
+        await step(pilot, "f1")
         assert screen_name(app) == "HelpScreen"
         shown = texts(app)
         for row in (
@@ -64,8 +63,7 @@ async def test_help_footer_and_palette_show_the_keys_as_printed(desk: Desk) -> N
             assert row in shown
         for raw in RAW_NAMES:
             assert raw not in shown, raw
-        await pilot.press("escape", "f5")
-        await settle(pilot)
+        await step(pilot, "escape", "f5")
         assert screen_name(app) == "BoardScreen"
         keys = footer_keys(app)
         assert {"[", "]"} <= set(keys)
@@ -80,8 +78,7 @@ async def test_a_moved_key_is_shown_moved_everywhere(desk: Desk, monkeypatch: An
         await open_patient(pilot, "rana")
         assert "Ctrl+B" in footer_keys(app)
         assert any(k.startswith("Ctrl+B  ·  patient.book") for k in palette_keys(app))
-        await pilot.press("f1")
-        await settle(pilot)
+        await step(pilot, "f1")
         assert "Patient | Ctrl+B | Book" in texts(app)
 
 
@@ -97,19 +94,15 @@ async def test_cancel_on_the_patient_screen_offers_the_waitlist_and_books_in_two
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("x")
-        await settle(pilot)
+        await step(pilot, "x")
         assert screen_name(app) == "ReasonScreen"
         asked = texts(app)
         assert "Patient   Rana Khalil" in asked and "Service   SLP Session" in asked
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "WaitlistOffer"
         assert "Noor Haddad" in texts(app)
-        await pilot.press("enter")  # pick the one waiting
-        await settle(pilot)
-        await pilot.press("enter")  # book her there
-        await settle(pilot)
+        await step(pilot, "enter")  # pick the one waiting
+        await step(pilot, "enter")  # book her there
         assert screen_name(app) == "PatientScreen"
         assert any("Noor Haddad from the waitlist" in n for n in notes(app))
         assert "Appointment cancelled." in notes(app)

@@ -5,7 +5,16 @@ from __future__ import annotations
 
 import pytest
 from textual.widgets import Static
-from tui_pilot import ADMIN_PASSWORD, SIZE, make_app, notes, screen_name, settle, type_text
+from tui_pilot import (
+    ADMIN_PASSWORD,
+    SIZE,
+    make_app,
+    notes,
+    screen_name,
+    settle,
+    step,
+    type_text,
+)
 
 from deskbook.desk import Desk
 from deskbook.errors import LoginFailed
@@ -34,12 +43,10 @@ async def test_an_admin_unlocks_a_locked_login_and_resets_a_password(desk: Desk)
     app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
+        await step(pilot, "f9")
         assert screen_name(app) == "LoginsScreen"
         await type_text(pilot, "frontdesk")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "unlocked" in said(app), said(app)
         assert desk.login("frontdesk", tui_clinic.PASSWORD).staff.username == "frontdesk"
 
@@ -47,12 +54,10 @@ async def test_an_admin_unlocks_a_locked_login_and_resets_a_password(desk: Desk)
         await type_text(pilot, NEW_PASSWORD)
         await pilot.press("tab")
         await type_text(pilot, NEW_PASSWORD[:-1])
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "differ" in said(app)
         await type_text(pilot, NEW_PASSWORD[-1])
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "has a new password" in said(app), said(app)
         assert any("frontdesk has a new password" in n for n in notes(app))
     assert desk.login("frontdesk", NEW_PASSWORD).staff.username == "frontdesk"
@@ -68,19 +73,15 @@ async def test_an_unknown_login_is_said_and_a_front_desk_has_no_logins_screen(
     app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f9")
-        await settle(pilot)
+        await step(pilot, "f9")
         await type_text(pilot, "nobody-here")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "nobody-here" in said(app) or "No such" in said(app), said(app)
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
         assert screen_name(app) != "LoginsScreen"
     front = make_app(desk)
     async with front.run_test(size=SIZE) as pilot:
         await settle(pilot)
         assert front.check_action("logins", ()) is False
-        await pilot.press("f9")
-        await settle(pilot)
+        await step(pilot, "f9")
         assert screen_name(front) != "LoginsScreen"

@@ -16,6 +16,7 @@ from tui_pilot import (
     open_patient,
     screen_name,
     settle,
+    step,
     texts,
     type_text,
 )
@@ -39,30 +40,24 @@ async def test_balance_warning_and_a_payment(desk: Desk, clinic: tui_clinic.Seed
         await open_patient(pilot, "sami")
         # Sami's package runs out tomorrow with all ten sessions left.
         assert "⚠ expires tomorrow, 10 sessions left — not enough weekly slots" in texts(app)
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
         app.screen.query_one("#search").value = ""  # type: ignore[attr-defined]
         await settle(pilot)
         await open_patient(pilot, "rana")
         assert "unpaid SAR 2,500" in texts(app)
-        await pilot.press("m")
-        await settle(pilot)
+        await step(pilot, "m")
         assert screen_name(app) == "FormDialog"
         assert "2500" in texts(app)  # the balance, prefilled
         await type_text(pilot, "0")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "ConfirmScreen"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         # Refused with the Desk's sentence; the form is back with what was typed.
         assert any("A payment must be more than SAR 0" in n for n in notes(app))
         assert screen_name(app) == "FormDialog"
         await type_text(pilot, "1000")
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert any("Payment of SAR 1,000 taken; balance SAR 1,500" in n for n in notes(app))
         assert "unpaid SAR 1,500" in texts(app)
@@ -85,39 +80,29 @@ async def test_admin_extends_and_cancels_with_the_refund_shown(
         await settle(pilot)
         await open_patient(pilot, "rana")
         assert "unpaid" not in texts(app) and "· paid" in texts(app)
-        await pilot.press("e")
-        await settle(pilot)
+        await step(pilot, "e")
         assert screen_name(app) == "PickScreen"
-        await pilot.press("enter")  # extend
-        await settle(pilot)
+        await step(pilot, "enter")  # extend
         assert (before.expiry_date + timedelta(days=30)).isoformat() in texts(app)
         await pilot.press("tab")
         await type_text(pilot, "patient was ill")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DangerConfirm"
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await step(pilot, "tab", "enter")
         assert screen_name(app) == "PatientScreen"
         # Cancel: the refund is shown before anything is done, and Enter alone backs out.
-        await pilot.press("e", "down", "down", "enter")
-        await settle(pilot)
+        await step(pilot, "e", "down", "down", "enter")
         await type_text(pilot, "family moved away")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DangerConfirm"
         assert "refund due SAR 2,500" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert front.packages_for_patient(ids["rana"]).assigned[0].status == "ACTIVE"
-        await pilot.press("e", "down", "down", "enter")
-        await settle(pilot)
+        await step(pilot, "e", "down", "down", "enter")
         await type_text(pilot, "family moved away")
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await step(pilot, "enter")
+        await step(pilot, "tab", "enter")
         assert any("refund due SAR 2,500" in n for n in notes(app))
     after = front.packages_for_patient(ids["rana"]).assigned[0]
     assert after.expiry_date == before.expiry_date + timedelta(days=30)
@@ -132,26 +117,19 @@ async def test_admin_transfers_to_a_patient_found_by_search(
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("e", "down", "enter")
-        await settle(pilot)
+        await step(pilot, "e", "down", "enter")
         await type_text(pilot, "noor")
         await pilot.press("tab")
         await type_text(pilot, "sister takes them")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PickScreen" and "Noor Haddad" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "to Noor Haddad (MRN-0002)" in texts(app)
-        await pilot.press("escape")  # backs out: nothing moved, the form again
-        await settle(pilot)
+        await step(pilot, "escape")  # backs out: nothing moved, the form again
         assert screen_name(app) == "FormDialog"
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await step(pilot, "enter")
+        await step(pilot, "enter")
+        await step(pilot, "tab", "enter")
         assert any("10 sessions moved to Noor Haddad" in n for n in notes(app))
     session = desk.login("frontdesk", tui_clinic.PASSWORD)
     assert session.packages_for_patient(ids["rana"]).assigned[0].status == "TRANSFERRED"

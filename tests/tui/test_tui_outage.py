@@ -12,7 +12,16 @@ from typing import Any
 
 import pytest
 from textual.widgets import Input
-from tui_pilot import SIZE, make_app, notes, screen_name, settle, texts, type_text
+from tui_pilot import (
+    SIZE,
+    make_app,
+    notes,
+    screen_name,
+    settle,
+    step,
+    texts,
+    type_text,
+)
 
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
@@ -87,8 +96,7 @@ async def test_patient_screen_waits_for_the_server_instead_of_closing(
         await settle(pilot)
         await type_text(pilot, "Yusuf")
         proxy.down()
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert banner_shown(app)
         assert "Yusuf Salem" not in texts(app)
@@ -107,15 +115,13 @@ async def test_a_write_during_an_outage_keeps_the_dialog_and_is_not_repeated_by_
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await type_text(pilot, "Zaid Qasim")
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await step(pilot, "ctrl+n")
         assert screen_name(app) == "RegisterScreen"
         app.screen.query_one("#phone", Input).value = "0509998877"
         app.screen.query_one("#date_of_birth", Input).value = "2019-04-23"
 
         proxy.down()
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "RegisterScreen"
         assert banner_shown(app)
         assert "PostgreSQL" in texts(app)  # the dialog says the save did not happen
@@ -128,7 +134,6 @@ async def test_a_write_during_an_outage_keeps_the_dialog_and_is_not_repeated_by_
         assert screen_name(app) == "RegisterScreen"
         session = desk.login("frontdesk", tui_clinic.PASSWORD)
         assert session.search_patients("Zaid Qasim") == []
-        await pilot.press("enter")  # the user saves again, now it goes through
-        await settle(pilot)
+        await step(pilot, "enter")  # the user saves again, now it goes through
         assert screen_name(app) == "PatientScreen", texts(app)
     assert len(session.search_patients("Zaid Qasim")) == 1

@@ -10,7 +10,16 @@ from typing import Any
 
 from textual import events
 from textual.widgets import Input
-from tui_pilot import SIZE, make_app, notes, open_patient, screen_name, settle, texts
+from tui_pilot import (
+    SIZE,
+    make_app,
+    notes,
+    open_patient,
+    screen_name,
+    settle,
+    step,
+    texts,
+)
 
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
@@ -28,23 +37,19 @@ async def test_selling_a_package_is_asked_first(desk: Desk, clinic: tui_clinic.S
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "noor")
-        await pilot.press("b", "p", "down")
-        await settle(pilot)
+        await step(pilot, "b", "p", "down")
         assert isinstance(app.screen.focused, CatalogCard)
-        await pilot.press("enter")  # Enter on an Available card: a question, not a sale
-        await settle(pilot)
+        await step(pilot, "enter")  # Enter on an Available card: a question, not a sale
         assert screen_name(app) == "DangerConfirm"
         shown = texts(app)
         expires = datetime.now(TZ).date() + timedelta(days=90)
         for words in ("20 ABA Therapy Package", "SAR 6,000", "20 (ABA Session ×20)",
                       f"{expires:%d %b %Y}"):  # fmt: skip
             assert words in shown, shown
-        await pilot.press("enter")  # the default button is Back
-        await settle(pilot)
+        await step(pilot, "enter")  # the default button is Back
         assert screen_name(app) == "PackageChooser"
         assert session_of(desk).packages_for_patient(clinic.ids["noor"]).assigned == ()
-        await pilot.press("enter", "right", "enter")  # asked again; this time Assign
-        await settle(pilot)
+        await step(pilot, "enter", "right", "enter")  # asked again; this time Assign
         assert screen_name(app) == "SlotScreen"
     assert len(session_of(desk).packages_for_patient(clinic.ids["noor"]).assigned) == 1
 
@@ -60,16 +65,14 @@ async def test_the_cancel_dialog_names_the_visit(desk: Desk, clinic: tui_clinic.
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "noor")
-        await pilot.press("x")
-        await settle(pilot)
+        await step(pilot, "x")
         assert screen_name(app) == "ReasonScreen"
         shown = texts(app)
         local = start.astimezone(TZ)
         for words in ("Noor Haddad", f"{local:%a %d %b %Y %H:%M}", "ABA Session",
                       "Lina Haddad", "ABA Clinic"):  # fmt: skip
             assert words in shown, shown
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
     assert session_of(desk).appointments_of(ids["noor"])[0].status == booked.status
 
 
@@ -79,8 +82,7 @@ async def test_x_on_a_completed_visit_refuses_before_asking(
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+        await step(pilot, "f3")
         sheet = app.screen
         # Yusuf's first completed session, twenty days after the purchase's day.
         (first,) = [a for a in session_of(desk).appointments_of(clinic.ids["yusuf"])
@@ -89,8 +91,7 @@ async def test_x_on_a_completed_visit_refuses_before_asking(
         sheet.load()
         await settle(pilot)
         assert "completed" in texts(app)
-        await pilot.press("x")
-        await settle(pilot)
+        await step(pilot, "x")
         assert screen_name(app) == "DaySheetScreen"
         assert any("this one is completed" in n for n in notes(app))
 
@@ -100,24 +101,18 @@ async def test_function_keys_work_inside_dialogs(desk: Desk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("b")
-        await settle(pilot)
+        await step(pilot, "b")
         assert screen_name(app) == "BookingTypeScreen"
-        await pilot.press("f1")
-        await settle(pilot)
+        await step(pilot, "f1")
         assert screen_name(app) == "HelpScreen"
         assert "Everywhere | F2 | Search" in texts(app)
-        await pilot.press("f1")  # closes the help
-        await settle(pilot)
+        await step(pilot, "f1")  # closes the help
         assert screen_name(app) == "BookingTypeScreen"
-        await pilot.press("f3")
-        await settle(pilot)
+        await step(pilot, "f3")
         assert screen_name(app) == "DaySheetScreen"
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
         assert screen_name(app) == "BookingTypeScreen"
-        await pilot.press("f2")
-        await settle(pilot)
+        await step(pilot, "f2")
         assert screen_name(app) == "SearchScreen"
 
 
@@ -133,8 +128,7 @@ async def test_clock_and_mrn_in_the_clinics_words(desk: Desk) -> None:
         assert "MRN-0001" in texts(app)
         assert "MRN MRN" not in texts(app)
         for key, screen in (("f5", "BoardScreen"), ("f3", "DaySheetScreen")):
-            await pilot.press(key)
-            await settle(pilot)
+            await step(pilot, key)
             assert screen_name(app) == screen
             before = datetime.now(TZ).strftime("%H:%M")
             clock = str(app.screen.query_one(ClinicClock).render())
@@ -145,20 +139,16 @@ async def test_quitting_a_half_filled_form_asks(desk: Desk) -> None:
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+n", *"Zaid")
-        await settle(pilot)
+        await step(pilot, "ctrl+n", *"Zaid")
         assert screen_name(app) == "RegisterScreen"
-        await pilot.press("ctrl+q")
-        await settle(pilot)
+        await step(pilot, "ctrl+q")
         assert screen_name(app) == "DangerConfirm"
         assert "The new patient form will be lost." in texts(app)
-        await pilot.press("enter")  # Back
-        await settle(pilot)
+        await step(pilot, "enter")  # Back
         assert screen_name(app) == "RegisterScreen"
         assert app.screen.query_one("#name_en", Input).value == "Zaid"
         assert app.is_running
-        await pilot.press("ctrl+q", "tab", "enter")
-        await settle(pilot)
+        await step(pilot, "ctrl+q", "tab", "enter")
         assert not app.is_running
 
 
@@ -167,13 +157,11 @@ async def test_escape_from_the_provider_pick_to_the_patient(desk: Desk) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
         await open_patient(pilot, "rana")
-        await pilot.press("b", "p", "enter")
-        await settle(pilot)
+        await step(pilot, "b", "p", "enter")
         assert screen_name(app) == "PickScreen"
         presses = 0
         while screen_name(app) != "PatientScreen" and presses < 5:
-            await pilot.press("escape")
-            await settle(pilot)
+            await step(pilot, "escape")
             presses += 1
         # Provider → the package asked for → the patient; the type is not asked again.
         assert (screen_name(app), presses) == ("PatientScreen", 2)
@@ -183,8 +171,7 @@ async def test_keys_pasted_in_one_burst_land_in_their_fields(desk: Desk) -> None
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await step(pilot, "ctrl+n")
         # One write from the terminal: every key is queued before the first is handled.
         for char in "abc\t\t0551234567":
             app.post_message(events.Key("tab" if char == "\t" else char, char))
@@ -204,12 +191,10 @@ async def test_notes_written_at_the_confirm_and_shown_with_the_visit(
         # The grid is read in a worker: Enter waits for it (under load it came before the slots).
         await settle(pilot)
         assert screen_name(app) == "SlotScreen"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "ConfirmScreen"
         await pilot.press(*"bring the hearing aid")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert "Notes: bring the hearing aid" in texts(app)
     (visit,) = session_of(desk).appointments_of(clinic.ids["rana"])

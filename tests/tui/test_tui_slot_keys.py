@@ -9,7 +9,16 @@ from typing import Any
 
 import pytest
 from textual.widgets import OptionList
-from tui_pilot import make_app, notes, open_patient, screen_name, settle, texts, type_text
+from tui_pilot import (
+    make_app,
+    notes,
+    open_patient,
+    screen_name,
+    settle,
+    step,
+    texts,
+    type_text,
+)
 
 from deskbook.db.engine import make_engine, write_session
 from deskbook.db.models import Provider, ProviderClinic, ProviderSchedule, ProviderService
@@ -88,25 +97,19 @@ async def test_right_jumps_empty_days_n_next_free_g_and_a_week(
         await settle(pilot)
         assert grid(app).days[0] == today() and not grid(app).cells
         assert "No free slot on these days" in texts(app)
-        await pilot.press("n")
-        await settle(pilot)
+        await step(pilot, "n")
         assert grid(app).chosen == at(works_on, 8)
         assert [str(r.label) for r in grid(app).rows.values()][:2] == ["08:00", "08:45"]
-        await pilot.press("g")
-        await settle(pilot)
+        await step(pilot, "g")
         await type_text(pilot, "+0")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert grid(app).days[0] == today()
-        await pilot.press("right")  # one key past five empty days
-        await settle(pilot)
+        await step(pilot, "right")  # one key past five empty days
         assert grid(app).days[0] == today() + timedelta(days=5)
         assert grid(app).cells
-        await pilot.press("pagedown")
-        await settle(pilot)
+        await step(pilot, "pagedown")
         assert grid(app).days[0] == today() + timedelta(days=12)
-        await pilot.press("pageup")
-        await settle(pilot)
+        await step(pilot, "pageup")
         assert grid(app).days[0] == today() + timedelta(days=5)
 
 
@@ -122,18 +125,15 @@ async def test_reschedule_from_the_patient_screen_opens_on_its_day_and_says_from
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await open_patient(pilot, "noor")
-        await pilot.press("r")
-        await settle(pilot)
+        await step(pilot, "r")
         assert screen_name(app) == "SlotScreen"
         assert grid(app).days[0] == day
         assert "09:00 now" in texts(app)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "ConfirmScreen"
         move_line = next(line for line in texts(app).splitlines() if "→" in line)
         assert "09:00 →" in move_line
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert any("Moved to" in n for n in notes(app))
     moved = next(a for a in session.appointments_of(ids["noor"]) if a.id == visit.id)
@@ -156,16 +156,14 @@ async def test_put_a_patient_on_the_waitlist_from_their_screen(
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
         await open_patient(pilot, "noor")
-        await pilot.press("w")
-        await settle(pilot)
+        await step(pilot, "w")
         assert screen_name(app) == "WaitlistForm"
         await pilot.press(*highlight(app, "#wait-service", "SLP Session"), "enter")
         await pilot.press(*highlight(app, "#wait-provider", "Huda"), "enter")
         await type_text(pilot, "sun tue")
         await pilot.press("tab")
         await type_text(pilot, "16:00-18:00")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert any("waits for SLP Session" in n for n in notes(app))
     [entry] = desk.login("frontdesk", tui_clinic.PASSWORD).waitlist()

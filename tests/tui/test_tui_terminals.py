@@ -17,6 +17,7 @@ from tui_pilot import (
     open_patient,
     screen_name,
     settle,
+    step,
     type_text,
     unreadable,
 )
@@ -59,23 +60,19 @@ async def test_every_table_shows_its_cursor(
         await type_text(pilot, "group child")
         results = app.screen.query_one("#results", DataTable)
         check(app, results, system)
-        await pilot.press("down")
-        await settle(pilot)
+        await step(pilot, "down")
         check(app, results, system)
         await pilot.press("escape")
         await open_patient(pilot, "yusuf")
         check(app, app.screen.query_one("#past", DataTable), system)
-        await pilot.press("b", "p", "enter", "enter")  # package, first available
-        await settle(pilot)
+        await step(pilot, "b", "p", "enter", "enter")  # package, first available
         assert screen_name(app) == "SlotScreen"
         grid = app.screen.query_one(SlotGrid)
         check(app, grid, system)
-        await pilot.press("f3", "right")  # tomorrow: the group of three
-        await settle(pilot)
+        await step(pilot, "f3", "right")  # tomorrow: the group of three
         assert screen_name(app) == "DaySheetScreen"
         check(app, app.screen.query_one("#sheet", DataTable), system)
-        await pilot.press("f1")
-        await settle(pilot)
+        await step(pilot, "f1")
         check(app, app.screen.query_one("#keys", DataTable), system)
 
 
@@ -96,8 +93,7 @@ async def test_home_end_and_page_keys_move_every_table(desk: Desk) -> None:
         assert results.cursor_row == 0
         await pilot.press("end")
         assert results.cursor_row == 2
-        await pilot.press("f3", "right")
-        await settle(pilot)
+        await step(pilot, "f3", "right")
         sheet = app.screen.query_one("#sheet", DataTable)
         assert sheet.row_count == 3
         await pilot.press("end")

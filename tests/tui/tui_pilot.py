@@ -46,6 +46,15 @@ async def settle(pilot: Pilot[Any]) -> None:
             return
 
 
+async def step(pilot: Pilot[Any], *keys: str) -> None:
+    """Press the keys one by one, each after the answer of what the one before started:
+    a receptionist sees the screen before the next key, and a loaded machine must not
+    make a test press Enter on a list still being read."""
+    for key in keys:
+        await pilot.press(key)
+        await settle(pilot)
+
+
 def _working(app: Any) -> list[Worker[Any]]:
     # The booking flow's worker waits on its dialogs for as long as they are open: not work.
     return [w for w in app.workers if w.is_running and w.group != DIALOG_WORKERS]
@@ -64,10 +73,8 @@ class Keys:
         self.count = 0
 
     async def __call__(self, *keys: str) -> None:
-        for key in keys:
-            await self.pilot.press(key)
-            self.count += 1
-            await settle(self.pilot)
+        await step(self.pilot, *keys)
+        self.count += len(keys)
 
 
 async def type_text(pilot: Pilot[Any], text: str) -> None:
