@@ -4,6 +4,7 @@ the visit's status, and the lists a desk reads."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -18,6 +19,7 @@ from deskbook import (
     visit_status,
 )
 from deskbook.access import (
+    Actor,
     as_day,
     as_id,
     future_time,
@@ -192,13 +194,7 @@ class BookingDesk(SessionBase):
             optional_id(group_session_id, "group session"),
             notes,
         )
-        return self._write_once(
-            request_id,
-            "book",
-            lambda s: booking.book(s, actor, *args),
-            _made,
-            lambda s, made: appointments.view(s, actor, made),
-        )
+        return self._visit_once(request_id, "book", actor, lambda s: booking.book(s, actor, *args))
 
     def cancel(
         self, appointment_id: Id, reason: str = "", request_id: Id | None = None
@@ -207,12 +203,8 @@ class BookingDesk(SessionBase):
         instead of saying it is already cancelled."""
         actor = self._booker("cancel appointments")
         aid = as_id(appointment_id, "appointment")
-        return self._write_once(
-            request_id,
-            "cancel",
-            lambda s: booking.cancel(s, actor, aid, reason),
-            _made,
-            lambda s, made: appointments.view(s, actor, made),
+        return self._visit_once(
+            request_id, "cancel", actor, lambda s: booking.cancel(s, actor, aid, reason)
         )
 
     def reschedule(
@@ -225,12 +217,8 @@ class BookingDesk(SessionBase):
         actor = self._booker("reschedule appointments")
         aid, pid = as_id(appointment_id, "appointment"), optional_id(provider_id, "provider")
         start = future_time(new_start, "new time")
-        return self._write_once(
-            request_id,
-            "reschedule",
-            lambda s: booking.reschedule(s, actor, aid, start, pid),
-            _made,
-            lambda s, made: appointments.view(s, actor, made),
+        return self._visit_once(
+            request_id, "reschedule", actor, lambda s: booking.reschedule(s, actor, aid, start, pid)
         )
 
     def check_in(self, appointment_id: Id, request_id: Id | None = None) -> AppointmentView:
@@ -247,12 +235,20 @@ class BookingDesk(SessionBase):
     ) -> AppointmentView:
         actor = self._booker(what)
         aid = as_id(appointment_id, "appointment")
+        return self._visit_once(
+            request_id, action, actor, lambda s: visit_status.set_status(s, actor, aid, action)
+        )
+
+    def _visit_once(
+        self,
+        request_id: Id | None,
+        action: str,
+        actor: Actor,
+        work: Callable[[Session], AppointmentView],
+    ) -> AppointmentView:
+        """A visit's write done once per request id; a re-send reads the visit it made."""
         return self._write_once(
-            request_id,
-            action,
-            lambda s: visit_status.set_status(s, actor, aid, action),
-            _made,
-            lambda s, made: appointments.view(s, actor, made),
+            request_id, action, work, _made, lambda s, made: appointments.view(s, actor, made)
         )
 
     def undo_status(self, appointment_id: Id) -> AppointmentView:
