@@ -211,28 +211,17 @@ def run_export_command(
     """`deskbook export day`: whoever holds the database URL reads as the organisation."""
     from zoneinfo import ZoneInfo
 
-    from sqlalchemy import func
-
     from deskbook.db.engine import make_engine, read_session
     from deskbook.db.migrate import ensure_current
-    from deskbook.db.models import Role, Tenant
+    from deskbook.db.models import Role
     from deskbook.homeclinic import find_clinic
+    from deskbook.patient_export import find_tenant
 
     engine = make_engine(url, must_exist=True)
     try:
         ensure_current(engine)
         with read_session(engine) as session:
-            stmt = select(Tenant).order_by(col(Tenant.name)).limit(2)
-            if tenant_name:
-                stmt = stmt.where(func.lower(col(Tenant.name)) == tenant_name.strip().lower())
-            tenants = list(session.scalars(stmt))
-            if len(tenants) != 1:
-                raise InvalidInput(
-                    "Say which organisation with --tenant."
-                    if tenants
-                    else "No such organisation in this database."
-                )
-            tenant = tenants[0]
+            tenant = find_tenant(session, tenant_name)
             actor = Actor(
                 staff_id=uuid.UUID(int=0),  # no login: nothing is written, nothing audited
                 tenant_id=tenant.id,

@@ -16,20 +16,11 @@ from deskbook.access import ADMINS, Actor, clean_text, lock_owned, require
 from deskbook.db.models import Appointment, AppointmentStatus, Patient, metadata
 from deskbook.errors import InvalidInput
 from deskbook.normalize import patient_name_norm
-from deskbook.patients import birth, names, national_id_of, sex_code, summary
+from deskbook.patients import RECORD_FIELDS, birth, names, national_id_of, sex_code, summary
 from deskbook.results import PatientSummary
 
-EDITABLE = (
-    "name_en",
-    "name_ar",
-    "phone",
-    "date_of_birth",
-    "sex",
-    "national_id",
-    "guardian_name",
-    "guardian_phone",
-    "notes",
-)
+# The MRN is the clinic's file number: a record keeps it for life.
+EDITABLE = RECORD_FIELDS[1:]
 # What the kept record takes from the merged one when it has nothing there itself.
 _FILLED_ON_MERGE = (
     "name_ar",

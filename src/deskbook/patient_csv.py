@@ -10,19 +10,9 @@ from pathlib import Path
 
 from deskbook.errors import InvalidInput
 from deskbook.patient_export import FORMULA_START
+from deskbook.patients import RECORD_FIELDS
 
-FIELDS = (
-    "mrn",
-    "name_en",
-    "name_ar",
-    "phone",
-    "date_of_birth",
-    "sex",
-    "national_id",
-    "guardian_name",
-    "guardian_phone",
-    "notes",
-)
+FIELDS = RECORD_FIELDS
 _ALIASES = {
     "mrn": ("mrn", "file number", "file no", "patient id", "رقم الملف"),
     "name_en": ("name_en", "name", "english name", "name (english)", "patient name", "full name"),

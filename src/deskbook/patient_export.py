@@ -23,20 +23,10 @@ from deskbook.db.engine import make_engine, read_session
 from deskbook.db.migrate import ensure_current
 from deskbook.db.models import Patient, Tenant
 from deskbook.errors import InvalidInput
+from deskbook.patients import RECORD_FIELDS
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-COLUMNS = (
-    "mrn",
-    "name_en",
-    "name_ar",
-    "phone",
-    "date_of_birth",
-    "sex",
-    "national_id",
-    "guardian_name",
-    "guardian_phone",
-    "notes",
-)
+COLUMNS = RECORD_FIELDS
 
 
 def spreadsheet_safe(value: object) -> str:

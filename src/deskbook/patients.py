@@ -21,6 +21,20 @@ from deskbook.errors import InvalidInput
 from deskbook.normalize import fold_digits, is_arabic, patient_name_norm
 from deskbook.results import PatientMatches, PatientSummary
 
+# A patient's record as a desk edits it and a spreadsheet holds it (import, export), in
+# that order: the MRN first, as clinics file by it.
+RECORD_FIELDS = (
+    "mrn",
+    "name_en",
+    "name_ar",
+    "phone",
+    "date_of_birth",
+    "sex",
+    "national_id",
+    "guardian_name",
+    "guardian_phone",
+    "notes",
+)
 # The MRN scheme of a tenant that has no patients yet; after that, its own MRNs decide.
 MRN_PREFIX = "P"
 MRN_DIGITS = 7
