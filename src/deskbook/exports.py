@@ -211,25 +211,20 @@ def run_export_command(
     """`deskbook export day`: whoever holds the database URL reads as the organisation."""
     from zoneinfo import ZoneInfo
 
-    from deskbook.db.engine import make_engine, read_session
-    from deskbook.db.migrate import ensure_current
+    from deskbook.db.engine import read_session
+    from deskbook.db.migrate import current_database
     from deskbook.db.models import Role
     from deskbook.homeclinic import find_clinic
     from deskbook.patient_export import find_tenant
 
-    engine = make_engine(url, must_exist=True)
-    try:
-        ensure_current(engine)
-        with read_session(engine) as session:
-            tenant = find_tenant(session, tenant_name)
-            actor = Actor(
-                staff_id=uuid.UUID(int=0),  # no login: nothing is written, nothing audited
-                tenant_id=tenant.id,
-                role=Role.ADMIN,
-                provider_id=None,
-                tz=ZoneInfo(tenant.timezone),
-            )
-            found = find_clinic(session, tenant.id, clinic)
-            return export_day(session, actor, day or actor.today(), found.id, fmt)
-    finally:
-        engine.dispose()
+    with current_database(url) as engine, read_session(engine) as session:
+        tenant = find_tenant(session, tenant_name)
+        actor = Actor(
+            staff_id=uuid.UUID(int=0),  # no login: nothing is written, nothing audited
+            tenant_id=tenant.id,
+            role=Role.ADMIN,
+            provider_id=None,
+            tz=ZoneInfo(tenant.timezone),
+        )
+        found = find_clinic(session, tenant.id, clinic)
+        return export_day(session, actor, day or actor.today(), found.id, fmt)

@@ -19,8 +19,8 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook.db.engine import make_engine, read_session
-from deskbook.db.migrate import ensure_current
+from deskbook.db.engine import read_session
+from deskbook.db.migrate import current_database
 from deskbook.db.models import Patient, Tenant
 from deskbook.errors import InvalidInput
 from deskbook.patients import RECORD_FIELDS
@@ -69,9 +69,7 @@ def find_tenant(session: Session, tenant_name: str | None) -> Tenant:
 
 def run_export_patients(url: str, out: Path | None, tenant_name: str | None) -> int:
     """`deskbook export patients`: to the file out, or standard output."""
-    engine = make_engine(url, must_exist=True)
-    try:
-        ensure_current(engine)
+    with current_database(url) as engine:
         with read_session(engine) as session:
             tenant_id = find_tenant(session, tenant_name).id
         if out is None:
@@ -86,5 +84,3 @@ def run_export_patients(url: str, out: Path | None, tenant_name: str | None) -> 
                 return export_patients(engine, tenant_id, handle)
         except OSError as exc:
             raise InvalidInput(f"Cannot write {out}: {exc.strerror}.") from None
-    finally:
-        engine.dispose()

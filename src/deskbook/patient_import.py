@@ -335,14 +335,11 @@ def run_import_command(
     progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
     """`deskbook import patients`: the file checked whole first, then loaded batch by batch."""
-    from deskbook.db.engine import make_engine
-    from deskbook.db.migrate import ensure_current
+    from deskbook.db.migrate import current_database
     from deskbook.patient_export import find_tenant
 
     columns = parse_mapping(mapping)
-    engine = make_engine(url, must_exist=True)
-    try:
-        ensure_current(engine)
+    with current_database(url) as engine:
         with read_session(engine) as session:
             tenant_id = find_tenant(session, tenant_name).id
         return import_patients(
@@ -354,5 +351,3 @@ def run_import_command(
             report=report,
             progress=progress,
         )
-    finally:
-        engine.dispose()

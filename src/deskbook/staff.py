@@ -14,8 +14,8 @@ from sqlmodel import col
 
 from deskbook import audit
 from deskbook.access import printable
-from deskbook.db.engine import make_engine, violated_rule, write_session
-from deskbook.db.migrate import ensure_current
+from deskbook.db.engine import violated_rule, write_session
+from deskbook.db.migrate import current_database
 from deskbook.db.models import Provider, Role, Staff, Tenant
 from deskbook.errors import InvalidInput, NotFound
 from deskbook.homeclinic import find_clinic
@@ -38,9 +38,7 @@ def add_staff(
     """Create a login in the tenant called tenant_name (or the only one) and return its id.
     clinic (a name or an id) is the login's home clinic; provider (a name or an id) the
     provider a PROVIDER login is."""
-    engine = make_engine(url, must_exist=True)
-    try:
-        ensure_current(engine)
+    with current_database(url) as engine:
         return create_staff(
             engine,
             username=username,
@@ -51,8 +49,6 @@ def add_staff(
             clinic=clinic,
             provider=provider,
         )
-    finally:
-        engine.dispose()
 
 
 def check_before_password(
@@ -63,11 +59,8 @@ def check_before_password(
     current."""
     _check_provider_link(_role(role), provider)
     _check(username.strip(), "x" * MIN_PASSWORD_LENGTH)
-    engine = make_engine(url, must_exist=True)
-    try:
-        ensure_current(engine)
-    finally:
-        engine.dispose()
+    with current_database(url):
+        pass  # that it is there and current is all this asks of the database
 
 
 def create_staff(
@@ -186,13 +179,8 @@ def _lock_state(staff: Staff) -> dict[str, object]:
 
 
 def _on_database(url: str, work: Callable[[Session], object]) -> None:
-    engine = make_engine(url, must_exist=True)
-    try:
-        ensure_current(engine)
-        with write_session(engine) as session:
-            work(session)
-    finally:
-        engine.dispose()
+    with current_database(url) as engine, write_session(engine) as session:
+        work(session)
 
 
 def _refuse_password(password: str) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -89,3 +91,15 @@ def ensure_current(engine: Engine) -> None:
         f"The database {where} is at schema {current}, this deskbook needs {head}; "
         "run `deskbook db upgrade`."
     )
+
+
+@contextmanager
+def current_database(url: str) -> Iterator[Engine]:
+    """A command's engine on a database that exists and is at the current schema (or a
+    sentence saying which command fixes it), disposed of when the command is done."""
+    engine = make_engine(url, must_exist=True)
+    try:
+        ensure_current(engine)
+        yield engine
+    finally:
+        engine.dispose()
