@@ -26,7 +26,7 @@ from deskbook.testing.clock import future_day
 from deskbook.testing.freeze import within_deadline
 from deskbook.testing.invariants import check_invariants, violations
 from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
-from deskbook.testing.tcp_proxy import TcpProxy
+from deskbook.testing.tcp_proxy import TcpProxy, through_proxy
 
 
 @pytest.fixture
@@ -159,9 +159,8 @@ def proxied(tenant_url: tuple[str, Any]) -> Iterator[tuple[str, TcpProxy, Any]]:
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         pytest.skip("a database server that goes away is a PostgreSQL matter")
-    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
-        through = parsed.set(host="127.0.0.1", port=proxy.port, password="Hunter2-secret")
-        yield through.render_as_string(hide_password=False), proxy, tenant_id
+    with through_proxy(url, password="Hunter2-secret") as (through, proxy):
+        yield through, proxy, tenant_id
 
 
 def _probe_count(engine: Any) -> int:
@@ -303,9 +302,8 @@ def proxied_clinic(clinic_url: tuple[str, SeedInfo]) -> Iterator[tuple[str, TcpP
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         pytest.skip("a database server that goes away is a PostgreSQL matter")
-    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
-        through = parsed.set(host="127.0.0.1", port=proxy.port, password="Hunter2-secret")
-        yield through.render_as_string(hide_password=False), proxy, seed
+    with through_proxy(url, password="Hunter2-secret") as (through, proxy):
+        yield through, proxy, seed
 
 
 def test_desk_calls_during_an_outage_say_so_and_work_again_after(

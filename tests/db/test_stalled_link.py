@@ -22,7 +22,7 @@ from deskbook.testing.clock import future_day
 from deskbook.testing.freeze import within_deadline
 from deskbook.testing.invariants import check_invariants, violations
 from deskbook.testing.soak_seed import PASSWORD, SeedInfo, seed_clinic
-from deskbook.testing.tcp_proxy import TcpProxy
+from deskbook.testing.tcp_proxy import TcpProxy, through_proxy
 
 DEADLINE_S = 2
 
@@ -48,9 +48,8 @@ def stalled_clinic(clinic: tuple[str, SeedInfo]) -> Iterator[tuple[str, TcpProxy
     parsed = make_url(url)
     if parsed.get_backend_name() != "postgresql":
         pytest.skip("a network link is PostgreSQL's; SQLite's bounds are tested below")
-    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
-        through = parsed.set(host="127.0.0.1", port=proxy.port)
-        yield through.render_as_string(hide_password=False), proxy, seed
+    with through_proxy(url) as (through, proxy):
+        yield through, proxy, seed
 
 
 def _slot(d: Any, seed: SeedInfo) -> tuple[Any, Any, Any]:

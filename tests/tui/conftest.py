@@ -6,13 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy.engine import make_url
 from tui_pilot import ADMIN_PASSWORD
 
 from deskbook.desk import Desk
 from deskbook.staff import create_staff
 from deskbook.testing import tui_clinic
-from deskbook.testing.tcp_proxy import TcpProxy
+from deskbook.testing.tcp_proxy import TcpProxy, through_proxy
 from deskbook.tui.screens.search import SearchScreen
 
 
@@ -51,10 +50,8 @@ def admin(desk: Desk) -> str:
 def proxied(clinic: tui_clinic.Seed) -> Iterator[tuple[Desk, TcpProxy]]:
     """A desk that reaches the clinic's PostgreSQL through a TCP proxy the test can stall or
     cut (settings such as DESKBOOK_CALL_DEADLINE are read when it opens)."""
-    parsed = make_url(clinic.url)
-    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
-        through = parsed.set(host="127.0.0.1", port=proxy.port)
-        desk = Desk.open(through.render_as_string(hide_password=False))
+    with through_proxy(clinic.url) as (through, proxy):
+        desk = Desk.open(through)
         try:
             yield desk, proxy
         finally:

@@ -19,6 +19,8 @@ import struct
 import threading
 from collections.abc import Iterator
 
+from sqlalchemy import make_url
+
 PASS, DOWN, SILENT, STALL = "pass", "down", "silent", "stall"
 
 
@@ -176,3 +178,16 @@ def proxy_for(url_host: str, url_port: int) -> Iterator[TcpProxy]:
         yield proxy
     finally:
         proxy.close()
+
+
+@contextlib.contextmanager
+def through_proxy(url: str, password: str | None = None) -> Iterator[tuple[str, TcpProxy]]:
+    """The PostgreSQL database at url reached through a TcpProxy: the URL to open, and the
+    proxy to play the network with. A password given stands for a secret that must never show
+    in a message (the test server trusts local connections and ignores it)."""
+    parsed = make_url(url)
+    with TcpProxy(parsed.host or "127.0.0.1", parsed.port or 5432) as proxy:
+        through = parsed.set(host="127.0.0.1", port=proxy.port)
+        if password is not None:
+            through = through.set(password=password)
+        yield through.render_as_string(hide_password=False), proxy
