@@ -9,6 +9,7 @@ from typing import Any
 from tui_pilot import (
     SIZE,
     Keys,
+    at_patient,
     catalog_cards,
     make_app,
     notes,
@@ -99,9 +100,7 @@ async def test_keystrokes_to_book_a_package_session(desk: Desk) -> None:
 async def test_assign_a_new_package_and_book_with_it(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
+    async with at_patient(app, "noor") as pilot:
         await step(pilot, "b", "p")
         assert purchase_cards(app) == []
         assert "No packages yet" in texts(app)
@@ -136,9 +135,7 @@ async def test_assign_a_new_package_and_book_with_it(desk: Desk, clinic: tui_cli
 async def test_two_purchases_of_the_same_package(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "yusuf")
+    async with at_patient(app, "yusuf") as pilot:
         await step(pilot, "b", "p")
         cards = purchase_cards(app)
         assert {c.purchase.id for c in cards} == {ids["yusuf_first"], ids["yusuf_second"]}
@@ -175,9 +172,7 @@ async def test_exhausted_and_expired_are_shown_but_not_selectable(
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "layla")
+    async with at_patient(app, "layla") as pilot:
         assert "no sessions left" in texts(app)
         await step(pilot, "b", "p")
         cards = purchase_cards(app)
@@ -198,9 +193,7 @@ async def test_exhausted_and_expired_are_shown_but_not_selectable(
 
 async def test_no_slot_after_the_package_expiry(desk: Desk, clinic: tui_clinic.Seed) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "sami")
+    async with at_patient(app, "sami") as pilot:
         await step(pilot, "b", "p", "enter", "down", "enter")  # Dr. Huda herself
         assert screen_name(app) == "SlotScreen", texts(app)
         grid = app.screen.query_one(SlotGrid)
@@ -216,9 +209,7 @@ async def test_no_slot_after_the_package_expiry(desk: Desk, clinic: tui_clinic.S
 async def test_a_slot_taken_by_another_desk_meanwhile(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         await step(pilot, "b", "p", "enter", "down", "enter")  # Dr. Huda
         grid = app.screen.query_one(SlotGrid)
         slot = grid.chosen

@@ -9,13 +9,11 @@ from datetime import datetime, time, timedelta
 
 from textual.widgets import DataTable
 from tui_pilot import (
-    SIZE,
     Keys,
+    at_patient,
     make_app,
     notes,
-    open_patient,
     screen_name,
-    settle,
     step,
     texts,
     type_text,
@@ -33,9 +31,7 @@ def booked_visits(desk: Desk, patient_id: object) -> list[datetime]:
 
 async def test_keystrokes_to_book_a_ten_session_course(desk: Desk, clinic: tui_clinic.Seed) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         keys = Keys(pilot)
         await keys("c")
         # One usable package, one service: straight to the form, filled in.
@@ -65,9 +61,7 @@ async def test_a_slot_taken_meanwhile_books_nothing_and_marks_it(
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         await step(pilot, "c")
         await step(pilot, "enter")
         review = app.screen
@@ -109,9 +103,7 @@ async def test_a_course_from_the_package_step_of_the_booking_flow(
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "yusuf")
+    async with at_patient(app, "yusuf") as pilot:
         await step(pilot, "b", "p")
         assert screen_name(app) == "PackageChooser"
         assert app.screen.focused.purchase.id == ids["yusuf_first"]  # type: ignore[union-attr]
@@ -150,9 +142,7 @@ async def test_cancel_and_reschedule_a_course_from_a_day(
     starts = booked_visits(desk, ids["rana"])
     assert len(starts) == 6
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         # From the third visit on: cancel the rest of the course.
         await step(pilot, "down", "down", "k")
         assert screen_name(app) == "PickScreen"

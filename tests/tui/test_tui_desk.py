@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import DataTable, Input
 from tui_pilot import (
     SIZE,
+    at_patient,
     make_app,
     notes,
     open_patient,
@@ -88,9 +89,7 @@ async def test_join_a_group_session_until_it_is_full(
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana", size=size) as pilot:
         await step(pilot, "b", "g")  # the group is tomorrow: the screen looks ahead to it
         assert screen_name(app) == "GroupScreen"
         table = app.screen.query_one(DataTable)
@@ -133,9 +132,7 @@ async def test_the_last_seat_taken_by_another_desk_meanwhile(
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "yusuf")
+    async with at_patient(app, "yusuf") as pilot:
         # The groups are read in a worker: Enter before they come is lost.
         await step(pilot, "b", "g")
         await step(pilot, "enter")

@@ -11,9 +11,9 @@ from typing import Any
 
 from tui_pilot import (
     SIZE,
+    at_patient,
     make_app,
     notes,
-    open_patient,
     screen_name,
     settle,
     step,
@@ -37,9 +37,7 @@ async def test_void_a_package_assigned_by_mistake(desk: Desk, clinic: tui_clinic
     ids = clinic.ids
     session_of(desk).assign_package(ids["noor"], ids["aba20"])
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
+    async with at_patient(app, "noor") as pilot:
         await step(pilot, "v")
         assert screen_name(app) == "DangerConfirm"
         assert "20 ABA Therapy Package" in texts(app) and "SAR 6,000" in texts(app)
@@ -120,9 +118,7 @@ async def test_times_the_patient_cannot_take_are_greyed(
     busy = session.free_slots(lina, ids["aba_service"], datetime.now(TZ).date() + timedelta(2))[12]
     session.book(ids["rana"], ids["aba_service"], lina, busy)
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         await pilot.press("b", "p", "enter", "down", "down")  # Dr. Omar
         await step(pilot, "enter")
         assert screen_name(app) == "SlotScreen", texts(app)
@@ -155,9 +151,7 @@ async def test_the_confirm_says_the_desks_session_number(
     provider, start = session.first_available(ids["aba"], ids["aba_service"], datetime.now(UTC))
     session.book(ids["noor"], ids["aba_service"], provider.id, start, purchase.id)
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
+    async with at_patient(app, "noor") as pilot:
         await step(pilot, "b", "p", "enter")
         assert screen_name(app) == "PickScreen"  # which service of the two
         labels = texts(app).splitlines()
@@ -182,9 +176,7 @@ async def test_a_single_paid_session_warns_of_a_package_held(
     desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         await step(pilot, "b", "s")
         shown = texts(app)
         assert screen_name(app) == "PickScreen", shown  # which service

@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from tui_pilot import (
+    at_patient,
     make_app,
     notes,
-    open_patient,
     screen_name,
     settle,
     step,
@@ -73,9 +73,7 @@ async def test_help_footer_and_palette_show_the_keys_as_printed(desk: Desk) -> N
 async def test_a_moved_key_is_shown_moved_everywhere(desk: Desk, monkeypatch: Any) -> None:
     monkeypatch.setenv("DESKBOOK_KEYMAP", "patient.book=ctrl+b")
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         assert "Ctrl+B" in footer_keys(app)
         assert any(k.startswith("Ctrl+B  ·  patient.book") for k in palette_keys(app))
         await step(pilot, "f1")
@@ -91,9 +89,7 @@ async def test_cancel_on_the_patient_screen_offers_the_waitlist_and_books_in_two
     visit = session.book(ids["rana"], ids["slp_service"], ids["huda"], freed)
     session.waitlist_add(ids["noor"], ids["slp_service"], clinic_id=ids["slp"])
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         await step(pilot, "x")
         assert screen_name(app) == "ReasonScreen"
         asked = texts(app)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from tui_pilot import (
     ADMIN_PASSWORD,
-    SIZE,
+    at_patient,
     make_app,
     notes,
     open_patient,
@@ -35,9 +35,7 @@ def admin_app(desk: Desk) -> DeskApp:
 async def test_balance_warning_and_a_payment(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "sami")
+    async with at_patient(app, "sami") as pilot:
         # Sami's package runs out tomorrow with all ten sessions left.
         assert "⚠ expires tomorrow, 10 sessions left — not enough weekly slots" in texts(app)
         await step(pilot, "escape")
@@ -76,9 +74,7 @@ async def test_admin_extends_and_cancels_with_the_refund_shown(
     front.record_payment(ids["rana_slp"], "2500", "CARD")
     before = front.packages_for_patient(ids["rana"]).assigned[0]
     app = admin_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         assert "unpaid" not in texts(app) and "· paid" in texts(app)
         await step(pilot, "e")
         assert screen_name(app) == "PickScreen"
@@ -114,9 +110,7 @@ async def test_admin_transfers_to_a_patient_found_by_search(
 ) -> None:
     ids = clinic.ids
     app = admin_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         await step(pilot, "e", "down", "enter")
         await type_text(pilot, "noor")
         await pilot.press("tab")

@@ -14,9 +14,9 @@ from textual.widgets import Input
 from tui_pilot import (
     SIZE,
     Keys,
+    at_patient,
     make_app,
     notes,
-    open_patient,
     screen_name,
     settle,
     texts,
@@ -44,9 +44,7 @@ async def test_a_booking_cut_at_commit_is_sent_again_by_itself_and_booked_once(
 ) -> None:
     desk, proxy = proxied
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         keys = Keys(pilot)
         await keys("b", "p", "enter", "enter")  # book, package, its card, first available
         assert screen_name(app) == "SlotScreen"

@@ -12,6 +12,7 @@ from textual import events
 from textual.widgets import Input
 from tui_pilot import (
     SIZE,
+    at_patient,
     make_app,
     notes,
     open_patient,
@@ -34,9 +35,7 @@ def session_of(desk: Desk) -> Any:
 
 async def test_selling_a_package_is_asked_first(desk: Desk, clinic: tui_clinic.Seed) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
+    async with at_patient(app, "noor") as pilot:
         await step(pilot, "b", "p", "down")
         assert isinstance(app.screen.focused, CatalogCard)
         await step(pilot, "enter")  # Enter on an Available card: a question, not a sale
@@ -62,9 +61,7 @@ async def test_the_cancel_dialog_names_the_visit(desk: Desk, clinic: tui_clinic.
     )
     booked = session.book(ids["noor"], ids["aba_service"], provider.id, start)
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
+    async with at_patient(app, "noor") as pilot:
         await step(pilot, "x")
         assert screen_name(app) == "ReasonScreen"
         shown = texts(app)
@@ -98,9 +95,7 @@ async def test_x_on_a_completed_visit_refuses_before_asking(
 
 async def test_function_keys_work_inside_dialogs(desk: Desk) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         await step(pilot, "b")
         assert screen_name(app) == "BookingTypeScreen"
         await step(pilot, "f1")
@@ -154,9 +149,7 @@ async def test_quitting_a_half_filled_form_asks(desk: Desk) -> None:
 
 async def test_escape_from_the_provider_pick_to_the_patient(desk: Desk) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         await step(pilot, "b", "p", "enter")
         assert screen_name(app) == "PickScreen"
         presses = 0
@@ -184,9 +177,7 @@ async def test_notes_written_at_the_confirm_and_shown_with_the_visit(
     desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
+    async with at_patient(app, "rana") as pilot:
         await pilot.press("b", "p", "enter", "enter")
         # The grid is read in a worker: Enter waits for it (under load it came before the slots).
         await settle(pilot)

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from textual.widgets import OptionList
 from tui_pilot import (
+    at_patient,
     make_app,
     notes,
-    open_patient,
     screen_name,
     settle,
     step,
@@ -122,9 +122,7 @@ async def test_reschedule_from_the_patient_screen_opens_on_its_day_and_says_from
     session = desk.login("frontdesk", tui_clinic.PASSWORD)
     visit = session.book(ids["noor"], ids["slp_service"], ids["huda"], at(day, 9))
     app = make_app(desk)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
+    async with at_patient(app, "noor", size=size) as pilot:
         await step(pilot, "r")
         assert screen_name(app) == "SlotScreen"
         assert grid(app).days[0] == day
@@ -153,9 +151,7 @@ async def test_put_a_patient_on_the_waitlist_from_their_screen(
 ) -> None:
     ids = clinic.ids
     app = make_app(desk)
-    async with app.run_test(size=size) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
+    async with at_patient(app, "noor", size=size) as pilot:
         await step(pilot, "w")
         assert screen_name(app) == "WaitlistForm"
         await pilot.press(*highlight(app, "#wait-service", "SLP Session"), "enter")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
@@ -121,6 +123,17 @@ async def open_patient(pilot: Pilot[Any], query: str) -> None:
     await pilot.press("enter")
     await settle(pilot)
     assert screen_name(pilot.app) == "PatientScreen", texts(pilot.app)
+
+
+@asynccontextmanager
+async def at_patient(
+    app: DeskApp, query: str, size: tuple[int, int] = SIZE
+) -> AsyncIterator[Pilot[Any]]:
+    """The app signed in and on the patient screen of the first match of the query."""
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, query)
+        yield pilot
 
 
 def highlighted(app: Any) -> str:
