@@ -39,6 +39,14 @@ Known limits: a vowel dropped in one spelling (Fatma / Fatima, Fahd / Fahad, Bad
 does not meet; Amer and Amir (two names that e -> i makes one) and Sayed and Saeed do meet.
 Arabic-script words are only joined (step 4 of the joins): deskbook.normalize already folds
 their letter variants, hamza seats and tashkeel.
+
+A word still being typed (the last of a search) can fold unlike the start of the name it will
+become: "Abdu" is not the start of "abdalrahman", "Ziy" (ziy) not of Ziyad (ziad), "Al-G"
+(alj) not of Al-Ghamdi. typing_forms gives the folds of the stem that the rest of the word
+may bring: the fold as if a vowel followed, the article split off, "g" as the start of "gh",
+an abd-compound's stem, and the start of a table form. Each is a prefix of the stored word,
+so search still looks up word starts; the stored fold never changes, and neither does any
+full word's fold (the pairs that must not meet still do not).
 """
 
 from __future__ import annotations
@@ -111,6 +119,56 @@ def _abd(word: str) -> str | None:
     if match is None:
         return None
     return "abdal" + match.group(2)
+
+
+def _typing_forms(word: str) -> set[str]:
+    """typing_forms of one joined Latin word."""
+    forms = {fold_word(word)}
+    # As if a vowel followed: "Zaye" (zai) is the start of Zayed (zayid), "Ayy" (ai) of Ayyub.
+    vowel = "i" if word.endswith("a") else "a"
+    forms.add(fold_word(word + vowel)[:-1])
+    if word.endswith("g"):  # "Al-G" and "Mug" may go on to "gh"
+        forms.add(fold_word(word + "h")[:-1])
+    if word[:2] in _ARTICLES and len(word) < 2 + BARE_MIN:
+        # Too short to be split at the article yet: "Eliz" is the start of Elizabeth
+        # (alizabith), "Al-Y" of Al-Yahya (alyahia).
+        rest = word[2:]
+        forms |= {"al" + form for form in (_typing_forms(rest) if rest else {""})}
+    if re.fullmatch(r"abd[aeiou]{1,2}|abd[aeiou][b-df-hj-np-tv-z]", word):
+        # "Abdu", "Abde", "Abdou" and "Abdur" are the start of an abd-compound.
+        forms.add("abdal" + word[4:].lstrip(_VOWELS))
+    for folded in list(forms):
+        # "Yousi" (yusi) is the start of Yousif (yusuf): a table form being typed.
+        for key, value in _TABLE.items():
+            for length in range(len(key) - 1, 2, -1):
+                if folded.endswith(key[:length]) and key[:length] != value[:length]:
+                    forms.add(folded[: len(folded) - length] + value[:length])
+                    break
+    return forms
+
+
+def typing_forms(words: list[str]) -> tuple[str, ...]:
+    """The folds that the last word of a search being typed may be the start of, other than
+    its plain fold, joined to the folded words before it (see the module docstring). Words
+    are normalised text; the forms are whole folded queries."""
+    if not words or not _LATIN.match(words[-1]):
+        return ()
+    joined = join_compounds(words)
+    head = [fold_word(word) for word, _ in joined[:-1]]
+    last = joined[-1][0]
+    plain = fold_word(last)
+    forms = _typing_forms(last)
+    if len(words) >= 2 and words[-2] in _ABD_WORDS and (
+        words[-1] in ("a", "e") or words[-1][:2] in _ARTICLES
+    ):
+        # "Abd al" is the start of Abd al-Rahman (abdalrahman), "Abd All" of Abd Allah.
+        forms |= _typing_forms("abdal" + words[-1][2:])
+    if words[-1] == "el":
+        forms.add("al")
+    # A form the plain fold starts finds nothing the plain fold does not.
+    return tuple(
+        " ".join([*head, form]) for form in sorted(forms) if form and not form.startswith(plain)
+    )
 
 
 def join_compounds(words: list[str]) -> list[tuple[str, bool]]:

@@ -19,7 +19,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from deskbook.name_folding import APOSTROPHES, bare_word, fold_word, join_compounds
+from deskbook.name_folding import (
+    APOSTROPHES,
+    bare_word,
+    fold_word,
+    join_compounds,
+    typing_forms,
+)
 
 # Tashkeel, Quranic marks, superscript alef and tatweel: none of them changes the name.
 _ARABIC_MARKS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
@@ -102,6 +108,13 @@ def search_text(query: str) -> str:
     """A typed name query folded like the stored names: 'Al-Rashid' -> 'alrashid',
     'Mohamed' -> 'muhamad'."""
     return " ".join(fold_word(word) for word, _ in join_compounds(normalize_text(query).split()))
+
+
+def typed_forms(query: str) -> tuple[str, ...]:
+    """The query folded (search_text), then the folds of it whose last word is the start of
+    a name the typed letters may become (deskbook.name_folding.typing_forms): "Abdu" also
+    reads "abdal", the start of every abd-compound."""
+    return (search_text(query), *typing_forms(normalize_text(query).split()))
 
 
 def search_terms(folded: str) -> tuple[str, ...]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from deskbook.name_folding import fold_word
-from deskbook.normalize import patient_name_norm, search_text
+from deskbook.normalize import patient_name_norm, search_text, typed_forms
 
 MEET = [
     ("Mohammed", "Mohamed"),
@@ -244,3 +244,58 @@ def test_arabic_compounds_are_joined_on_both_sides() -> None:
         "x", "عبدالرحمن ابوزيد"
     )
     assert search_text("عبد الرحمن") == search_text("عبدالرحمن")
+
+
+TYPED = [
+    "Abdulrahman",
+    "Abdurrahman",
+    "Abd al-Rahman",
+    "Abd Allah",
+    "Abdul Kareem",
+    "Mohammed Al-Rashid",
+    "Youssef",
+    "Yousif",
+    "Younis",
+    "Ziyad",
+    "Zeyad",
+    "Zayed",
+    "Ayyub",
+    "Sumayyah",
+    "Khayyat",
+    "Zakariyya",
+    "Al-Ghamdi",
+    "Al-Yahya",
+    "El-Sayed",
+    "Elizabeth",
+    "Mughira",
+    "Hussein",
+    "عبد الرحمن أبو زيد",
+    "فاطمة الزهراني",
+]
+
+
+@pytest.mark.parametrize("name", TYPED)
+def test_every_start_of_a_name_being_typed_reaches_it(name: str) -> None:
+    stored = patient_name_norm(name, None)
+    for end in range(3, len(name) + 1):
+        typed = name[:end]
+        # As the search looks them up: each word of some form at the start of a stored word.
+        assert any(
+            all(" " + word in stored for word in form.split()) for form in typed_forms(typed)
+        ), (typed, typed_forms(typed), stored)
+
+
+@pytest.mark.parametrize(("one", "other"), MUST_NOT + [(b, a) for a, b in MUST_NOT])
+def test_typing_forms_bring_no_name_that_must_not_meet(one: str, other: str) -> None:
+    stored = patient_name_norm(other, None)
+
+    def starts(form: str) -> bool:
+        return all(" " + word in stored for word in form.split())
+
+    plain, *typing = typed_forms(one)
+    assert starts(plain) or not any(starts(form) for form in typing)
+
+
+def test_a_whole_name_has_no_typing_forms_but_the_plain_fold() -> None:
+    assert typed_forms("Mohammed Al-Rashid") == (search_text("Mohammed Al-Rashid"),)
+    assert "abdal" in typed_forms("Abdu")

@@ -91,7 +91,7 @@ from deskbook.normalize import (
     patient_name_norm,
     phone_query_prefixes,
     search_terms,
-    search_text,
+    typed_forms,
 )
 from deskbook.phones import KEY_MIN, typed_digits
 
@@ -110,10 +110,22 @@ class _Query:
     name: str  # folded like Patient.name_norm
     phones: tuple[str, ...]  # national-number prefixes when the query is a phone number
     mrns: tuple[str, ...] = ()  # whole MRNs the query stands for (bare digits)
+    # Folds of the query whose last word is the start of what the typed letters may become
+    # ("abdu" -> "abdal"): deskbook.normalize.typed_forms.
+    typing: tuple[str, ...] = ()
 
     @property
     def has_digit(self) -> bool:
         return any(ch.isdigit() for ch in self.raw)
+
+    @property
+    def is_name(self) -> bool:
+        """Looked up as a name: no digit, or a word of letters beside the digits ("Group
+        Child 1"). A digit-only word, an MRN or a phone number never reaches the trigram
+        index, so it can never turn into a scan of every name."""
+        return bool(self.name) and (
+            not self.has_digit or any(word.isalpha() for word in self.name.split())
+        )
 
     @property
     def identifiers(self) -> tuple[str, ...]:
@@ -143,7 +155,8 @@ def _parse(query: str) -> _Query:
     raw = fold_digits(query).strip()
     looks_like_phone = bool(raw) and all(ch.isdigit() or ch in "+-() " for ch in raw)
     phones = tuple(phone_query_prefixes(raw)) if looks_like_phone else ()
-    return _Query(raw=raw, name=search_text(query), phones=phones)
+    name, *typing = typed_forms(query)
+    return _Query(raw=raw, name=name, phones=phones, typing=tuple(typing))
 
 
 @dataclass(frozen=True)
@@ -175,7 +188,7 @@ def plan_search(query: str, mrns: tuple[str, ...] = ()) -> SearchPlan:
             first += [Prefix("phone_norm", r) for r in readings if len(r) < KEY_MIN]
             first += [Digits(r) for r in readings if len(r) >= KEY_MIN]
     starts: Words | None = None
-    if parsed.name and not parsed.has_digit:
+    if parsed.is_name:
         arabic = is_arabic(parsed.name)
         for form in parsed.stored_names:
             first.append(Equal("arabic", (form[1:],), counted=False))
@@ -193,6 +206,9 @@ def plan_search(query: str, mrns: tuple[str, ...] = ()) -> SearchPlan:
                 # as a word start (as a fragment it would also find "Harashid").
                 first.append(Words(bare, " "))
             starts = Words(words, " ", counted=False)
+            # A last word still being typed: the start of the names it may become, as word
+            # starts ("abdu" finds Abdulrahman through "abdal").
+            first += [Words(tuple(form.split()), " ") for form in parsed.typing]
     return SearchPlan(tuple(first), starts)
 
 
@@ -236,7 +252,7 @@ def find_patients(
     if not (parsed.raw and (parsed.name or parsed.phones)):
         return Found([], 0, False)
     plan = plan_search(query, mrns)
-    parsed = _Query(parsed.raw, parsed.name, parsed.phones, mrns)
+    parsed = _Query(parsed.raw, parsed.name, parsed.phones, mrns, parsed.typing)
     dialect = session.get_bind().dialect.name
     found: dict[uuid.UUID, _Candidate] = {}
     returned: Counter[int] = Counter()
@@ -310,9 +326,14 @@ def _rank(patient: _Candidate, query: _Query) -> int:
         sides = patient.name_norm[1:].split(SIDE_SEPARATOR)
         if any(side in query.stored_sides for side in sides):
             return EXACT_NAME
-        if any(side.startswith((query.name, *query.stored_sides)) for side in sides):
+        if any(
+            side.startswith((query.name, *query.stored_sides, *query.typing)) for side in sides
+        ):
             return NAME_START
-        if all(" " + word in patient.name_norm for word in query.name.split()):
+        if any(
+            all(" " + word in patient.name_norm for word in form.split())
+            for form in (query.name, *query.typing)
+        ):
             return WORD_START
     if query.has_digit and (
         patient.mrn.startswith(idents)
