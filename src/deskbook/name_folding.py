@@ -158,8 +158,10 @@ def typing_forms(words: list[str]) -> tuple[str, ...]:
     last = joined[-1][0]
     plain = fold_word(last)
     forms = _typing_forms(last)
-    if len(words) >= 2 and words[-2] in _ABD_WORDS and (
-        words[-1] in ("a", "e") or words[-1][:2] in _ARTICLES
+    if (
+        len(words) >= 2
+        and words[-2] in _ABD_WORDS
+        and (words[-1] in ("a", "e") or words[-1][:2] in _ARTICLES)
     ):
         # "Abd al" is the start of Abd al-Rahman (abdalrahman), "Abd All" of Abd Allah.
         forms |= _typing_forms("abdal" + words[-1][2:])

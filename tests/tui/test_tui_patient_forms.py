@@ -276,3 +276,80 @@ async def test_the_front_desk_has_no_merge_key(desk: Desk) -> None:
         await pilot.press("ctrl+g")
         await settle(pilot)
         assert screen_name(app) == "PatientScreen"
+
+
+async def test_an_administrator_merges_from_the_duplicates_of_a_registration(
+    desk: Desk, admin: str
+) -> None:
+    app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await new_patient_form(pilot, "Zaid Qasim")
+        await type_text(pilot, "0501110001")  # Rana's phone
+        await pilot.press("tab")
+        await type_text(pilot, "23-04-2019")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "DuplicatesScreen", texts(app)
+        assert "Ctrl+G merge" in texts(app)  # said to an ADMIN only
+        await pilot.press("ctrl+g")  # keep the record on the cursor, Rana's
+        await settle(pilot)
+        assert screen_name(app) == "PatientFinder", texts(app)
+        await type_text(pilot, "Basil")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "DangerConfirm", texts(app)
+        assert "Keep  MRN-0001" in texts(app) and "Merge MRN-0005" in texts(app)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen", texts(app)
+        assert "Rana Khalil" in texts(app)
+        assert any("merged into MRN-0001" in n for n in notes(app))
+    assert session_of(desk).search_patients("Basil Fares") == []
+    assert session_of(desk).search_patients("Zaid Qasim") == []  # nothing registered
+
+
+async def test_an_administrator_merges_the_edited_record_into_its_duplicate(
+    desk: Desk, admin: str
+) -> None:
+    app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "noor")
+        await pilot.press("d")
+        await settle(pilot)
+        field(app, "phone").value = "0501110003"  # Yusuf's
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "DuplicatesScreen", texts(app)
+        await pilot.press("ctrl+g")  # the other record is the one being edited: no finder
+        await settle(pilot)
+        assert screen_name(app) == "DangerConfirm", texts(app)
+        assert "Keep  MRN-0003" in texts(app) and "Merge MRN-0002" in texts(app)
+        await pilot.press("escape")  # backing out leaves the duplicates on screen
+        await settle(pilot)
+        assert screen_name(app) == "DuplicatesScreen"
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        await pilot.press("tab", "enter")
+        await settle(pilot)
+        assert screen_name(app) == "PatientScreen", texts(app)
+        assert "Yusuf Salem" in texts(app)
+    assert session_of(desk).search_patients("Noor Haddad") == []
+
+
+async def test_the_front_desk_cannot_merge_from_the_duplicates(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await open_patient(pilot, "noor")
+        await pilot.press("d")
+        await settle(pilot)
+        field(app, "phone").value = "0501110003"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert screen_name(app) == "DuplicatesScreen" and "merge" not in texts(app)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        assert screen_name(app) == "DuplicatesScreen"
+    assert len(session_of(desk).search_patients("Noor Haddad")) == 1

@@ -326,9 +326,7 @@ def _rank(patient: _Candidate, query: _Query) -> int:
         sides = patient.name_norm[1:].split(SIDE_SEPARATOR)
         if any(side in query.stored_sides for side in sides):
             return EXACT_NAME
-        if any(
-            side.startswith((query.name, *query.stored_sides, *query.typing)) for side in sides
-        ):
+        if any(side.startswith((query.name, *query.stored_sides, *query.typing)) for side in sides):
             return NAME_START
         if any(
             all(" " + word in patient.name_norm for word in form.split())

@@ -90,6 +90,9 @@ ACTIONS: tuple[DeskAction, ...] = (
     DeskAction("dupes.down", "down", "move(1)", "Next record", show=False),
     DeskAction("dupes.up", "up", "move(-1)", "Previous record", show=False),
     DeskAction("dupes.back", "escape", "cancel", "Back to the form"),
+    # ADMIN only (check_action): merge the record on the cursor with another, as ctrl+g does
+    # on a patient's screen.
+    DeskAction("dupes.merge", "ctrl+g", "merge", "Merge records"),
     # The footer shows the everyday keys (at 80 columns there is room for about eight); the
     # rarer ones are in F1 help and the Ctrl+P palette like every key.
     DeskAction("patient.book", "b", "book", "Book"),

@@ -1,20 +1,24 @@
 """Records that may be the same person, shown before a new record is made (or an edit makes
 two alike). The safe choice is focused: opening the record that exists; making another one
-takes a Tab first."""
+takes a Tab first. An ADMIN may merge from here (ctrl+g, the merge of the patient screen): the
+record on the cursor is kept; on an edit the record being edited is merged into it, on a
+registration the finder asks which record is the other one. The kept record then opens."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import ClassVar
 
+from textual import work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.coordinate import Coordinate
 from textual.widgets import Button, DataTable, Static
 
 from deskbook.results import PatientCandidate, PatientSummary
-from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DeskModal
+from deskbook.tui.actions import bindings, display_of
+from deskbook.statuses import Role
+from deskbook.tui.screens.base import DIALOG_WORKERS, DeskModal
 from deskbook.tui.screens.patient_form import desk_date
 from deskbook.tui.widgets.desk_footer import DeskFooter
 
@@ -77,7 +81,13 @@ class DuplicatesScreen(DeskModal[DuplicateChoice]):
                 yield Button("Open", id="open", variant="primary", compact=True)
                 yield Button(self.anyway, id="anyway", variant="warning", compact=True)
             hint = "↑↓ choose · " if many else ""
-            yield Static(f"{hint}Tab to the other button · Esc back to the form", classes="hint")
+            merge = ""
+            if self.session.staff.role == Role.ADMIN:
+                key = display_of("dupes.merge", "ctrl+g", self.app.keymap)
+                merge = f" · {key} merge"
+            yield Static(
+                f"{hint}Tab to the other button · Esc back to the form{merge}", classes="hint"
+            )
         yield DeskFooter()
 
     def on_mount(self) -> None:
@@ -116,3 +126,18 @@ class DuplicatesScreen(DeskModal[DuplicateChoice]):
 
     def action_cancel(self) -> None:
         self.dismiss(DuplicateChoice())
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "merge":
+            return self.session.staff.role == Role.ADMIN
+        return True
+
+    def action_merge(self) -> None:
+        self.merge(self.chosen)
+
+    @work(exclusive=True, group=DIALOG_WORKERS, exit_on_error=False)
+    async def merge(self, keep: PatientSummary) -> None:
+        from deskbook.tui.screens.merge import merge_into
+
+        if await merge_into(self, keep, self.editing):
+            self.dismiss(DuplicateChoice(open=keep))

@@ -5,6 +5,7 @@ the other record to the one on screen in one transaction."""
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from deskbook.errors import DeskError
 from deskbook.results import PatientSummary
@@ -21,11 +22,15 @@ def record_line(tag: str, p: PatientSummary) -> str:
     return f"{tag} {p.mrn} {name} · ☎ {p.phone}{born}"
 
 
-async def merge_into(host: DeskScreen[None], keep: PatientSummary) -> bool:
-    """Ask which record to merge into `keep`, confirm, merge. True when merged."""
-    other = await host.app.push_screen_wait(
-        PatientFinder(f"Which record is also {keep.name_en or keep.name_ar} ({keep.mrn})?")
-    )
+async def merge_into(
+    host: DeskScreen[Any], keep: PatientSummary, other: PatientSummary | None = None
+) -> bool:
+    """Ask which record to merge into `keep` (unless `other` is known already: the record
+    being edited, from its duplicates), confirm, merge. True when merged."""
+    if other is None:
+        other = await host.app.push_screen_wait(
+            PatientFinder(f"Which record is also {keep.name_en or keep.name_ar} ({keep.mrn})?")
+        )
     if other is None:
         return False
     if other.id == keep.id:
