@@ -16,8 +16,8 @@ from textual.coordinate import Coordinate
 from textual.widgets import Button, DataTable, Static
 
 from deskbook.results import PatientCandidate, PatientSummary
-from deskbook.tui.actions import bindings, display_of
 from deskbook.statuses import Role
+from deskbook.tui.actions import bindings, display_of
 from deskbook.tui.screens.base import DIALOG_WORKERS, DeskModal
 from deskbook.tui.screens.patient_form import desk_date
 from deskbook.tui.widgets.desk_footer import DeskFooter
