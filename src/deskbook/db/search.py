@@ -217,7 +217,7 @@ def plan_search(query: str, mrns: tuple[str, ...] = ()) -> SearchPlan:
 
 class _Candidate(NamedTuple):
     lookup: int
-    id: uuid.UUID
+    id: object  # as the driver hands it: a UUID, or hex text from SQLite
     name_norm: str
     mrn: str
     national_id: str | None
@@ -254,7 +254,10 @@ def find_patients(
     plan = plan_search(query, mrns)
     parsed = _Query(parsed.raw, parsed.name, parsed.phones, mrns, parsed.typing)
     dialect = session.get_bind().dialect.name
-    found: dict[uuid.UUID, _Candidate] = {}
+    # Keyed by the id as the driver hands it (SQLite: hex text) and ranked once each: a
+    # common name brings a few hundred candidates, and a UUID and a rank per row was a
+    # third of the search's own time.
+    found: dict[object, tuple[int, _Candidate]] = {}
     returned: Counter[int] = Counter()
 
     def take(lookups: tuple[Lookup, ...], offset: int) -> None:
@@ -264,9 +267,10 @@ def find_patients(
             for n, lookup in enumerate(lookups)
         ]
         for row in run(session, sql, union(selects)):
-            candidate = _Candidate(row[0], as_uuid(row[1]), *row[2:])
-            returned[candidate.lookup] += 1
-            found.setdefault(candidate.id, candidate)
+            returned[row[0]] += 1
+            if row[1] not in found:
+                candidate = _Candidate(*row)
+                found[row[1]] = (_rank(candidate, parsed), candidate)
 
     take(plan.first, 0)
     fragments = next((n for n, lookup in enumerate(plan.first) if isinstance(lookup, Words)), None)
@@ -274,7 +278,7 @@ def find_patients(
         plan.starts is not None
         and fragments is not None
         and returned[fragments] >= plan.first[fragments].limit
-        and sum(1 for c in found.values() if _rank(c, parsed) <= WORD_START) < limit
+        and sum(1 for rank, _ in found.values() if rank <= WORD_START) < limit
     ):
         # The fragment look-up came back full and holds too few word-start matches to fill
         # the page, so some may lie beyond it: ask for those alone, so they still rank first.
@@ -284,8 +288,8 @@ def find_patients(
         returned[n] >= lookup.limit for n, lookup in enumerate(plan.first) if lookup.counted
     ):
         total, more = _count(session, dialect, tenant_id, plan)
-    ranked = sorted(found.values(), key=lambda c: (_rank(c, parsed), c.name_norm, c.mrn))
-    ids = [c.id for c in ranked[:limit]]
+    ranked = sorted(found.values(), key=lambda rc: (rc[0], rc[1].name_norm, rc[1].mrn))
+    ids = [as_uuid(c.id) for _, c in ranked[:limit]]
     if not ids:
         return Found([], total, more)
     rows = session.scalars(
