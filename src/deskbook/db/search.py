@@ -163,6 +163,9 @@ def _parse(query: str) -> _Query:
 class SearchPlan:
     first: tuple[Lookup, ...]  # always run
     starts: Words | None  # run when the fragment look-up came back full
+    # The words as fragments when the query had an article: run when the bare-name look-up
+    # came back short of full, so a few matches still bring the names that only hold them.
+    fragments: Words | None = None
 
 
 def plan_search(query: str, mrns: tuple[str, ...] = ()) -> SearchPlan:
@@ -188,6 +191,7 @@ def plan_search(query: str, mrns: tuple[str, ...] = ()) -> SearchPlan:
             first += [Prefix("phone_norm", r) for r in readings if len(r) < KEY_MIN]
             first += [Digits(r) for r in readings if len(r) >= KEY_MIN]
     starts: Words | None = None
+    fragments: Words | None = None
     if parsed.is_name:
         arabic = is_arabic(parsed.name)
         for form in parsed.stored_names:
@@ -199,17 +203,24 @@ def plan_search(query: str, mrns: tuple[str, ...] = ()) -> SearchPlan:
         first.append(Prefix(side, start, counted=short))
         if not short:
             words = tuple(parsed.name.split())
-            first.append(Words(words, ""))
             bare = search_terms(parsed.name)
             if bare != words:
                 # "Al-Rashid" also finds a Rashid written without the article: the bare name
-                # as a word start (as a fragment it would also find "Harashid").
+                # as a word start (as a fragment it would also find "Harashid"). Every name
+                # holding "alrashid" as a word holds "rashid" too, so this one look-up finds
+                # them as well; the words as fragments only add names like "Abdulrashid"
+                # and cost as much again (two trigram ANDs of common words were most of
+                # "Mohammad Al Rashid" at a million patients), so they wait for a short
+                # answer.
                 first.append(Words(bare, " "))
+                fragments = Words(words, "")
+            else:
+                first.append(Words(words, ""))
             starts = Words(words, " ", counted=False)
             # A last word still being typed: the start of the names it may become, as word
             # starts ("abdu" finds Abdulrahman through "abdal").
             first += [Words(tuple(form.split()), " ") for form in parsed.typing]
-    return SearchPlan(tuple(first), starts)
+    return SearchPlan(tuple(first), starts, fragments)
 
 
 # -- running and ranking ---------------------------------------------------------------------
@@ -274,20 +285,31 @@ def find_patients(
 
     take(plan.first, 0)
     fragments = next((n for n, lookup in enumerate(plan.first) if isinstance(lookup, Words)), None)
+    counted = [lookup for lookup in plan.first if lookup.counted]
+    if (
+        plan.fragments is not None
+        and fragments is not None
+        and returned[fragments] < plan.first[fragments].limit
+    ):
+        tag = len(plan.first) + 1
+        take((plan.fragments,), tag)
+        counted.append(plan.fragments)
+        fragments = tag
     if (
         plan.starts is not None
         and fragments is not None
-        and returned[fragments] >= plan.first[fragments].limit
+        and returned[fragments] >= CANDIDATES
         and sum(1 for rank, _ in found.values() if rank <= WORD_START) < limit
     ):
         # The fragment look-up came back full and holds too few word-start matches to fill
         # the page, so some may lie beyond it: ask for those alone, so they still rank first.
         take((plan.starts,), len(plan.first))
     total, more = len(found), False
-    if count and any(
-        returned[n] >= lookup.limit for n, lookup in enumerate(plan.first) if lookup.counted
+    if count and (
+        any(returned[n] >= lookup.limit for n, lookup in enumerate(plan.first) if lookup.counted)
+        or returned[len(plan.first) + 1] >= CANDIDATES
     ):
-        total, more = _count(session, dialect, tenant_id, plan)
+        total, more = _count(session, dialect, tenant_id, counted)
     ranked = sorted(found.values(), key=lambda rc: (rc[0], rc[1].name_norm, rc[1].mrn))
     ids = [as_uuid(c.id) for _, c in ranked[:limit]]
     if not ids:
@@ -300,16 +322,12 @@ def find_patients(
 
 
 def _count(
-    session: Session, dialect: str, tenant_id: uuid.UUID, plan: SearchPlan
+    session: Session, dialect: str, tenant_id: uuid.UUID, lookups: list[Lookup]
 ) -> tuple[int, bool]:
     """How many distinct patients the counted look-ups match, up to COUNT_CAP: each is
     bounded at COUNT_CAP + 1 rows, so the count costs a bounded walk of the same indexes."""
     sql = Sql(dialect, tenant_id)
-    selects = [
-        sql.render(lookup, n, COUNT_CAP + 1, keys=False)
-        for n, lookup in enumerate(plan.first)
-        if lookup.counted
-    ]
+    selects = [sql.render(lookup, n, COUNT_CAP + 1, keys=False) for n, lookup in enumerate(lookups)]
     statement = f"SELECT count(*) FROM ({union(selects, all_rows=False)}) AS matches"
     total = int(run(session, sql, statement).scalar() or 0)
     return (COUNT_CAP, True) if total > COUNT_CAP else (total, False)
