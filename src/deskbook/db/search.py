@@ -9,8 +9,9 @@ description as SQL text (deskbook.db.search_sql):
 - Identifiers (MRN, national id, phone) are prefix ranges over btree indexes, walked in index
   order (SQLite: the 0001 indexes with `col >= lo AND col < lo || U+10FFFF`; PostgreSQL: the
   0002 text_pattern_ops indexes with a literal `LIKE 'lo%'` ordered `USING ~<~`). An exact
-  match is the first entry of its own range. A query with a digit never touches the trigram
-  index, so an MRN can never turn into a scan of every name.
+  match is the first entry of its own range. A query with a digit touches the trigram index
+  only beside a word of letters ("Group Child 1"), so an MRN can never turn into a scan of
+  every name.
 - A typed full name is looked up as the stored form of that name (equality on the Arabic side
   of name_norm, which is the English side when there is no Arabic name, and a prefix range up
   to the side separator), so the exact name is found however many longer names hold it.
@@ -19,6 +20,9 @@ description as SQL text (deskbook.db.search_sql):
   look-up comes back full, a second one asks for the words as word starts (" word", see
   deskbook.normalize) so a rare prefix match still outranks a crowd of fragments. A prefix
   range over the start of the name finds the names that start with the query.
+- The last word may still be being typed: "Abdu" folds to nothing a stored Abdulrahman
+  ("abdalrahman") starts with, so the starts of the names it may become (deskbook.normalize.
+  typed_forms: "abdal") are looked up as word starts too.
 - Names of 1–2 characters cannot make a trigram, so they are prefix ranges over the first
   word of the English and of the Arabic name (btree and expression indexes from 0002).
 
