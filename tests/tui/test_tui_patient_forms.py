@@ -335,6 +335,10 @@ async def test_an_administrator_merges_the_edited_record_into_its_duplicate(
         await settle(pilot)
         assert screen_name(app) == "PatientScreen", texts(app)
         assert "Yusuf Salem" in texts(app)
+        # The merged-away record's screen is not left underneath: back goes to the search.
+        await pilot.press("escape")
+        await settle(pilot)
+        assert screen_name(app) == "SearchScreen"
     assert session_of(desk).search_patients("Noor Haddad") == []
 
 

@@ -301,9 +301,10 @@ class PatientScreen(DeskScreen[None]):
             self.app.push_screen(EditPatientScreen(self.patient), self.edited)
 
     def edited(self, patient: PatientSummary | None) -> None:
-        # The record saved, or another one the user chose to open from the duplicates.
+        # The record saved, or another one the user chose from the duplicates: that one takes
+        # this screen's place, as this record may have just been merged into it and be gone.
         if patient is not None and patient.id != self.patient_id:
-            self.app.push_screen(PatientScreen(patient.id))
+            self.app.switch_screen(PatientScreen(patient.id))
         elif patient is not None:
             self.reload()
 
