@@ -178,21 +178,29 @@ def day_span(actor: Actor, day: date) -> Span:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
-def _windows(
+def windows_of(
     session: Session, provider_ids: list[uuid.UUID], clinic_id: uuid.UUID
 ) -> dict[uuid.UUID, dict[int, list[tuple[time, time]]]]:
+    """Each provider's weekly windows at the clinic, by weekday (0 = Monday), in time order.
+    Plain columns, not schedule objects: a course with "any provider" reads a whole clinic's
+    (about a thousand rows at the million-patient demo)."""
     result: dict[uuid.UUID, dict[int, list[tuple[time, time]]]] = defaultdict(
         lambda: defaultdict(list)
     )
-    for row in session.scalars(
-        select(ProviderSchedule)
+    for provider_id, weekday, start_time, end_time in session.execute(
+        select(
+            col(ProviderSchedule.provider_id),
+            col(ProviderSchedule.weekday),
+            col(ProviderSchedule.start_time),
+            col(ProviderSchedule.end_time),
+        )
         .where(
             col(ProviderSchedule.provider_id).in_(provider_ids),
             col(ProviderSchedule.clinic_id) == clinic_id,
         )
         .order_by(col(ProviderSchedule.start_time))
     ):
-        result[row.provider_id][row.weekday].append((row.start_time, row.end_time))
+        result[provider_id][weekday].append((start_time, end_time))
     return result
 
 
@@ -275,7 +283,7 @@ def free_slots(
 ) -> list[datetime]:
     if day < actor.today() or (expiry is not None and day > expiry):
         return []
-    windows = _windows(session, [provider.id], service.clinic_id)[provider.id][day.weekday()]
+    windows = windows_of(session, [provider.id], service.clinic_id)[provider.id][day.weekday()]
     if not windows:
         return []
     busy = _busy(session, [provider.id], day_span(actor, day))[provider.id]
@@ -296,7 +304,7 @@ def slot_grid(
 ) -> list[SlotView]:
     """Every start time of the provider's day for the service, free or with the reason it is
     not, so a screen greys out what booking would refuse. The free ones are free_slots'."""
-    windows = _windows(session, [provider.id], service.clinic_id)[provider.id][day.weekday()]
+    windows = windows_of(session, [provider.id], service.clinic_id)[provider.id][day.weekday()]
     if not windows:
         return []
     span = day_span(actor, day)
@@ -378,7 +386,7 @@ def first_available(
     if not providers:
         return None
     ids = [p.id for p in providers]
-    windows = _windows(session, ids, service.clinic_id)
+    windows = windows_of(session, ids, service.clinic_id)
     not_before = max(after, datetime.now(UTC))
     first_day = max(actor.local_day(not_before), actor.today())
     for offset in range(SEARCH_DAYS):
@@ -419,7 +427,7 @@ def check_working(
     on_grid, it is also one of the window's slots (a booking, not a group session)."""
     local_start, local_end = start.astimezone(actor.tz), end.astimezone(actor.tz)
     day = local_start.date()
-    windows = _windows(session, [provider.id], clinic_id)[provider.id][day.weekday()]
+    windows = windows_of(session, [provider.id], clinic_id)[provider.id][day.weekday()]
     inside = local_end.date() == day or local_end.time() == time(0)
     end_t = (
         time.max if local_end.time() == time(0) and local_end.date() != day else local_end.time()

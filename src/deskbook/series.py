@@ -43,15 +43,13 @@ from deskbook.errors import (
     SeriesConflict,
 )
 from deskbook.results import PlannedVisit, SeriesPlan, SeriesView
+from deskbook.series_calendar import FREE, Calendar, choose_providers
 from deskbook.series_plan import (
-    FREE,
     MAX_OCCURRENCES,
-    Calendar,
     check_count,
     check_days_and_time,
     check_every_weeks,
     check_time,
-    choose_providers,
     dates_text,
     lay,
     parse_weekdays,
@@ -130,7 +128,8 @@ def lay_plan(
         )
     n = check_count(count, sessions_left(session, purchase, service), service)
     everyone = schedule.providers_for(session, actor, service.clinic_id, service.id)
-    givers(session, actor, service, provider_id)
+    if provider_id is not None:  # "any provider" is everyone, read just above
+        givers(session, actor, service, provider_id)
     local = lay(shape.weekdays, shape.at, shape.first_day, n, shape.every_weeks)
     starts = [datetime.combine(s.date(), s.time(), tzinfo=actor.tz) for s in local]
     days = (starts[0].date(), starts[-1].date())

@@ -2,16 +2,13 @@
 whether it can be booked, with same-day alternatives when it cannot. Nothing is written here.
 
 The rule is RFC 5545 text (python-dateutil lays the dates, WKST=SU as clinics in the region
-count their week). The providers' and the patient's time over the whole course is read in a
-few queries up front (the Calendar), so judging twenty visits and their alternatives is plain
-arithmetic, under the locks of book_series as well as in a plan.
+count their week). Who is free when is the Calendar's (series_calendar.py), which judges the
+visits the same way in a plan and under the locks of book_series.
 """
 
 from __future__ import annotations
 
-import uuid
-from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,27 +17,19 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook.access import Actor
 from deskbook.db.models import (
     Appointment,
     AppointmentStatus,
     PackagePurchase,
-    Provider,
-    ProviderBlock,
-    ProviderTimeOff,
     PurchaseQuota,
     Service,
 )
 from deskbook.errors import InvalidInput, PackageExhausted
-from deskbook.results import PlannedVisit, SeriesAlternative
-from deskbook.schedule import _windows, day_span, window_starts
+from deskbook.series_calendar import Calendar
 
 # A course longer than this is a typo; the biggest packages sold hold 40 sessions.
 MAX_OCCURRENCES = 100
 MAX_EVERY_WEEKS = 8
-
-FREE, PROVIDER_BUSY, PATIENT_BUSY, OFF = "FREE", "PROVIDER_BUSY", "PATIENT_BUSY", "OFF"
-AFTER_EXPIRY, PAST = "AFTER_EXPIRY", "PAST"
 
 # Sunday first: the order of the week in the clinics' calendar, and of BYDAY in the rule.
 DAY_CODES = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
@@ -160,155 +149,6 @@ def check_every_weeks(value: Any) -> int:
     return value
 
 
-class Calendar:
-    """Who is free when, for one service and one patient, over the days of a course."""
-
-    def __init__(
-        self,
-        session: Session,
-        actor: Actor,
-        service: Service,
-        providers: list[Provider],
-        patient_id: uuid.UUID,
-        days: tuple[date, date],
-        expiry: date,
-    ) -> None:
-        self.tz = actor.tz
-        self.expiry = expiry
-        self.minutes = timedelta(minutes=service.duration_minutes)
-        self.providers = providers
-        ids = [p.id for p in providers]
-        self.windows = _windows(session, ids, service.clinic_id)
-        self.now = datetime.now(UTC)
-        span = (day_span(actor, days[0])[0], day_span(actor, days[1])[1])
-        self.blocks = self._by_day(
-            session.execute(
-                select(
-                    col(ProviderBlock.provider_id),
-                    col(ProviderBlock.start_at),
-                    col(ProviderBlock.end_at),
-                ).where(
-                    col(ProviderBlock.provider_id).in_(ids),
-                    col(ProviderBlock.start_at) < span[1],
-                    col(ProviderBlock.end_at) > span[0],
-                )
-            ).all()
-        )
-        self.time_off = self._by_day(
-            session.execute(
-                select(
-                    col(ProviderTimeOff.provider_id),
-                    col(ProviderTimeOff.start_at),
-                    col(ProviderTimeOff.end_at),
-                ).where(
-                    col(ProviderTimeOff.provider_id).in_(ids),
-                    col(ProviderTimeOff.start_at) < span[1],
-                    col(ProviderTimeOff.end_at) > span[0],
-                )
-            ).all()
-        )
-        rows = session.execute(
-            select(col(Appointment.start_at), col(Appointment.end_at)).where(
-                col(Appointment.tenant_id) == actor.tenant_id,
-                col(Appointment.patient_id) == patient_id,
-                col(Appointment.status) != AppointmentStatus.CANCELLED,
-                col(Appointment.start_at) < span[1],
-                col(Appointment.end_at) > span[0],
-            )
-        ).all()
-        self.patient = self._by_day([(patient_id, s, e) for s, e in rows])
-        self.patient_id = patient_id
-
-    def _by_day(self, rows: Any) -> dict[tuple[uuid.UUID, date], list[Span]]:
-        found: dict[tuple[uuid.UUID, date], list[Span]] = defaultdict(list)
-        for owner, start, end in rows:
-            day, last = start.astimezone(self.tz).date(), end.astimezone(self.tz).date()
-            while day <= last:
-                found[(owner, day)].append((start, end))
-                day += timedelta(days=1)
-        return found
-
-    @staticmethod
-    def _overlaps(spans: list[Span], start: datetime, end: datetime) -> bool:
-        return any(s < end and start < e for s, e in spans)
-
-    def works(self, provider_id: uuid.UUID, start: datetime) -> bool:
-        local = start.astimezone(self.tz)
-        end = (start + self.minutes).astimezone(self.tz)
-        if end.date() != local.date():
-            return False
-        windows = self.windows[provider_id][local.date().weekday()]
-        return any(ws <= local.time() and end.time() <= we for ws, we in windows)
-
-    def status(self, provider_id: uuid.UUID, start: datetime) -> str:
-        end, day = start + self.minutes, start.astimezone(self.tz).date()
-        if start < self.now:
-            return PAST
-        if day > self.expiry:
-            return AFTER_EXPIRY
-        if not self.works(provider_id, start) or self._overlaps(
-            self.time_off[(provider_id, day)], start, end
-        ):
-            return OFF
-        if self._overlaps(self.blocks[(provider_id, day)], start, end):
-            return PROVIDER_BUSY
-        if self._overlaps(self.patient[(self.patient_id, day)], start, end):
-            return PATIENT_BUSY
-        return FREE
-
-    def grid(self, provider_id: uuid.UUID, day: date) -> list[datetime]:
-        """The provider's slot starts on the day (UTC): windows cut in steps of the service."""
-        minutes = self.minutes // timedelta(minutes=1)
-        return [
-            start
-            for w_start, w_end in self.windows[provider_id][day.weekday()]
-            for start in window_starts(self.tz, day, w_start, w_end, minutes)
-        ]
-
-    def alternatives(
-        self, provider_id: uuid.UUID, start: datetime, limit: int = 3
-    ) -> tuple[SeriesAlternative, ...]:
-        """Same day: another provider at the same time first, then the nearest free times."""
-        day = start.astimezone(self.tz).date()
-        found: list[tuple[uuid.UUID, datetime]] = [
-            (p.id, start)
-            for p in self.providers
-            if p.id != provider_id and self.status(p.id, start) == FREE
-        ][:2]
-        for owners in ([provider_id], [p.id for p in self.providers if p.id != provider_id]):
-            near = sorted(
-                ((pid, s) for pid in owners for s in self.grid(pid, day) if s != start),
-                key=lambda item: (abs(item[1] - start), item[1]),
-            )
-            for pid, s in near:
-                if len(found) >= limit:
-                    break
-                if self.status(pid, s) == FREE and (pid, s) not in found:
-                    found.append((pid, s))
-        return tuple(
-            SeriesAlternative(provider_id=pid, start=s.astimezone(self.tz))
-            for pid, s in found[:limit]
-        )
-
-    def judge(self, visits: list[tuple[uuid.UUID, datetime]]) -> list[PlannedVisit]:
-        out = []
-        for provider_id, start in visits:
-            status = self.status(provider_id, start)
-            alternatives: tuple[SeriesAlternative, ...] = ()
-            if status in (PROVIDER_BUSY, PATIENT_BUSY, OFF):
-                alternatives = self.alternatives(provider_id, start)
-            out.append(
-                PlannedVisit(
-                    start=start.astimezone(self.tz),
-                    end=(start + self.minutes).astimezone(self.tz),
-                    provider_id=provider_id,
-                    status=status,
-                    alternatives=alternatives,
-                )
-            )
-        return out
-
-
 def check_days_and_time(
     calendar: Calendar, weekdays: tuple[str, ...], at: time, clinic_name: str, service: Service
 ) -> None:
@@ -353,31 +193,3 @@ def _minutes(t: time) -> int:
 
 def _clock(minutes: int) -> str:
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
-
-
-def choose_providers(
-    calendar: Calendar,
-    starts: list[datetime],
-    provider_id: uuid.UUID | None,
-    prefer: uuid.UUID | None = None,
-) -> list[tuple[uuid.UUID, datetime]]:
-    """Who gives each visit. A chosen provider gives them all. "Any provider" keeps one
-    therapist for the course where it can (the preferred one, the patient's usual therapist,
-    else the one free most often), and takes another who is free for a visit the first
-    cannot give."""
-    if provider_id is not None:
-        return [(provider_id, s) for s in starts]
-    free_count = {
-        p.id: sum(calendar.status(p.id, s) == FREE for s in starts) for p in calendar.providers
-    }
-    order = {p.id: n for n, p in enumerate(calendar.providers)}
-    main = max(free_count, key=lambda pid: (free_count[pid], -order[pid]))
-    if prefer is not None and free_count.get(prefer):
-        main = prefer
-    chosen = []
-    for s in starts:
-        pid = main
-        if calendar.status(main, s) != FREE:
-            pid = next((p.id for p in calendar.providers if calendar.status(p.id, s) == FREE), main)
-        chosen.append((pid, s))
-    return chosen

@@ -20,17 +20,11 @@ from deskbook.errors import (
     PermissionDenied,
     SeriesConflict,
 )
-from deskbook.testing.clock import TZ, at, today
+from deskbook.testing.clock import TZ, at, next_day, today
 from deskbook.testing.invariants import check_invariants, table_counts, violations
 from deskbook.testing.small_clinic import World
 
 FOUR_PM = time(16, 0)
-
-
-def next_day(weekday: int, weeks: int = 1) -> date:
-    """The first such weekday (0 Monday .. 6 Sunday) at least `weeks` weeks from today."""
-    day = today() + timedelta(weeks=weeks)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
 SUNDAY = 6

@@ -18,6 +18,12 @@ def future_day(days: int = 3) -> date:
     return today() + timedelta(days=days)
 
 
+def next_day(weekday: int, weeks: int = 1) -> date:
+    """The first such weekday (0 Monday .. 6 Sunday) at least `weeks` weeks from today."""
+    day = today() + timedelta(weeks=weeks)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
 def at(day: date, hour: int, minute: int = 0) -> datetime:
     """An aware local time in the tenant's zone."""
     return datetime.combine(day, time(hour, minute), tzinfo=TZ)
