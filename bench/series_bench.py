@@ -5,10 +5,13 @@ public Desk API.
     python bench/series_bench.py                                  # both engines, 1,000,000
     python bench/series_bench.py --url sqlite:////tmp/s.db --patients 20000 --runs 15
     python bench/series_bench.py --url URL --reports-only      # the reports alone, no writes
+    python bench/series_bench.py --url URL --plan-only         # plan_series alone, no writes
 
 An empty database is filled with `deskbook.db.demo` first; a filled one is reused. Each run
 sells a fresh package to a demo patient and plans (then books) its sessions across the
-clinic's providers, so runs never collide. Not a test: numbers go to docs/benchmarks.md.
+clinic's providers, so runs never collide. --plan-only plans courses for purchases the demo
+already holds (active, every session left, expiring after the course), so it writes nothing
+and can run on the shared databases. Not a test: numbers go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -28,7 +31,17 @@ from sqlalchemy import func, select, text
 from deskbook import Desk
 from deskbook.db.demo import build_demo
 from deskbook.db.engine import make_engine, read_session
-from deskbook.db.models import Appointment, Package, PackageService, Patient, Series
+from deskbook.db.models import (
+    Appointment,
+    AppointmentStatus,
+    Package,
+    PackagePurchase,
+    PackageService,
+    Patient,
+    PurchaseQuota,
+    PurchaseStatus,
+    Series,
+)
 from deskbook.desk import DeskSession
 
 DEFAULT_URLS = [
@@ -82,14 +95,78 @@ def patients(desk: Desk, n: int, skip: int) -> list[uuid.UUID]:
         return list(s.scalars(select(Patient.id).order_by(Patient.mrn).offset(skip).limit(n)))
 
 
-def run(url: str, demo_patients: int, runs: int, reports_only: bool = False) -> None:
+def held_courses(desk: Desk, service: uuid.UUID, last_day: date, n: int) -> list[uuid.UUID]:
+    """Active purchases of the course's service with all 20 sessions left (no live visit
+    yet) that expire after last_day: a plan of 20 for each is valid as the demo stands."""
+    live = (
+        select(Appointment.id)
+        .where(
+            Appointment.purchase_id == PackagePurchase.id,
+            Appointment.status != AppointmentStatus.CANCELLED,
+        )
+        .exists()
+    )
+    with read_session(desk.engine) as s:
+        return list(
+            s.scalars(
+                select(PackagePurchase.id)
+                .join(PurchaseQuota, PurchaseQuota.purchase_id == PackagePurchase.id)
+                .where(
+                    PurchaseQuota.service_id == service,
+                    PurchaseQuota.quota - PurchaseQuota.moved_out >= 20,
+                    PackagePurchase.status == PurchaseStatus.ACTIVE,
+                    PackagePurchase.expiry_date > last_day,
+                    ~live,
+                )
+                .order_by(PackagePurchase.id)
+                .limit(n)
+            )
+        )
+
+
+def time_plans(desk: Desk, admin: DeskSession, zone: ZoneInfo, runs: int, ahead: int) -> None:
+    """plan_series of 20 (SUN-THU, any provider) for purchases the demo holds: no writes."""
+    _, service = course_package(desk)
+    first = datetime.now(zone).date() + timedelta(days=ahead)
+    purchases = held_courses(desk, service, first + timedelta(days=35), runs)
+    samples: list[float] = []
+    free: list[int] = []
+    load = os.getloadavg()[0]
+    weekdays = ("SUN", "MON", "TUE", "WED", "THU")
+    for i, purchase in enumerate(purchases):
+        plan, seconds = timed(
+            lambda p=purchase, h=clock(8 + i % 9): admin.plan_series(
+                p, service, weekdays, h, first, 20
+            )
+        )
+        samples.append(seconds)
+        free.append(len(plan.choices))  # type: ignore[attr-defined]
+    p50, p95 = ms(samples)
+    print(
+        f"  plan_series of 20   p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({len(samples)} runs, "
+        f"from {first}, free visits per plan median {statistics.median(free)}; "
+        f"load {load:.2f} .. {os.getloadavg()[0]:.2f})"
+    )
+
+
+def run(
+    url: str,
+    demo_patients: int,
+    runs: int,
+    reports_only: bool = False,
+    plan_only: bool = False,
+    ahead: int = 45,
+) -> None:
     ensure(url, demo_patients)
     with Desk.open(url) as desk:
         admin: DeskSession = desk.login("admin", "admin")
         zone = ZoneInfo(admin.staff.timezone)
-        if reports_only:
+        if reports_only or plan_only:
             print(f"{url}")
-            time_reports(desk, admin, zone)
+            if plan_only:
+                time_plans(desk, admin, zone, runs, ahead)
+            if reports_only:
+                time_reports(desk, admin, zone)
             return
         package, service = course_package(desk)
         plan_times: list[float] = []
@@ -166,9 +243,15 @@ def main() -> None:
     parser.add_argument(
         "--reports-only", action="store_true", help="time the three reports only (no writes)"
     )
+    parser.add_argument(
+        "--plan-only", action="store_true", help="time plan_series alone (no writes)"
+    )
+    parser.add_argument(
+        "--ahead", type=int, default=45, help="--plan-only: days from today to the first day"
+    )
     args = parser.parse_args()
     for url in args.url or DEFAULT_URLS:
-        run(url, args.patients, args.runs, args.reports_only)
+        run(url, args.patients, args.runs, args.reports_only, args.plan_only, args.ahead)
 
 
 if __name__ == "__main__":

@@ -155,7 +155,7 @@ def check_days_and_time(
     """Every chosen weekday has someone giving the service at the clinic, and the time is a
     slot start there (the grid is each window cut in steps of the service's duration)."""
     working = {
-        code: [p for p in calendar.providers if calendar.windows[p.id][_PYTHON_WEEKDAY[code]]]
+        code: [pid for pid in calendar.ids if calendar.windows[pid][_PYTHON_WEEKDAY[code]]]
         for code in weekdays
     }
     closed = [code for code in weekdays if not working[code]]
@@ -163,20 +163,20 @@ def check_days_and_time(
         names = " or ".join(_DAY_NAMES[c] for c in closed)
         raise InvalidInput(f"{clinic_name} has no {service.name_en} on {names}; choose other days.")
     step = service.duration_minutes
-    on_grid = []
-    for code in weekdays:
-        for p in working[code]:
-            for w_start, w_end in calendar.windows[p.id][_PYTHON_WEEKDAY[code]]:
-                offset = _minutes(at) - _minutes(w_start)
-                if offset >= 0 and offset % step == 0 and _minutes(at) + step <= _minutes(w_end):
-                    on_grid.append(code)
+    on_grid = any(
+        offset >= 0 and offset % step == 0 and _minutes(at) + step <= _minutes(w_end)
+        for code in weekdays
+        for pid in working[code]
+        for w_start, w_end in calendar.windows[pid][_PYTHON_WEEKDAY[code]]
+        for offset in (_minutes(at) - _minutes(w_start),)
+    )
     if not on_grid:
         hint = sorted(
             {
                 _clock(_minutes(w_start) + step * k)
                 for code in weekdays
-                for p in working[code]
-                for w_start, w_end in calendar.windows[p.id][_PYTHON_WEEKDAY[code]]
+                for pid in working[code]
+                for w_start, w_end in calendar.windows[pid][_PYTHON_WEEKDAY[code]]
                 for k in range((_minutes(w_end) - _minutes(w_start)) // step)
             },
             key=lambda t: abs(_minutes(time.fromisoformat(t)) - _minutes(at)),

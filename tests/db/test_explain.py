@@ -346,3 +346,52 @@ def test_reports_over_a_year_read_their_indexes_in_one_pass(
     assert "COVERING INDEX ix_appointment_purchase" in text, text
     assert "ix_appointment_tenant_start" not in text, text
     assert "ix_purchase_tenant_expiry" not in text, text
+
+
+def test_a_plan_for_any_provider_reads_the_providers_at_its_times_by_index(
+    clinic: tuple[Engine, ExplainClinic], module_url: str
+) -> None:
+    """plan_series with "any provider" asks every provider of the service about each visit's
+    slot, and a stuck visit's provider about its whole day: both reads seek
+    ix_block_provider_end (provider, end_at) and the time-off index, never a scan."""
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import select
+
+    from deskbook import Desk
+    from deskbook.access import Actor
+    from deskbook.db.models import PackagePurchase, Provider, Service
+    from deskbook.series_calendar import Calendar
+
+    engine, c = clinic
+    with read_session(engine) as s:
+        purchase = s.scalars(
+            select(PackagePurchase.id).where(PackagePurchase.patient_id == c.patient.id)
+        ).first()
+    first = datetime.now(UTC).date() + timedelta(days=7)
+    desk = Desk.open(module_url)
+    try:
+        session = desk.login("frontdesk", PASSWORD)
+        weekdays = ("SUN", "MON", "TUE", "WED", "THU")
+        with captured(desk.engine) as seen:
+            course = session.plan_series(purchase, c.service, weekdays, time(10), first, 3)
+        actor = Actor(uuid.uuid4(), c.tenant, "ADMIN", None, ZoneInfo("Asia/Riyadh"))
+        with captured(desk.engine) as by_day, read_session(desk.engine) as s:
+            service = s.get(Service, c.service)
+            assert service is not None
+            providers = list(s.scalars(select(Provider).where(Provider.id == c.provider)))
+            calendar = Calendar(s, actor, service, providers, c.patient.id, (first, first), first)
+            calendar.read([c.provider], days=[first])
+        plans = {
+            statement: "\n".join(plan(desk.engine, statement, params))
+            for statement, params in [*seen, *by_day]
+        }
+    finally:
+        desk.close()
+    assert len(course.occurrences) == 3
+    problems = seeks_only(desk.engine, [*seen, *by_day])
+    assert not problems, "\n".join(problems)
+    blocks = [text for statement, text in plans.items() if "FROM provider_block" in statement]
+    assert len(blocks) == 2, plans
+    if engine.dialect.name == "sqlite":
+        assert all("ix_block_provider_end" in text for text in blocks), blocks
