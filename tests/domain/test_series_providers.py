@@ -4,11 +4,14 @@ the same alternatives as reading everyone's whole course, on both engines."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+import uuid
+from datetime import UTC, timedelta
 
-from deskbook.db.engine import write_session
-from deskbook.db.models import ProviderTimeOff
-from deskbook.testing.clock import at, next_day
+from deskbook.access import Actor
+from deskbook.db.engine import read_session, write_session
+from deskbook.db.models import PackagePurchase, Provider, ProviderTimeOff, Service
+from deskbook.series_calendar import Calendar
+from deskbook.testing.clock import TZ, at, next_day
 from deskbook.testing.small_clinic import World
 
 SUNDAY = 6
@@ -80,3 +83,56 @@ def test_any_provider_with_nobody_free_offers_the_nearest_times_of_everyone(
         (world.badr, at(first, 14)),
         (world.badr, at(first, 13)),
     ]
+
+
+def test_who_is_free_at_a_time_is_what_status_says_of_each_provider(world: World) -> None:
+    """free_at() answers "any provider" for the whole clinic in one go; it must name exactly
+    the providers status() calls FREE, whatever holds the others (a visit, time off, the
+    patient's own visit, the hour) and whatever was read before."""
+    d = world.login()
+    patient = world.patient("Course Patient")
+    purchase = d.assign_package(patient, world.slp10).id
+    first = next_day(SUNDAY)
+    d.book(world.patient(), world.slp, world.badr, at(first, 16))
+    d.book(patient, world.aba, world.chadi, at(first + timedelta(days=1), 11))
+    with write_session(world.desk.engine) as s:
+        s.add(
+            ProviderTimeOff(
+                tenant_id=world.tenant_id,
+                provider_id=world.amal,
+                start_at=at(first, 13, 30),
+                end_at=at(first, 15),
+            )
+        )
+    starts = [
+        at(first + timedelta(days=n), hour, minute).astimezone(UTC)
+        for n in range(2)
+        for hour in range(7, 19)
+        for minute in (0, 30)
+    ]
+    actor = Actor(uuid.uuid4(), world.tenant_id, "ADMIN", None, TZ)
+    with read_session(world.desk.engine) as s:
+        service = s.get(Service, world.slp)
+        purchased = s.get(PackagePurchase, purchase)
+        assert service is not None and purchased is not None
+        providers = [p for p in (s.get(Provider, world.amal), s.get(Provider, world.badr)) if p]
+
+        def calendar() -> Calendar:
+            days = (first, first + timedelta(days=1))
+            return Calendar(s, actor, service, providers, patient, days, purchased.expiry_date)
+
+        by_status, by_clinic, by_day = calendar(), calendar(), calendar()
+        by_day.read(by_day.ids, days=[first])  # one day read as spans, the next by slots
+        for start in starts:
+            free = {pid for pid in by_status.ids if by_status.status(pid, start) == "FREE"}
+            assert by_clinic.free_at(start) == free, start
+            assert by_day.free_at(start) == free, start
+    # Every reason is among them.
+    asked = {
+        (world.badr, at(first, 16)): "PROVIDER_BUSY",
+        (world.amal, at(first, 14)): "OFF",
+        (world.amal, at(first, 7)): "OFF",
+        (world.amal, at(first + timedelta(days=1), 11)): "PATIENT_BUSY",
+        (world.amal, at(first, 16)): "FREE",
+    }
+    assert {key: by_status.status(key[0], key[1].astimezone(UTC)) for key in asked} == asked
