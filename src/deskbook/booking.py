@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import appointments, audit, schedule
+from deskbook import appointments, audit, catalog, schedule
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
@@ -178,7 +178,7 @@ def book(
     if group_id is None:
         # What no other desk changes is checked before the locks, so they are held briefly.
         provider = get_owned(session, Provider, provider_id, actor, "provider")
-        schedule.check_delivers(session, provider, service)
+        catalog.check_delivers(session, provider, service)
         schedule.check_working(
             session, actor, provider, service.clinic_id, start, end, on_grid=True
         )
@@ -344,7 +344,7 @@ def reschedule(
     service = get_owned(session, Service, appointment.service_id, actor, "service")
     patient = get_owned(session, Patient, appointment.patient_id, actor, "patient")
     new_end = new_start + timedelta(minutes=service.duration_minutes)
-    schedule.check_delivers(session, provider, service)
+    catalog.check_delivers(session, provider, service)
     schedule.check_working(
         session, actor, provider, service.clinic_id, new_start, new_end, on_grid=True
     )

@@ -13,6 +13,7 @@ from sqlmodel import col
 from deskbook import (
     appointments,
     booking,
+    catalog,
     groups,
     patients,
     schedule,
@@ -62,7 +63,7 @@ class BookingDesk(SessionBase):
             optional_id(purchase_id, "purchase"),
             optional_id(service_id, "service"),
         )
-        return self._read(lambda s: schedule.clinics_for(s, actor, *ids))
+        return self._read(lambda s: catalog.clinics_for(s, actor, *ids))
 
     def services_for(
         self,
@@ -76,15 +77,13 @@ class BookingDesk(SessionBase):
             optional_id(package_id, "package"),
             optional_id(purchase_id, "purchase"),
         )
-        return self._read(lambda s: schedule.services_for(s, actor, *ids))
+        return self._read(lambda s: catalog.services_for(s, actor, *ids))
 
     def providers_for(self, clinic_id: Id, service_id: Id | None = None) -> list[ProviderView]:
         actor = self._booker("book")
         cid, sid = as_id(clinic_id, "clinic"), optional_id(service_id, "service")
         return self._read(
-            lambda s: [
-                schedule.provider_view(p) for p in schedule.providers_for(s, actor, cid, sid)
-            ]
+            lambda s: [catalog.provider_view(p) for p in catalog.providers_for(s, actor, cid, sid)]
         )
 
     def free_slots(
@@ -98,7 +97,7 @@ class BookingDesk(SessionBase):
         def work(s: Session) -> list[datetime]:
             provider = get_owned(s, Provider, pid, actor, "provider")
             service = get_owned(s, Service, sid, actor, "service")
-            schedule.check_delivers(s, provider, service)
+            catalog.check_delivers(s, provider, service)
             expiry = self._expiry(s, purchase_uuid)
             return schedule.free_slots(s, actor, provider, service, day, expiry)
 
@@ -129,7 +128,7 @@ class BookingDesk(SessionBase):
         def work(s: Session) -> list[SlotView]:
             provider = get_owned(s, Provider, pid, actor, "provider")
             service = get_owned(s, Service, sid, actor, "service")
-            schedule.check_delivers(s, provider, service)
+            catalog.check_delivers(s, provider, service)
             who, expiry = patient, self._expiry(s, purchase)
             if moving is not None:
                 visit = get_owned(s, Appointment, moving, actor, "appointment")
@@ -152,13 +151,13 @@ class BookingDesk(SessionBase):
 
         def work(s: Session) -> tuple[ProviderView, datetime] | None:
             service = get_owned(s, Service, sid, actor, "service")
-            providers = schedule.providers_for(s, actor, cid, sid)
+            providers = catalog.providers_for(s, actor, cid, sid)
             if service.clinic_id != cid:
                 return None
             found = schedule.first_available(
                 s, actor, providers, service, after, self._expiry(s, purchase_uuid)
             )
-            return None if found is None else (schedule.provider_view(found[0]), found[1])
+            return None if found is None else (catalog.provider_view(found[0]), found[1])
 
         return self._read(work)
 

@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import audit, schedule
+from deskbook import audit, catalog, schedule
 from deskbook.access import Actor, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
@@ -102,7 +102,7 @@ def create(
     if not service.group_capable:
         raise InvalidInput(f"{service.name_en} is not held in groups.")
     provider = lock_owned(session, Provider, provider_id, actor, "provider")
-    schedule.check_delivers(session, provider, service)
+    catalog.check_delivers(session, provider, service)
     end = start + timedelta(minutes=service.duration_minutes)
     schedule.check_working(session, actor, provider, service.clinic_id, start, end)
     if schedule.provider_clash(session, provider.id, start, end):

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import appointments, audit, packages, schedule
+from deskbook import appointments, audit, catalog, packages
 from deskbook.access import Actor, as_id, clean_text, future_time, get_owned, lock_owned
 from deskbook.booking import _free_number, _snapshot, renumber
 from deskbook.db.models import (
@@ -43,13 +43,14 @@ from deskbook.errors import (
     SeriesConflict,
 )
 from deskbook.results import PlannedVisit, SeriesPlan, SeriesView
-from deskbook.series_calendar import FREE, Calendar, choose_providers
+from deskbook.series_calendar import FREE, Calendar
 from deskbook.series_plan import (
     MAX_OCCURRENCES,
     check_count,
     check_days_and_time,
     check_every_weeks,
     check_time,
+    choose_providers,
     dates_text,
     lay,
     parse_weekdays,
@@ -102,9 +103,9 @@ def givers(
 ) -> list[Provider]:
     """Who may give the course: the chosen provider, or everyone giving the service there."""
     if provider_id is None:
-        return schedule.providers_for(session, actor, service.clinic_id, service.id)
+        return catalog.providers_for(session, actor, service.clinic_id, service.id)
     provider = get_owned(session, Provider, provider_id, actor, "provider")
-    schedule.check_delivers(session, provider, service)
+    catalog.check_delivers(session, provider, service)
     return [provider]
 
 
@@ -127,7 +128,7 @@ def lay_plan(
             "the course must start on or before then."
         )
     n = check_count(count, sessions_left(session, purchase, service), service)
-    everyone = schedule.providers_for(session, actor, service.clinic_id, service.id)
+    everyone = catalog.providers_for(session, actor, service.clinic_id, service.id)
     if provider_id is not None:  # "any provider" is everyone, read just above
         givers(session, actor, service, provider_id)
     local = lay(shape.weekdays, shape.at, shape.first_day, n, shape.every_weeks)
@@ -155,7 +156,7 @@ def lay_plan(
                 tz_name, shape.weekdays, shape.at, shape.first_day, n, shape.every_weeks
             ),
             occurrences=tuple(calendar.judge(visits)),
-            providers=tuple(schedule.provider_view(p) for p in everyone),
+            providers=tuple(catalog.provider_view(p) for p in everyone),
         ),
         calendar,
     )
@@ -283,7 +284,7 @@ def book(
     seen = get_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
     providers = {pid: get_owned(session, Provider, pid, actor, "provider") for pid, _ in visits}
     for provider in providers.values():
-        schedule.check_delivers(session, provider, service)
+        catalog.check_delivers(session, provider, service)
     lock_owned(session, Patient, seen.patient_id, actor, "patient")
     purchase = lock_owned(session, PackagePurchase, purchase_id, actor, "package purchase")
     if purchase.patient_id != seen.patient_id:

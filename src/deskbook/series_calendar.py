@@ -400,35 +400,3 @@ def _slot_reads(n: int) -> tuple[Executable, Executable]:
         .group_by(col(ProviderTimeOff.provider_id))
     )
     return blocks, off
-
-
-def choose_providers(
-    calendar: Calendar,
-    starts: list[datetime],
-    provider_id: uuid.UUID | None,
-    prefer: uuid.UUID | None = None,
-) -> list[tuple[uuid.UUID, datetime]]:
-    """Who gives each visit. A chosen provider gives them all. "Any provider" keeps one
-    therapist for the course where it can (the preferred one, the patient's usual therapist,
-    else the one free most often), and takes another who is free for a visit the first
-    cannot give."""
-    if provider_id is not None:
-        return [(provider_id, s) for s in starts]
-    # Every provider at every visit's time, in one reading: each is asked about below.
-    calendar.read(calendar.ids, starts=starts)
-    free = [calendar.free_at(s) for s in starts]
-    free_count = dict.fromkeys(calendar.ids, 0)
-    for found in free:
-        for pid in found:
-            free_count[pid] += 1
-    order = {pid: n for n, pid in enumerate(calendar.ids)}
-    main = max(free_count, key=lambda pid: (free_count[pid], -order[pid]))
-    if prefer is not None and free_count.get(prefer):
-        main = prefer
-    chosen = []
-    for s, found in zip(starts, free, strict=True):
-        pid = main
-        if main not in found:
-            pid = next((p for p in calendar.ids if p in found), main)
-        chosen.append((pid, s))
-    return chosen

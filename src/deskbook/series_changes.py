@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import audit, schedule
+from deskbook import audit, catalog, schedule
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
 from deskbook.booking import _snapshot, renumber
 from deskbook.db.models import (
@@ -116,7 +116,7 @@ def reschedule(
     as were there, judged and written in the same transaction, or none at all."""
     series, purchase, service, visits = _lock_series(session, actor, series_id, shape.first_day)
     chosen = givers(session, actor, service, provider_id)
-    everyone = schedule.providers_for(session, actor, service.clinic_id, service.id)
+    everyone = catalog.providers_for(session, actor, service.clinic_id, service.id)
     lock_providers(session, actor, {a.provider_id for a in visits} | {p.id for p in chosen})
     if not visits:
         raise InvalidInput("This course has no booked visits left to move from that day.")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
-from deskbook import audit, booking, schedule
+from deskbook import audit, booking, catalog, schedule
 from deskbook.access import Actor, aware, clean_text, get_owned, lock_owned
 from deskbook.db.models import (
     Appointment,
@@ -97,7 +97,7 @@ def add(
         raise InvalidInput(f"{service.name_en} is not given at that clinic.")
     if provider_id is not None:
         provider = get_owned(session, Provider, provider_id, actor, "provider")
-        schedule.check_delivers(session, provider, service)
+        catalog.check_delivers(session, provider, service)
     start, end = _time(earliest, "earliest time"), _time(latest, "latest time")
     if start is not None and end is not None and start >= end:
         raise InvalidInput("The earliest time must come before the latest.")
