@@ -5,13 +5,14 @@ public Desk API.
     python bench/series_bench.py                                  # both engines, 1,000,000
     python bench/series_bench.py --url sqlite:////tmp/s.db --patients 20000 --runs 15
     python bench/series_bench.py --url URL --reports-only      # the reports alone, no writes
-    python bench/series_bench.py --url URL --plan-only         # plan_series alone, no writes
+    python bench/series_bench.py --url URL --plan-only         # plan, and book rolled back
 
 An empty database is filled with `deskbook.db.demo` first; a filled one is reused. Each run
 sells a fresh package to a demo patient and plans (then books) its sessions across the
 clinic's providers, so runs never collide. --plan-only plans courses for purchases the demo
-already holds (active, every session left, expiring after the course), so it writes nothing
-and can run on the shared databases. Not a test: numbers go to docs/benchmarks.md.
+already holds (active, every session left, expiring after the course), then books each plan
+in a transaction it rolls back, so it keeps nothing and can run on the shared databases.
+Not a test: numbers go to docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -27,8 +28,10 @@ from datetime import time as clock
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
 
-from deskbook import Desk
+from deskbook import Desk, series
+from deskbook.access import Actor
 from deskbook.db.demo import build_demo
 from deskbook.db.engine import make_engine, read_session
 from deskbook.db.models import (
@@ -44,6 +47,7 @@ from deskbook.db.models import (
 )
 from deskbook.desk import DeskSession
 
+WEEKDAYS = ("SUN", "MON", "TUE", "WED", "THU")
 DEFAULT_URLS = [
     "sqlite:////tmp/deskbook-bench/demo1m.db",
     "postgresql+psycopg://postgres@127.0.0.1:5432/deskbook_bench_series",
@@ -132,11 +136,10 @@ def time_plans(desk: Desk, admin: DeskSession, zone: ZoneInfo, runs: int, ahead:
     samples: list[float] = []
     free: list[int] = []
     load = os.getloadavg()[0]
-    weekdays = ("SUN", "MON", "TUE", "WED", "THU")
     for i, purchase in enumerate(purchases):
         plan, seconds = timed(
             lambda p=purchase, h=clock(8 + i % 9): admin.plan_series(
-                p, service, weekdays, h, first, 20
+                p, service, WEEKDAYS, h, first, 20
             )
         )
         samples.append(seconds)
@@ -146,6 +149,32 @@ def time_plans(desk: Desk, admin: DeskSession, zone: ZoneInfo, runs: int, ahead:
         f"  plan_series of 20   p50 {p50:7.1f} ms   p95 {p95:7.1f} ms   ({len(samples)} runs, "
         f"from {first}, free visits per plan median {statistics.median(free)}; "
         f"load {load:.2f} .. {os.getloadavg()[0]:.2f})"
+    )
+
+
+def time_books(desk: Desk, admin: DeskSession, zone: ZoneInfo, runs: int, ahead: int) -> None:
+    """book_series of each --plan-only plan's free visits in a transaction that is rolled
+    back: the locks, the judging and the writes, nothing kept (nor the commit timed)."""
+    _, service = course_package(desk)
+    first = datetime.now(zone).date() + timedelta(days=ahead)
+    staff = admin.staff
+    actor = Actor(staff.id, staff.tenant_id, staff.role, staff.provider_id, zone)
+    samples: list[float] = []
+    load = os.getloadavg()[0]
+    for i, purchase in enumerate(held_courses(desk, service, first + timedelta(days=35), runs)):
+        plan = admin.plan_series(purchase, service, WEEKDAYS, clock(8 + i % 9), first, 20)
+        with Session(desk.engine) as s:
+            _, seconds = timed(
+                lambda s=s, p=purchase, c=plan.choices, r=plan.rule: series.book(
+                    s, actor, p, service, c, r
+                )
+            )
+            s.rollback()
+        samples.append(seconds)
+    b50, b95 = ms(samples)
+    print(
+        f"  book_series, rolled back   p50 {b50:7.1f} ms   p95 {b95:7.1f} ms   "
+        f"({len(samples)} runs; load {load:.2f} .. {os.getloadavg()[0]:.2f})"
     )
 
 
@@ -165,6 +194,7 @@ def run(
             print(f"{url}")
             if plan_only:
                 time_plans(desk, admin, zone, runs, ahead)
+                time_books(desk, admin, zone, runs, ahead)
             if reports_only:
                 time_reports(desk, admin, zone)
             return
@@ -244,7 +274,7 @@ def main() -> None:
         "--reports-only", action="store_true", help="time the three reports only (no writes)"
     )
     parser.add_argument(
-        "--plan-only", action="store_true", help="time plan_series alone (no writes)"
+        "--plan-only", action="store_true", help="plan, then book rolled back: keeps nothing"
     )
     parser.add_argument(
         "--ahead", type=int, default=45, help="--plan-only: days from today to the first day"
