@@ -333,11 +333,8 @@ class Calendar:
         )
 
     def judge(self, visits: list[tuple[uuid.UUID, datetime]]) -> list[PlannedVisit]:
-        by_provider: dict[uuid.UUID, list[datetime]] = defaultdict(list)
-        for provider_id, start in visits:
-            by_provider[provider_id].append(start)
-        for provider_id, starts in by_provider.items():
-            self.read([provider_id], starts=starts)
+        # The visits' providers at all the visits' times: one reading, a few seeks more.
+        self.read([pid for pid, _ in visits], starts=[start for _, start in visits])
         statuses = [self.status(provider_id, start) for provider_id, start in visits]
         stuck = [visit for visit, status in zip(visits, statuses, strict=True) if status in STUCK]
         if stuck:
