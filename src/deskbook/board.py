@@ -32,13 +32,7 @@ from deskbook.db.models import (
     PurchaseQuota,
     Service,
 )
-from deskbook.results import (
-    Board,
-    BoardCell,
-    BoardColumn,
-    BoardGroup,
-    BoardVisit,
-)
+from deskbook.results_day import Board, BoardCell, BoardColumn, BoardGroup, BoardVisit
 
 FREE, OFF, VISIT, GROUP = "FREE", "OFF", "VISIT", "GROUP"
 # No row is finer than this, whatever odd durations a catalog holds; without services or hours

@@ -13,7 +13,8 @@ from deskbook import appointments, audit, schedule
 from deskbook.access import Actor, lock_owned
 from deskbook.db.models import Appointment, AppointmentStatus, Patient
 from deskbook.errors import InvalidInput
-from deskbook.results import AppointmentView, CallView
+from deskbook.results import AppointmentView
+from deskbook.results_day import CallView
 
 
 def to_call(

@@ -21,7 +21,8 @@ from deskbook.access import BOOKERS, Actor, aware, count, printable
 from deskbook.db.models import Appointment, AppointmentStatus, Patient, Provider, Role
 from deskbook.errors import InvalidInput, PermissionDenied
 from deskbook.normalize import search_text
-from deskbook.results import AppointmentView, DaySheetPage
+from deskbook.results import AppointmentView
+from deskbook.results_day import DaySheetPage
 
 MAX_PAGE = 1000
 

@@ -31,16 +31,8 @@ from deskbook.access import (
 from deskbook.errors import InvalidInput
 from deskbook.logins import set_display_mode
 from deskbook.passwords import hash_password, password_problem
-from deskbook.results import (
-    AppointmentView,
-    AuditView,
-    Board,
-    CallView,
-    DaySheetPage,
-    GroupSessionView,
-    StaffView,
-    WaitlistView,
-)
+from deskbook.results import AppointmentView, AuditView, GroupSessionView, StaffView
+from deskbook.results_day import Board, CallView, DaySheetPage, WaitlistView
 from deskbook.session_base import Id, SessionBase, view_of_staff
 from deskbook.staff import set_password, unlock_login
 

@@ -22,7 +22,7 @@ from deskbook.access import (
     optional_id,
     require,
 )
-from deskbook.results import (
+from deskbook.results_course import (
     PackageReportRow,
     RevenueReportRow,
     SeriesPlan,

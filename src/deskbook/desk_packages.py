@@ -25,13 +25,11 @@ from deskbook.access import (
     within_horizon,
 )
 from deskbook.db.models import PackagePurchase
-from deskbook.results import (
+from deskbook.results import PackageChoice, PurchaseView, SessionPreview
+from deskbook.results_course import (
     CancelledPurchase,
     ExpiringPurchase,
-    PackageChoice,
     PaymentView,
-    PurchaseView,
-    SessionPreview,
     TransferredPurchase,
 )
 from deskbook.session_base import Id, SessionBase

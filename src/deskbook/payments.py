@@ -15,7 +15,7 @@ from deskbook import audit, packages
 from deskbook.access import Actor, clean_text, get_owned, lock_owned
 from deskbook.db.models import PackagePurchase, Payment, PaymentMethod, PurchaseStatus
 from deskbook.errors import InvalidInput
-from deskbook.results import PaymentView
+from deskbook.results_course import PaymentView
 
 CENT = Decimal("0.01")
 

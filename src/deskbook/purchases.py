@@ -34,12 +34,8 @@ from deskbook.db.models import (
     Service,
 )
 from deskbook.errors import InvalidInput
-from deskbook.results import (
-    CancelledPurchase,
-    ExpiringPurchase,
-    PurchaseView,
-    TransferredPurchase,
-)
+from deskbook.results import PurchaseView
+from deskbook.results_course import CancelledPurchase, ExpiringPurchase, TransferredPurchase
 from deskbook.statuses import OPEN_STATUSES
 from deskbook.visit_status import NOT_STARTED
 

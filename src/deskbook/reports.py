@@ -38,7 +38,7 @@ from deskbook.db.models import (
     Service,
 )
 from deskbook.errors import InvalidInput
-from deskbook.results import PackageReportRow, RevenueReportRow, UtilizationReportRow
+from deskbook.results_course import PackageReportRow, RevenueReportRow, UtilizationReportRow
 from deskbook.schedule import day_span
 
 KINDS = ("packages", "utilization", "revenue")

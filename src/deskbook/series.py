@@ -42,7 +42,7 @@ from deskbook.errors import (
     PackageExpired,
     SeriesConflict,
 )
-from deskbook.results import PlannedVisit, SeriesPlan, SeriesView
+from deskbook.results_course import PlannedVisit, SeriesPlan, SeriesView
 from deskbook.series_calendar import FREE, Calendar
 from deskbook.series_plan import (
     MAX_OCCURRENCES,

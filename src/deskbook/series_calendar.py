@@ -33,7 +33,7 @@ from deskbook.db.models import (
     ProviderTimeOff,
     Service,
 )
-from deskbook.results import PlannedVisit, SeriesAlternative
+from deskbook.results_course import PlannedVisit, SeriesAlternative
 from deskbook.schedule import day_span, window_starts, windows_of
 
 FREE, PROVIDER_BUSY, PATIENT_BUSY, OFF = "FREE", "PROVIDER_BUSY", "PATIENT_BUSY", "OFF"

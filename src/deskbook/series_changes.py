@@ -25,7 +25,7 @@ from deskbook.db.models import (
     Service,
 )
 from deskbook.errors import InvalidInput
-from deskbook.results import SeriesView
+from deskbook.results_course import SeriesView
 from deskbook.series import Course, givers, lay_plan, lock_providers, view, write_visits
 from deskbook.visit_status import NOT_STARTED
 

@@ -25,7 +25,8 @@ from deskbook.db.models import (
     WaitlistEntry,
 )
 from deskbook.errors import InvalidInput, NotFound, OutsideSchedule
-from deskbook.results import AppointmentView, WaitlistView
+from deskbook.results import AppointmentView
+from deskbook.results_day import WaitlistView
 
 WEEKDAYS = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")
 

@@ -18,13 +18,13 @@ from textual.widgets import Static
 from deskbook.errors import DeskError
 from deskbook.results import (
     AppointmentView,
-    Board,
     ClinicView,
     PatientSummary,
     ProviderView,
     PurchaseView,
     ServiceView,
 )
+from deskbook.results_day import Board
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, day_label, hm, when
 from deskbook.tui.screens.finders import DateScreen, PatientFinder

@@ -10,7 +10,8 @@ from textual.app import ComposeResult
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
-from deskbook.results import AppointmentView, CallView, ClinicView
+from deskbook.results import AppointmentView, ClinicView
+from deskbook.results_day import CallView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm
 from deskbook.tui.widgets.desk_footer import DeskFooter

@@ -26,10 +26,9 @@ from deskbook.results import (
     PatientSummary,
     ProviderView,
     PurchaseView,
-    SeriesPlan,
-    SeriesView,
     ServiceView,
 )
+from deskbook.results_course import SeriesPlan, SeriesView
 from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal, DeskScreen, day_label, tenant_tz

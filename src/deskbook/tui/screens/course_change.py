@@ -8,7 +8,8 @@ from datetime import date, time
 from functools import partial
 
 from deskbook.errors import DeskError
-from deskbook.results import AppointmentView, SeriesView
+from deskbook.results import AppointmentView
+from deskbook.results_course import SeriesView
 from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.screens.base import DeskScreen, day_label, tenant_tz
 from deskbook.tui.screens.course import WEEKDAYS, weekday_code

@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
 from deskbook.errors import DeskError, SeriesConflict
-from deskbook.results import PlannedVisit, SeriesPlan, SeriesView
+from deskbook.results_course import PlannedVisit, SeriesPlan, SeriesView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, hm
 from deskbook.tui.screens.course import CourseRequest

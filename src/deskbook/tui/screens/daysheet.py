@@ -20,7 +20,8 @@ from textual.app import ComposeResult
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Input, Static
 
-from deskbook.results import AppointmentView, ClinicView, DaySheetPage, ProviderView
+from deskbook.results import AppointmentView, ClinicView, ProviderView
+from deskbook.results_day import DaySheetPage
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm
 from deskbook.tui.screens.board import home_clinic

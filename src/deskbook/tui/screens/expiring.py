@@ -9,7 +9,7 @@ from functools import partial
 from textual.app import ComposeResult
 from textual.widgets import DataTable, Static
 
-from deskbook.results import ExpiringPurchase
+from deskbook.results_course import ExpiringPurchase
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
 from deskbook.tui.widgets.desk_footer import DeskFooter

@@ -11,7 +11,8 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from deskbook.errors import DeskError, GroupFull, SlotTaken
-from deskbook.results import AppointmentView, GroupSessionView, PatientSummary, WaitlistView
+from deskbook.results import AppointmentView, GroupSessionView, PatientSummary
+from deskbook.results_day import WaitlistView
 from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen, day_label, hm, mrn_label, when

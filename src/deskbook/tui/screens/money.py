@@ -15,7 +15,8 @@ from decimal import Decimal
 from functools import partial
 
 from deskbook.errors import DatabaseError, DeskError
-from deskbook.results import PatientSummary, PaymentView, PurchaseView
+from deskbook.results import PatientSummary, PurchaseView
+from deskbook.results_course import PaymentView
 from deskbook.tui.screens.base import DeskScreen
 from deskbook.tui.screens.forms import Field, FormDialog, write_now
 from deskbook.tui.screens.pickers import ConfirmScreen, DangerConfirm, PickScreen

@@ -15,7 +15,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Select, Static
 
-from deskbook.results import ClinicView, PackageReportRow, RevenueReportRow, UtilizationReportRow
+from deskbook.results import ClinicView
+from deskbook.results_course import PackageReportRow, RevenueReportRow, UtilizationReportRow
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskScreen
 from deskbook.tui.widgets.desk_footer import DeskFooter

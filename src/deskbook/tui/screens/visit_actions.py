@@ -16,7 +16,8 @@ from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
-from deskbook.results import AppointmentView, WaitlistView
+from deskbook.results import AppointmentView
+from deskbook.results_day import WaitlistView
 from deskbook.statuses import OPEN_STATUSES
 from deskbook.tui.screens.base import DeskScreen, visit_lines
 from deskbook.tui.screens.pickers import DangerConfirm, ReasonScreen

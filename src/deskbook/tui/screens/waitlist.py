@@ -13,13 +13,8 @@ from textual.containers import Vertical
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from deskbook.results import (
-    AppointmentView,
-    PatientSummary,
-    ProviderView,
-    ServiceView,
-    WaitlistView,
-)
+from deskbook.results import AppointmentView, PatientSummary, ProviderView, ServiceView
+from deskbook.results_day import WaitlistView
 from deskbook.tui.actions import bindings
 from deskbook.tui.screens.base import DeskModal, DeskScreen, mrn_label, when
 from deskbook.tui.screens.pickers import ConfirmScreen

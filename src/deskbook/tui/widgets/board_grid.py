@@ -25,7 +25,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from deskbook.results import Board, BoardCell
+from deskbook.results_day import Board, BoardCell
 
 FREE, OFF, VISIT, GROUP = "FREE", "OFF", "VISIT", "GROUP"
 MIN_WIDTH = 22
