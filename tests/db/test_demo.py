@@ -13,7 +13,9 @@ from sqlmodel.sql.sqltypes import UTCDateTime
 from deskbook.db.demo import DEMO_LOGINS, DEMO_PATIENT, DEMO_PATIENTS, DemoRefused, build_demo
 from deskbook.db.demo_catalog import ABA_20, SLP_10, TENANT_NAME
 from deskbook.db.engine import make_engine
+from deskbook.desk import Desk
 from deskbook.passwords import verify_password
+from deskbook.phones import Phone, parse_phone, suffix_keys
 
 PATIENTS = 300
 
@@ -111,9 +113,25 @@ def test_patients_look_real(demo: Connection) -> None:
     arabic = " ".join(r[1] for r in names)
     for letter in ("ال", "أ", "إ", "آ", "ة", "ى"):
         assert letter in arabic
-    phones = [r[2] for r in names]
-    assert any(p.startswith("+9665") for p in phones) and any(p.startswith("05") for p in phones)
-    assert any(p.startswith("9665") for p in phones)
+    # Stored as registration stores them: E.164, the national number in phone_norm.
+    for phone, phone_norm in {(r[2], r[3]) for r in names}:
+        assert parse_phone(phone, "SA") == Phone(phone, phone_norm, False), phone
+        assert phone == "+966" + phone_norm
+
+
+def test_every_phone_has_its_search_keys(demo: Connection, db_url: str) -> None:
+    """The keys the triggers keep (set aside during the bulk load) are all there after the
+    build, and a run of digits from the middle of a number finds its patient."""
+    expected = {
+        (pid, key)
+        for pid, phone_norm in rows(demo, "SELECT id, phone_norm FROM patient")
+        for key in suffix_keys(phone_norm)
+    }
+    assert set(rows(demo, "SELECT patient_id, digits FROM patient_phone_key")) == expected
+    rashid = DEMO_PATIENT["rashid"]
+    with Desk.open(db_url) as desk:
+        found = desk.login("frontdesk", "frontdesk").search_patients("0123456")
+    assert rashid.mrn in {p.mrn for p in found}
 
 
 def test_the_well_known_patients(demo: Connection) -> None:

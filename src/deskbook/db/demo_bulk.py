@@ -24,13 +24,10 @@ from deskbook.normalize import patient_name_norm
 Strings = npt.NDArray[np.object_]
 Bools = npt.NDArray[np.bool_]
 
-_PHONE_FORMATS = (
-    lambda n: f"+9665{n}",
-    lambda n: f"05{n}",
-    lambda n: f"9665{n}",
-    lambda n: f"+966 5{n[:1]} {n[1:4]} {n[4:]}",
-    lambda n: f"05{n[:1]} {n[1:4]} {n[4:]}",
-)
+# Saudi mobiles stored as registration stores them (deskbook.phones): E.164 in phone, the
+# national significant number in phone_norm. Every one of them is "+9665" and 8 digits, which
+# parse_phone reads back unchanged (tests/db/test_demo_rules.py), so no parse per patient.
+_E164_MOBILE = "+9665"
 _HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
 _SINGLES = np.array([15, 25, 25, 20, 15]) / 100
 
@@ -149,8 +146,7 @@ class BulkPatients:
             en[i], ar[i], norm[i] = names
         where = where.reshape(-1)
         digits = list(map("{:08d}".format, rng.integers(0, 100_000_000, count).tolist()))
-        formats = rng.integers(0, len(_PHONE_FORMATS), count).tolist()
-        phones: Column = [_PHONE_FORMATS[f](d) for f, d in zip(formats, digits, strict=True)]
+        phones: Column = list(map(_E164_MOBILE.__add__, digits))
         # Mostly children (speech, ABA, OT); some adults (physiotherapy).
         age = np.where(
             rng.random(count) < 0.75,

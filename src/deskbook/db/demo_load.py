@@ -126,10 +126,40 @@ def loading_connection(engine: Engine) -> Iterator[Connection]:
 # check_overlaps and foreign_key_check: at a million patients these would add half a minute).
 # Primary keys and unique constraints stay on throughout.
 _OVERLAP_TRIGGER_PREFIX = "ex_"
+# patient_phone_key (migration 0009) is kept by triggers on patient: a row trigger on SQLite
+# puts six keys per patient at random places of its index (a third of the patient load), a
+# statement trigger on PostgreSQL runs once per COPY block. During the load they are set aside
+# and the keys of every patient are written once, in index order, before the build is switched
+# in: the same keys the triggers write (every suffix of 4 digits or more, deskbook.phones).
+_PHONE_KEY_TRIGGER_PREFIX = "patient_phone_key_"
+_PHONE_KEY_POSITIONS = "(VALUES " + ", ".join(f"({n})" for n in range(1, 30)) + ")"
+# In the patients' order, not the index's: SQLite's sorter over these keys costs more (6 s
+# of CPU per 100,000 patients) than the inserts it would save (2.4 s).
+_SQLITE_PHONE_KEYS = tuple(
+    "INSERT OR IGNORE INTO patient_phone_key (tenant_id, digits, patient_id) "
+    f"SELECT tenant_id, substr({column}, n.column1), id FROM patient "
+    f"JOIN {_PHONE_KEY_POSITIONS} AS n ON n.column1 <= length({column}) - 3"
+    for column in ("phone_norm", "guardian_phone_norm")
+)
+_PG_PHONE_KEY_TRIGGER = "patient_phone_key_insert"
+# The demo writes no guardian phones, so each key is there once (no DISTINCT, no sort): the
+# primary key added after it checks that.
+_PG_PHONE_KEYS = (
+    "INSERT INTO patient_phone_key (tenant_id, digits, patient_id) "
+    "SELECT p.tenant_id, substr(p.phone_norm, n), p.id FROM patient AS p, "
+    "generate_series(1, length(p.phone_norm) - 3) AS n"
+)
 # PostgreSQL constraints set aside: foreign keys and the exclusion constraints.
 PG_SET_ASIDE = ("f", "x")
 # Index builds sort in memory when they may; the default 64MB spills to disk at this size.
-_PG_BUILD_SETTINGS = ("SET LOCAL maintenance_work_mem = '1GB'",)
+# A gist index switches to its buffered build only once it outgrows effective_cache_size
+# (4GB by default): the overlap indexes (about 400MB at a million patients) were built by
+# plain inserts at random places, through shared_buffers of 128MB. Told the cache is small,
+# the build buffers (a third faster at 300,000 patients).
+_PG_BUILD_SETTINGS = (
+    "SET LOCAL maintenance_work_mem = '1GB'",
+    "SET LOCAL effective_cache_size = '32MB'",
+)
 
 
 def _gone_client_check(conn: Connection, *, local: bool) -> list[str]:
@@ -205,7 +235,8 @@ def _sqlite_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
         triggers = [
             (name, sql)
             for kind, name, sql in found
-            if kind == "trigger" and name.startswith(_OVERLAP_TRIGGER_PREFIX)
+            if kind == "trigger"
+            and name.startswith((_OVERLAP_TRIGGER_PREFIX, _PHONE_KEY_TRIGGER_PREFIX))
         ]
         # An external-content full-text index kept by triggers is rebuilt in one pass after.
         fts_tables = [
@@ -233,18 +264,28 @@ def _sqlite_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
         for name, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
-    return _Restore(last=[sql for _, sql in indexes] + [sql for _, sql in triggers] + rebuild)
+    keys = list(_SQLITE_PHONE_KEYS) if "patient" in tables else []
+    return _Restore(
+        last=[sql for _, sql in indexes] + keys + [sql for _, sql in triggers] + rebuild
+    )
 
 
 def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
+    keys = "patient" in tables
+    logged = [*tables, "patient_phone_key"] if keys else list(tables)
     with conn.begin():
+        # Foreign keys into the bulk tables too (waitlist, payments...): a table switched to
+        # UNLOGGED may not be referenced by a logged one.
         constraints = conn.execute(
             text(
                 "SELECT c.conrelid::regclass::text, c.conname, pg_get_constraintdef(c.oid), "
-                "c.contype FROM pg_constraint c WHERE c.contype = ANY(:kinds) "
-                "AND c.conrelid::regclass::text = ANY(:tables) ORDER BY c.contype DESC"
+                "c.contype FROM pg_constraint c WHERE (c.contype = ANY(:kinds) "
+                "AND (c.conrelid::regclass::text = ANY(:tables) "
+                "OR c.confrelid::regclass::text = ANY(:tables))) "
+                "OR (c.contype = 'p' AND c.conrelid::regclass::text = 'patient_phone_key' "
+                "AND :keys) ORDER BY c.contype DESC"
             ),
-            {"tables": list(tables), "kinds": list(PG_SET_ASIDE)},
+            {"tables": list(tables), "kinds": list(PG_SET_ASIDE), "keys": keys},
         ).all()
         indexes = conn.execute(
             text(
@@ -260,12 +301,32 @@ def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
             conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
         for _, name, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
+        if keys:
+            conn.exec_driver_sql(f"ALTER TABLE patient DISABLE TRIGGER {_PG_PHONE_KEY_TRIGGER}")
+        # Written without WAL while they are loaded (the build schema is dropped whole if the
+        # build dies), and made logged again, in one sequential rewrite each, before their
+        # indexes are built: COPY of WAL-logged rows and their primary keys was most of the
+        # load.
+        for table in logged:
+            conn.exec_driver_sql(f"ALTER TABLE {table} SET UNLOGGED")
     restore = _Restore({table: [] for table in tables})
+    if keys:
+        # Filled while unlogged, then logged in one rewrite; its primary key comes after.
+        restore.by_table["patient"] += [
+            _PG_PHONE_KEYS,
+            "ALTER TABLE patient_phone_key SET LOGGED",
+            f"ALTER TABLE patient ENABLE TRIGGER {_PG_PHONE_KEY_TRIGGER}",
+        ]
+    for table in tables:
+        restore.by_table[table].append(f"ALTER TABLE {table} SET LOGGED")
     for table, _, definition in indexes:
         restore.by_table[table].append(definition)
     for table, name, definition, kind in constraints:
         add = f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}'
-        (restore.by_table[table] if kind == "x" else restore.last).append(add)
+        if kind == "p":
+            restore.by_table["patient"].append(add)
+        else:
+            (restore.by_table[table] if kind == "x" else restore.last).append(add)
     return restore
 
 

@@ -1,14 +1,12 @@
-"""The demo's patients: a few well-known ones that tests and the README rely on, and a generator
-of plausible others (Arabic and English names, Saudi mobile numbers, MRNs, national ids)."""
+"""The demo's well-known patients, which tests and the README rely on (the others are made in
+bulk by deskbook.db.demo_bulk). Their phones are given as a desk would hear them typed; they
+are stored as registration stores them (E.164)."""
 
 from __future__ import annotations
 
-import random
 from dataclasses import dataclass
-from datetime import date, timedelta
 
-from deskbook.db.demo_catalog import ABA_20, FAMILY, FEMALE_FIRST, MALE_FIRST, SLP_10
-from deskbook.normalize import normalize_phone, patient_name_norm
+from deskbook.db.demo_catalog import ABA_20, SLP_10
 
 
 @dataclass(frozen=True)
@@ -110,62 +108,3 @@ DEMO_PATIENTS = (
 )
 
 DEMO_PATIENT = {p.key: p for p in DEMO_PATIENTS}
-
-_PHONE_FORMATS = (
-    lambda n: f"+9665{n}",
-    lambda n: f"05{n}",
-    lambda n: f"9665{n}",
-    lambda n: f"+966 5{n[:1]} {n[1:4]} {n[4:]}",
-    lambda n: f"05{n[:1]} {n[1:4]} {n[4:]}",
-)
-
-
-class PatientMaker:
-    """Plausible patients, fast: the name folding is memoized because a million patients
-    share a few hundred thousand distinct names."""
-
-    def __init__(self, rng: random.Random, today: date) -> None:
-        self.rng = rng
-        self.today = today
-        self._norms: dict[tuple[str, str], str] = {}
-
-    def name_norm(self, name_en: str, name_ar: str) -> str:
-        key = (name_en, name_ar)
-        norm = self._norms.get(key)
-        if norm is None:
-            norm = patient_name_norm(name_en, name_ar)
-            if len(self._norms) < 400_000:
-                self._norms[key] = norm
-        return norm
-
-    def make(self, number: int) -> tuple[str, str, str, str, str, date, str]:
-        """(mrn, name_en, name_ar, sex, phone, date_of_birth, national_id) of patient number."""
-        rng = self.rng
-        sex = "F" if rng.random() < 0.48 else "M"
-        first = rng.choice(FEMALE_FIRST if sex == "F" else MALE_FIRST)
-        father = rng.choice(MALE_FIRST)
-        family = rng.choice(FAMILY)
-        name_en = f"{first[0]} {father[0]} {family[0]}"
-        name_ar = f"{first[1]} {father[1]} {family[1]}"
-        digits = f"{rng.randrange(100_000_000):08d}"
-        phone = _PHONE_FORMATS[rng.randrange(len(_PHONE_FORMATS))](digits)
-        # Mostly children (speech, ABA, OT); some adults (physiotherapy).
-        age_days = (
-            rng.randint(2 * 365, 17 * 365)
-            if rng.random() < 0.75
-            else rng.randint(18 * 365, 80 * 365)
-        )
-        national_id = f"{1 if rng.random() < 0.8 else 2}{rng.randrange(1_000_000_000):09d}"
-        return (
-            f"MRN{number:07d}",
-            name_en,
-            name_ar,
-            sex,
-            phone,
-            self.today - timedelta(days=age_days),
-            national_id,
-        )
-
-    @staticmethod
-    def phone_norm(phone: str) -> str:
-        return normalize_phone(phone)

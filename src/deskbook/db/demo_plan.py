@@ -29,7 +29,8 @@ from deskbook.db.demo_rows import (
     Svc,
     TextForm,
 )
-from deskbook.normalize import normalize_phone, patient_name_norm
+from deskbook.normalize import patient_name_norm
+from deskbook.phones import DEFAULT_REGION, parse_phone
 
 _CLEAR = ~((0xF << 76) | (0x3 << 62))
 _V4 = (0x4 << 76) | (0x2 << 62)
@@ -222,11 +223,13 @@ class Planner:
         pid = self.new_id()
         dob = self.today - timedelta(days=6 * 365 + 40 * len(spec.key))
         created = self.minute_at(-self.past_days, self.rng.randrange(600))
+        # Typed in several ways (DEMO_PATIENTS), stored as registration stores them.
+        phone = parse_phone(spec.phone, DEFAULT_REGION)
         out.add_rows(
             "patient",
             [(pid, self.ref.tenant, spec.mrn, spec.name_en, spec.name_ar,
-              self.form.day(dob.toordinal()), spec.sex, spec.phone, spec.national_id,
-              patient_name_norm(spec.name_en, spec.name_ar), normalize_phone(spec.phone),
+              self.form.day(dob.toordinal()), spec.sex, phone.stored, spec.national_id,
+              patient_name_norm(spec.name_en, spec.name_ar), phone.digits,
               self.form.moment(created))],
         )  # fmt: skip
         taken: set[int] = set()
