@@ -31,6 +31,10 @@ def test_the_invariant_checker_finds_nothing_on_the_demo(db_url: str, engine: En
         check_overlaps(conn)
         if engine.dialect.name == "sqlite":
             assert conn.execute(text("PRAGMA foreign_key_check")).all() == []
+            # Built beside the build file and copied in (deskbook.db.demo_side).
+            assert conn.execute(text("PRAGMA integrity_check")).scalar() == "ok"
+            conn.execute(text("INSERT INTO patient_fts(patient_fts) VALUES ('integrity-check')"))
+            conn.rollback()
         # Written in bulk without the phone parser: it must agree with it all the same.
         for phone, stored in conn.execute(text("SELECT phone, phone_norm FROM patient")):
             assert read_stored(phone) == Phone(phone, stored, False), phone

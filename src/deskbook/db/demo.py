@@ -203,10 +203,10 @@ def _fill(
         planner = Planner(
             ref, rng, now, catalog.TENANT_TIMEZONE, past_days, FUTURE_DAYS, patients, form
         )
-        writer = writer_for(conn)
         task = progress.add_task("Patients", total=patients)
         counts = Batch()
-        with rules_set_aside(conn, BULK_TABLES):
+        with rules_set_aside(conn, BULK_TABLES) as side:
+            writer = writer_for(conn, side)
             with conn.begin():
                 write_time_off(conn, planner, ref)
                 first = Batch()

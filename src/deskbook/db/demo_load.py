@@ -15,6 +15,7 @@ from typing import Any, Protocol, cast
 from sqlalchemy import Connection, Engine, text
 
 from deskbook.db.demo_rows import BULK_COLUMNS, Batch
+from deskbook.db.demo_side import PatientSide, side_for
 
 
 class BulkWriter(Protocol):
@@ -22,13 +23,17 @@ class BulkWriter(Protocol):
 
 
 class SqliteWriter:
-    def __init__(self, conn: Connection) -> None:
+    def __init__(self, conn: Connection, side: PatientSide | None) -> None:
         self._raw: Any = conn.connection.driver_connection
+        self._side = side
 
     def write(self, batch: Batch) -> None:
         for table, names in BULK_COLUMNS.items():
             columns = batch.tables.get(table)
             if columns and columns[0]:
+                if table == "patient" and self._side is not None:
+                    self._side.insert(table, names, zip(*columns, strict=True))
+                    continue
                 marks = ", ".join("?" * len(names))
                 self._raw.executemany(
                     f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})",
@@ -65,9 +70,9 @@ class PostgresWriter:
 NULL = "\\N"
 
 
-def writer_for(conn: Connection) -> BulkWriter:
+def writer_for(conn: Connection, side: PatientSide | None = None) -> BulkWriter:
     if conn.dialect.name == "sqlite":
-        return SqliteWriter(conn)
+        return SqliteWriter(conn, side)
     return PostgresWriter(conn)
 
 
@@ -178,29 +183,48 @@ class _Restore:
 
     by_table: dict[str, list[str]] = field(default_factory=dict)
     last: list[str] = field(default_factory=list)
+    # SQLite: what is derived from the patients' rows (phone keys, full-text rebuild).
+    derived: list[str] = field(default_factory=list)
 
 
 @contextmanager
-def rules_set_aside(conn: Connection, tables: Sequence[str]) -> Iterator[None]:
-    sqlite = conn.dialect.name == "sqlite"
-    raw: Any = conn.connection.driver_connection
-    if sqlite:
-        restore = _sqlite_set_aside(conn, tables)
-        raw.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction
-    else:
+def rules_set_aside(conn: Connection, tables: Sequence[str]) -> Iterator[PatientSide | None]:
+    """Yields, on SQLite, the side file the patients go to (deskbook.db.demo_side)."""
+    if conn.dialect.name != "sqlite":
         restore = _postgres_set_aside(conn, tables)
-    # Nothing to put back after a failure: the half-built database is thrown away whole.
-    yield
-    if sqlite:
-        raw.execute("PRAGMA foreign_keys=ON")
+        # Nothing to put back after a failure: the half-built database is thrown away whole.
+        yield None
+        _rebuild_tables(conn.engine, restore.by_table)
         with conn.begin():
             for statement in restore.last:
                 conn.exec_driver_sql(statement)
         return
-    _rebuild_tables(conn.engine, restore.by_table)
-    with conn.begin():
-        for statement in restore.last:
-            conn.exec_driver_sql(statement)
+    raw: Any = conn.connection.driver_connection
+    restore = _sqlite_set_aside(conn, tables)
+    side = side_for(conn) if "patient" in tables else None
+    try:
+        raw.execute("PRAGMA foreign_keys=OFF")  # only outside a transaction
+        yield side
+        raw.execute("PRAGMA foreign_keys=ON")
+        patient = restore.by_table.pop("patient", [])
+        if side is not None:
+            side.finish(patient + restore.derived)
+        with conn.begin():
+            for statements in restore.by_table.values():
+                for statement in statements:
+                    conn.exec_driver_sql(statement)
+        if side is not None:
+            side.merge(conn, patient)
+        else:
+            with conn.begin():
+                for statement in patient + restore.derived:
+                    conn.exec_driver_sql(statement)
+        with conn.begin():
+            for statement in restore.last:
+                conn.exec_driver_sql(statement)
+    finally:
+        if side is not None:
+            side.close()
 
 
 def _rebuild_tables(engine: Engine, by_table: dict[str, list[str]]) -> None:
@@ -228,13 +252,13 @@ def _sqlite_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
     names = ", ".join(f"'{t}'" for t in tables)
     with conn.begin():
         found = conn.exec_driver_sql(
-            "SELECT type, name, sql FROM sqlite_master WHERE sql IS NOT NULL "
+            "SELECT type, name, sql, tbl_name FROM sqlite_master WHERE sql IS NOT NULL "
             f"AND tbl_name IN ({names}) AND type IN ('index', 'trigger')"
         ).all()
-        indexes = [(name, sql) for kind, name, sql in found if kind == "index"]
+        indexes = [(name, sql, table) for kind, name, sql, table in found if kind == "index"]
         triggers = [
             (name, sql)
-            for kind, name, sql in found
+            for kind, name, sql, _ in found
             if kind == "trigger"
             and name.startswith((_OVERLAP_TRIGGER_PREFIX, _PHONE_KEY_TRIGGER_PREFIX))
         ]
@@ -248,7 +272,7 @@ def _sqlite_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
         ]
         fts = [
             (name, sql)
-            for kind, name, sql in found
+            for kind, name, sql, _ in found
             if kind == "trigger" and any(f"{fts_table}(" in sql for fts_table in fts_tables)
         ]
         # Automatic merging off for the one-pass rebuild, then back to its default (4).
@@ -262,12 +286,14 @@ def _sqlite_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
         triggers += fts
         for name, _ in triggers:
             conn.exec_driver_sql(f'DROP TRIGGER "{name}"')
-        for name, _ in indexes:
+        for name, _, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{name}"')
+    restore = _Restore(last=[sql for _, sql in triggers])
+    for _, sql, table in indexes:
+        restore.by_table.setdefault(table, []).append(sql)
     keys = list(_SQLITE_PHONE_KEYS) if "patient" in tables else []
-    return _Restore(
-        last=[sql for _, sql in indexes] + keys + [sql for _, sql in triggers] + rebuild
-    )
+    restore.derived = keys + rebuild
+    return restore
 
 
 def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
