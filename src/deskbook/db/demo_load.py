@@ -134,8 +134,8 @@ _OVERLAP_TRIGGER_PREFIX = "ex_"
 # patient_phone_key (migration 0009) is kept by triggers on patient: a row trigger on SQLite
 # puts six keys per patient at random places of its index (a third of the patient load), a
 # statement trigger on PostgreSQL runs once per COPY block. During the load they are set aside
-# and the keys of every patient are written once, in index order, before the build is switched
-# in: the same keys the triggers write (every suffix of 4 digits or more, deskbook.phones).
+# and the keys of every patient are written by one statement before the build is switched in:
+# the same keys the triggers write (every suffix of 4 digits or more, deskbook.phones).
 _PHONE_KEY_TRIGGER_PREFIX = "patient_phone_key_"
 _PHONE_KEY_POSITIONS = "(VALUES " + ", ".join(f"({n})" for n in range(1, 30)) + ")"
 # In the patients' order, not the index's: SQLite's sorter over these keys costs more (6 s
