@@ -7,7 +7,7 @@ runs, so two connections to two files use both cores. The copy at the end is SQL
 optimization (`INSERT INTO t SELECT * FROM other.t` into an empty table with the same columns
 and indexes): records and index entries are copied as they are, in order, with no sort and no
 re-encoding. At 100,000 patients the patients' side took 5.8 s of CPU off the main thread and
-its copy gave 0.9 s back.
+its copy gave 0.9-1.7 s back.
 
 The side file sits beside the build file and is named like it, so a build killed at any moment
 leaves it to the next build's sweep (deskbook.db.demo_target), and it is removed at the end.
