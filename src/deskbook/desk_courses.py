@@ -13,6 +13,7 @@ from deskbook import (
     reports,
     series,
     series_changes,
+    utilization,
 )
 from deskbook.access import (
     ADMINS,
@@ -128,7 +129,7 @@ class CourseDesk(SessionBase):
     def utilization_report(
         self, from_day: date, to_day: date, clinic_id: Id | None = None
     ) -> list[UtilizationReportRow]:
-        return self._report(reports.utilization_report, from_day, to_day, clinic_id)
+        return self._report(utilization.utilization_report, from_day, to_day, clinic_id)
 
     def revenue_report(
         self, from_day: date, to_day: date, clinic_id: Id | None = None

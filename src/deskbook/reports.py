@@ -11,45 +11,36 @@ from __future__ import annotations
 
 import csv
 import uuid
-from collections import Counter
 from dataclasses import fields
-from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from datetime import date
 from typing import IO, Any
 
 from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.elements import UnaryExpression
-from sqlalchemy.sql.operators import custom_op
 from sqlmodel import col
 
 from deskbook.access import Actor, get_owned
 from deskbook.db.models import (
     Appointment,
     Clinic,
-    GroupSession,
     Package,
     PackagePurchase,
     PackageService,
     Payment,
-    Provider,
-    ProviderSchedule,
     PurchaseQuota,
     Service,
 )
 from deskbook.errors import InvalidInput
+from deskbook.report_sql import money, rate, scanned
 from deskbook.results_course import PackageReportRow, RevenueReportRow, UtilizationReportRow
 from deskbook.schedule import day_span
+from deskbook.utilization import utilization_report
 
 KINDS = ("packages", "utilization", "revenue")
-CENT = Decimal("0.01")
 _SPENT = ("COMPLETED", "NO_SHOW")
 _FINAL = ("CANCELLED", "VOIDED", "TRANSFERRED")
 # A year of data is what the reports are for; the bound keeps a typo from reading forever.
 MAX_DAYS = 3 * 366
-# From this many days on, SQLite's utilization reads every visit of the tenant in provider order
-# rather than seeking the period (migration 0010, docs/benchmarks.md).
-LONG_PERIOD_DAYS = 62
 
 
 def check_period(start: Any, end: Any) -> tuple[date, date]:
@@ -61,32 +52,6 @@ def check_period(start: Any, end: Any) -> tuple[date, date]:
     if (last - first).days > MAX_DAYS:
         raise InvalidInput("A report covers at most three years.")
     return first, last
-
-
-def _money(value: Any) -> Decimal:
-    # SQLite hands back floats for NUMERIC arithmetic; str() keeps what it printed.
-    return Decimal(str(value or 0)).quantize(CENT, ROUND_HALF_UP)
-
-
-def _rate(part: int, whole: int) -> Decimal:
-    return (Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001")) if whole else Decimal(0)
-
-
-def _minutes(session: Session, start: Any, end: Any) -> Any:
-    """end - start in minutes, as SQL on either engine, for timestamps and for times of day
-    (SQLite reads a bare time as a moment of 2000-01-01)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.extract("epoch", end - start) / 60
-    return (func.julianday(end) - func.julianday(start)) * 1440
-
-
-def _scanned(session: Session, column: Any) -> Any:
-    """column as SQLite's planner cannot seek it (+column, the documented way to keep a term
-    from choosing an index), for reads that cover most of the tenant's rows. PostgreSQL weighs
-    a scan against a seek itself, from its statistics."""
-    if session.get_bind().dialect.name != "sqlite":
-        return column
-    return UnaryExpression(column, operator=custom_op("+"), type_=column.type)
 
 
 def _clinic_packages(clinic_id: uuid.UUID) -> Any:
@@ -104,7 +69,7 @@ def packages_report(
     # tenant's purchases at random three times over: on SQLite one scan of the purchases is
     # several times quicker (docs/benchmarks.md).
     sold = [
-        _scanned(session, col(PackagePurchase.tenant_id)) == actor.tenant_id,
+        scanned(session, col(PackagePurchase.tenant_id)) == actor.tenant_id,
         col(PackagePurchase.purchase_date) >= first,
         col(PackagePurchase.purchase_date) <= last,
     ]
@@ -187,9 +152,9 @@ def packages_report(
             package_id=pid,
             package=name,
             sold=int(n),
-            sales=_money(sales),
+            sales=money(sales),
             completed=int(done or 0),
-            completion_rate=_rate(int(done or 0), int(n)),
+            completion_rate=rate(int(done or 0), int(n)),
             sessions=int(total or 0),
             sessions_used=int(used_n or 0),
             sessions_expired_unused=max(0, int(expired or 0)),
@@ -198,98 +163,6 @@ def packages_report(
         )
         for pid, name, n, sales, done, total, used_n, expired, cancelled, transferred in rows
     ]
-
-
-def utilization_report(
-    session: Session, actor: Actor, first: date, last: date, clinic_id: uuid.UUID | None
-) -> list[UtilizationReportRow]:
-    start, end = day_span(actor, first)[0], day_span(actor, last)[1]
-    # How many of each weekday the period holds: seven numbers, so the schedule rows are
-    # weighed in SQL rather than walked day by day.
-    days = Counter((first + timedelta(days=n)).weekday() for n in range((last - first).days + 1))
-    weight = case(*((col(ProviderSchedule.weekday) == wd, days[wd]) for wd in range(7)), else_=0)
-    window = _minutes(session, col(ProviderSchedule.start_time), col(ProviderSchedule.end_time))
-    scheduled = (
-        select(
-            col(ProviderSchedule.provider_id).label("provider_id"),
-            col(ProviderSchedule.clinic_id).label("clinic_id"),
-            func.sum(window * weight).label("minutes"),
-            literal(0).label("booked"),
-        )
-        .where(col(ProviderSchedule.tenant_id) == actor.tenant_id)
-        .group_by(col(ProviderSchedule.provider_id), col(ProviderSchedule.clinic_id))
-    )
-    began = col(Appointment.start_at)
-    if (last - first).days >= LONG_PERIOD_DAYS:
-        # Over months SQLite's planner would still seek the period in ix_appointment_tenant_start,
-        # read each visit's row at random and sort them all for the grouping (29.7 s for the
-        # 1,000,000-patient demo). Not sought, the period leaves the index that holds all the
-        # report reads in its grouping order (migration 0010), read in one pass.
-        began = _scanned(session, began)
-    visits = (
-        select(
-            col(Appointment.provider_id),
-            col(Appointment.clinic_id),
-            literal(0),
-            func.sum(_minutes(session, col(Appointment.start_at), col(Appointment.end_at))),
-        )
-        .where(
-            col(Appointment.tenant_id) == actor.tenant_id,
-            began >= start,
-            began < end,
-            col(Appointment.status) != "CANCELLED",
-            col(Appointment.kind) != "GROUP",
-        )
-        .group_by(col(Appointment.provider_id), col(Appointment.clinic_id))
-    )
-    groups = (
-        select(
-            col(GroupSession.provider_id),
-            col(GroupSession.clinic_id),
-            literal(0),
-            func.sum(_minutes(session, col(GroupSession.start_at), col(GroupSession.end_at))),
-        )
-        .where(
-            col(GroupSession.tenant_id) == actor.tenant_id,
-            col(GroupSession.start_at) >= start,
-            col(GroupSession.start_at) < end,
-            col(GroupSession.cancelled).is_(False),
-        )
-        .group_by(col(GroupSession.provider_id), col(GroupSession.clinic_id))
-    )
-    both = union_all(scheduled, visits, groups).subquery()
-    stmt = (
-        select(
-            col(Provider.id),
-            col(Provider.name_en),
-            col(Clinic.id),
-            col(Clinic.name_en),
-            func.sum(both.c.minutes),
-            func.sum(both.c.booked),
-        )
-        .join(Provider, col(Provider.id) == both.c.provider_id)
-        .join(Clinic, col(Clinic.id) == both.c.clinic_id)
-        .group_by(col(Provider.id), col(Provider.name_en), col(Clinic.id), col(Clinic.name_en))
-        .order_by(col(Clinic.name_en), col(Provider.name_en))
-    )
-    if clinic_id is not None:
-        get_owned(session, Clinic, clinic_id, actor, "clinic")
-        stmt = stmt.where(col(Clinic.id) == clinic_id)
-    out = []
-    for pid, provider, cid, clinic, planned, booked in session.execute(stmt):
-        planned_n, booked_n = round(planned or 0), round(booked or 0)
-        out.append(
-            UtilizationReportRow(
-                provider_id=pid,
-                provider=provider,
-                clinic_id=cid,
-                clinic=clinic,
-                scheduled_minutes=planned_n,
-                booked_minutes=booked_n,
-                utilization=_rate(booked_n, planned_n),
-            )
-        )
-    return out
 
 
 def revenue_report(
@@ -372,10 +245,10 @@ def revenue_report(
             clinic_id=cid,
             clinic=name,
             sold=int(by_clinic.get(cid, (0,))[0] or 0),
-            sales=_money(by_clinic.get(cid, (0, 0))[1]),
-            received=_money(received.get(cid)),
-            balance_due=_money(by_clinic.get(cid, (0, 0, 0))[2]),
-            refunds_due=_money(by_clinic.get(cid, (0, 0, 0, 0))[3]),
+            sales=money(by_clinic.get(cid, (0, 0))[1]),
+            received=money(received.get(cid)),
+            balance_due=money(by_clinic.get(cid, (0, 0, 0))[2]),
+            refunds_due=money(by_clinic.get(cid, (0, 0, 0, 0))[3]),
         )
         for cid, name in sorted(clinics.items(), key=lambda item: item[1])
         if clinic_id in (None, cid) and (cid in by_clinic or cid in received)

@@ -329,7 +329,7 @@ def test_reports_over_a_year_read_their_indexes_in_one_pass(
     a seek by its statistics, so only SQLite's plan is held here."""
     from zoneinfo import ZoneInfo
 
-    from deskbook import reports
+    from deskbook import reports, utilization
     from deskbook.access import Actor
 
     engine, c = clinic
@@ -338,7 +338,7 @@ def test_reports_over_a_year_read_their_indexes_in_one_pass(
     admin = Actor(uuid.uuid4(), c.tenant, "ADMIN", None, ZoneInfo("Asia/Riyadh"))
     first, last = DAY - timedelta(days=365), DAY
     with captured(engine) as seen, read_session(engine) as session:
-        reports.utilization_report(session, admin, first, last, None)
+        utilization.utilization_report(session, admin, first, last, None)
         reports.packages_report(session, admin, first, last, None)
     lines = [line for statement, params in seen for line in plan(engine, statement, params)]
     text = "\n".join(lines)
