@@ -10,6 +10,7 @@ from decimal import Decimal
 from sqlalchemy.orm import Session
 
 from deskbook import (
+    package_sale,
     packages,
     payments,
     purchases,
@@ -55,7 +56,7 @@ class PackageDesk(SessionBase):
         return self._write_once(
             request_id,
             "assign_package",
-            lambda s: packages.assign(s, actor, pid, package_uuid),
+            lambda s: package_sale.assign(s, actor, pid, package_uuid),
             lambda view: view.id,
             lambda s, made: packages.purchase_view(
                 s, actor, get_owned(s, PackagePurchase, made, actor, "package purchase")
