@@ -1,8 +1,11 @@
 """The board: one clinic's day as providers (columns) by time (rows).
 
-Built from eight small queries whatever the size of the day (clinic, its services, its
-providers, their hours, the day's visits, groups, time off and time held at other clinics),
-then laid out in Python: a full clinic day is a few hundred cells.
+Built from nine small queries whatever the size of the day (clinic, its services, its
+providers, their hours, how many visits each provider has and from when to when, the visits
+of the providers asked for, groups, time off and time held at other clinics), then laid out in
+Python. A board can be asked for a window of its providers (first, limit): the rows, the
+provider count and the visit count are the whole clinic's, the columns only the window's, so a
+200-provider clinic costs a screen what the dozen columns it shows cost.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from deskbook import schedule
-from deskbook.access import Actor, get_owned
+from deskbook.access import Actor, count, get_owned
 from deskbook.db.models import (
     Appointment,
     AppointmentKind,
@@ -74,7 +77,11 @@ def step_minutes(durations: list[int], window_starts: list[time]) -> int:
 
 
 def _visits(
-    session: Session, actor: Actor, clinic_id: uuid.UUID, span: Span
+    session: Session,
+    actor: Actor,
+    clinic_id: uuid.UUID,
+    span: Span,
+    provider_ids: list[uuid.UUID] | None,
 ) -> list[tuple[uuid.UUID, BoardVisit]]:
     """The day's individual visits at the clinic, as plain columns: building ORM rows for a
     full clinic day cost more than the query itself."""
@@ -109,6 +116,7 @@ def _visits(
             col(Appointment.start_at) < span[1],
             col(Appointment.status) != AppointmentStatus.CANCELLED,
             col(Appointment.kind) != AppointmentKind.GROUP,
+            *([] if provider_ids is None else [col(Appointment.provider_id).in_(provider_ids)]),
         )
         .order_by(col(Appointment.start_at), col(Appointment.id))
     ).all()
@@ -212,7 +220,49 @@ def _held(
     return held
 
 
-def board(session: Session, actor: Actor, day: date, clinic_id: uuid.UUID) -> Board:
+def _visit_spans(
+    session: Session, actor: Actor, clinic_id: uuid.UUID, span: Span
+) -> dict[uuid.UUID, tuple[int, datetime, datetime]]:
+    """Per provider with visits at the clinic that day: how many, first start, last end. One
+    grouped read of the day's range, so the rows and the provider list are the whole clinic's
+    whatever window of columns is built."""
+    rows = session.execute(
+        select(
+            col(Appointment.provider_id),
+            func.count(),
+            func.min(col(Appointment.start_at)),
+            func.max(col(Appointment.end_at)),
+        )
+        .where(
+            col(Appointment.tenant_id) == actor.tenant_id,
+            col(Appointment.clinic_id) == clinic_id,
+            col(Appointment.start_at) >= span[0],
+            col(Appointment.start_at) < span[1],
+            col(Appointment.status) != AppointmentStatus.CANCELLED,
+            col(Appointment.kind) != AppointmentKind.GROUP,
+        )
+        .group_by(col(Appointment.provider_id))
+    ).all()
+    return {pid: (int(n), _aware(first), _aware(last)) for pid, n, first, last in rows}
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands an aggregate's datetime back naive (it is stored in UTC).
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def board(
+    session: Session,
+    actor: Actor,
+    day: date,
+    clinic_id: uuid.UUID,
+    first: int = 0,
+    limit: int | None = None,
+) -> Board:
+    """The clinic's day; columns for the providers first .. first+limit-1 of the clinic's
+    providers in name order (all of them when limit is None)."""
+    first = count(first, "first provider", 0, 10**6, default=0)
+    limit = None if limit is None else count(limit, "number of providers", 1, 10**4)
     clinic = get_owned(session, Clinic, clinic_id, actor, "clinic")
     span = schedule.day_span(actor, day)
     durations = list(
@@ -222,12 +272,14 @@ def board(session: Session, actor: Actor, day: date, clinic_id: uuid.UUID) -> Bo
             )
         )
     )
+    # Plain columns, not ORM rows: a clinic may have hundreds of providers.
+    names = select(
+        col(Provider.id), col(Provider.name_en), col(Provider.name_ar), col(Provider.active)
+    )
     linked = {
-        p.id: p
-        for p in session.scalars(
-            select(Provider)
-            .join(ProviderClinic, col(ProviderClinic.provider_id) == col(Provider.id))
-            .where(
+        r[0]: r
+        for r in session.execute(
+            names.join(ProviderClinic, col(ProviderClinic.provider_id) == col(Provider.id)).where(
                 col(ProviderClinic.clinic_id) == clinic_id,
                 col(Provider.tenant_id) == actor.tenant_id,
             )
@@ -235,55 +287,65 @@ def board(session: Session, actor: Actor, day: date, clinic_id: uuid.UUID) -> Bo
     }
     windows: dict[uuid.UUID, list[Span]] = {}
     window_starts: list[time] = []
-    for row in session.scalars(
-        select(ProviderSchedule).where(
-            col(ProviderSchedule.tenant_id) == actor.tenant_id,
-            col(ProviderSchedule.clinic_id) == clinic_id,
-            col(ProviderSchedule.weekday) == day.weekday(),
-        )
-    ):
-        provider = linked.get(row.provider_id)
-        if provider is None or not provider.active:
+    hours = select(
+        col(ProviderSchedule.provider_id),
+        col(ProviderSchedule.start_time),
+        col(ProviderSchedule.end_time),
+    ).where(
+        col(ProviderSchedule.tenant_id) == actor.tenant_id,
+        col(ProviderSchedule.clinic_id) == clinic_id,
+        col(ProviderSchedule.weekday) == day.weekday(),
+    )
+    for pid, opens, closes in session.execute(hours):
+        provider = linked.get(pid)
+        if provider is None or not provider[3]:
             continue
-        window_starts.append(row.start_time)
-        windows.setdefault(row.provider_id, []).append(
-            (_utc(day, row.start_time, actor), _utc(day, row.end_time, actor))
-        )
-    visits = _visits(session, actor, clinic_id, span)
+        window_starts.append(opens)
+        windows.setdefault(pid, []).append((_utc(day, opens, actor), _utc(day, closes, actor)))
+    spans = _visit_spans(session, actor, clinic_id, span)
     groups = _groups(session, actor, clinic_id, span)
-    wanted = set(windows) | {pid for pid, _ in visits} | {pid for pid, _ in groups}
+    wanted = set(windows) | set(spans) | {pid for pid, _ in groups}
     missing = wanted - set(linked)
     if missing:  # visits of a provider who has since left the clinic still show
         linked.update(
-            {
-                p.id: p
-                for p in session.scalars(select(Provider).where(col(Provider.id).in_(missing)))
-            }
+            {r[0]: r for r in session.execute(names.where(col(Provider.id).in_(missing)))}
         )
-    providers = sorted((linked[pid] for pid in wanted), key=lambda p: (p.name_en, str(p.id)))
+    providers = sorted((linked[pid] for pid in wanted), key=lambda p: (p[1], str(p[0])))
+    window = providers[first:] if limit is None else providers[first : first + limit]
+    window_ids = [p[0] for p in window]
+    visits = (
+        _visits(session, actor, clinic_id, span, None if limit is None else window_ids)
+        if window
+        else []
+    )
+    in_window = set(window_ids)
+    groups_here = [(pid, g) for pid, g in groups if pid in in_window]
     shown = {v.id for _, v in visits} | {g.id for _, g in groups}
-    held = _held(session, [p.id for p in providers], span, shown)
+    held = _held(session, window_ids, span, shown)
 
     step = timedelta(minutes=step_minutes(durations, window_starts))
-    edges = [s for spans in windows.values() for s in spans]
-    edges += [(v.start, v.end) for _, v in visits] + [(g.start, g.end) for _, g in groups]
+    edges = [s for spans_ in windows.values() for s in spans_]
+    edges += [(s, e) for _, s, e in spans.values()] + [(g.start, g.end) for _, g in groups]
     times = _rows(actor, day, edges, step)
     placed: dict[uuid.UUID, list[tuple[datetime, datetime, BoardCell]]] = {}
     for pid, v in visits:
         placed.setdefault(pid, []).append((v.start, v.end, BoardCell(VISIT, visit=v)))
-    for pid, g in groups:
+    for pid, g in groups_here:
         placed.setdefault(pid, []).append((g.start, g.end, BoardCell(GROUP, group=g)))
+    free, off = BoardCell(FREE), BoardCell(OFF)  # frozen: one of each serves every cell
     columns = []
-    for p in providers:
+    for pid, name_en, name_ar, _active in window:
         cells: list[BoardCell | None] = [None] * len(times)
-        for start, end, cell in placed.get(p.id, []):
+        for start, end, cell in placed.get(pid, []):
             _place(cells, times, step, start, end, cell)
-        mine_windows, mine_held = windows.get(p.id, []), held.get(p.id, [])
+        mine_windows, mine_held = windows.get(pid, []), held.get(pid, [])
         filled = tuple(
-            cell if cell is not None else _free_or_off(t, t + step, mine_windows, mine_held)
+            cell
+            if cell is not None
+            else (free if _free(t, t + step, mine_windows, mine_held) else off)
             for t, cell in zip(times, cells, strict=True)
         )
-        columns.append(BoardColumn(p.id, p.name_en, p.name_ar, filled))
+        columns.append(BoardColumn(pid, name_en, name_ar, filled))
     return Board(
         day=day,
         clinic_id=clinic.id,
@@ -292,6 +354,9 @@ def board(session: Session, actor: Actor, day: date, clinic_id: uuid.UUID) -> Bo
         step_minutes=int(step.total_seconds() // 60),
         times=tuple(times),
         columns=tuple(columns),
+        first=min(first, len(providers)),
+        provider_count=len(providers),
+        visit_count=sum(n for n, _, _ in spans.values()),
     )
 
 
@@ -331,10 +396,6 @@ def _place(
             cells[n] = cell if n == first_row else continued
 
 
-def _free_or_off(
-    start: datetime, end: datetime, windows: list[Span], held: list[Span]
-) -> BoardCell:
+def _free(start: datetime, end: datetime, windows: list[Span], held: list[Span]) -> bool:
     working = any(ws <= start and end <= we for ws, we in windows)
-    if not working or any(hs < end and start < he for hs, he in held):
-        return BoardCell(OFF)
-    return BoardCell(FREE)
+    return working and not any(hs < end and start < he for hs, he in held)

@@ -121,11 +121,15 @@ class BranchDesk(SessionBase):
         if who == self.staff.id:
             self.staff = homeclinic.with_home(self.staff, cid)
 
-    def board(self, day: date, clinic_id: Id) -> Board:
-        """The clinic's day as providers by time rows (see deskbook.board)."""
+    def board(
+        self, day: date, clinic_id: Id, first: int = 0, limit: int | None = None
+    ) -> Board:
+        """The clinic's day as providers by time rows (see deskbook.board). first/limit: a
+        window of the providers in name order (all when limit is None); the Board says how many
+        there are in all, for scrolling to the others."""
         actor = self._booker("see the board")
         cid, day = as_id(clinic_id, "clinic"), as_day(day)
-        return self._read(lambda s: boards.board(s, actor, day, cid))
+        return self._read(lambda s: boards.board(s, actor, day, cid, first, limit))
 
     def day_sheet(
         self,

@@ -71,7 +71,10 @@ class Board:
     clinic_name_ar: str | None
     step_minutes: int
     times: tuple[datetime, ...]  # the start of each row, tenant time
-    columns: tuple[BoardColumn, ...]
+    columns: tuple[BoardColumn, ...]  # the window asked for: providers first.. in name order
+    first: int  # the window's first provider, counted from 0 in the clinic's name order
+    provider_count: int  # the clinic's providers that day, in and out of the window
+    visit_count: int  # the clinic's live individual visits that day, in and out of the window
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,13 @@ second desk's board that follows the first desk's cancel without a key."""
 from __future__ import annotations
 
 import asyncio
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from textual.pilot import Pilot
 from tui_pilot import (
+    add_providers,
     book_seeded,
     highlighted,
     make_app,
@@ -23,8 +24,6 @@ from tui_pilot import (
     type_text,
 )
 
-from deskbook.db.engine import make_engine, write_session
-from deskbook.db.models import Provider, ProviderClinic, ProviderSchedule, ProviderService
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
 from deskbook.testing.clock import TZ
@@ -204,40 +203,12 @@ async def test_arrived_and_reschedule_keys_act_on_the_visit_under_the_cursor(
         assert any("No visit here" in n for n in notes(app))
 
 
-async def add_providers(clinic: tui_clinic.Seed, count: int) -> None:
-    engine = make_engine(clinic.url)
-    ids = clinic.ids
-    with write_session(engine) as s:
-        for n in range(count):
-            p = Provider(tenant_id=ids["tenant"], name_en=f"Therapist {n}")
-            s.add(p)
-            s.flush()
-            s.add(ProviderClinic(provider_id=p.id, clinic_id=ids["slp"], tenant_id=ids["tenant"]))
-            s.add(
-                ProviderService(
-                    provider_id=p.id, service_id=ids["slp_service"], tenant_id=ids["tenant"]
-                )
-            )
-            for weekday in range(7):
-                s.add(
-                    ProviderSchedule(
-                        tenant_id=ids["tenant"],
-                        provider_id=p.id,
-                        clinic_id=ids["slp"],
-                        weekday=weekday,
-                        start_time=time(8),
-                        end_time=time(16),
-                    )
-                )
-    engine.dispose()
-
-
 @pytest.mark.parametrize("size", SIZES)
 async def test_right_past_the_last_visible_provider_scrolls_and_days_move(
     desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
 ) -> None:
     set_home(clinic, "slp")
-    await add_providers(clinic, 4)
+    add_providers(clinic, 4)
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         board = await open_board(pilot, tomorrow=False)
@@ -266,6 +237,40 @@ async def test_right_past_the_last_visible_provider_scrolls_and_days_move(
         await settle(pilot)
         shown = grid(app).board
         assert shown is not None and shown.day == today + timedelta(days=3)
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_providers_beyond_the_window_are_reached_by_arrows_with_their_visits(
+    desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int]
+) -> None:
+    """16 providers: the board reads a window of them (8 at 80 columns, 12 at 160); → past
+    the window brings the next providers and their visits, ← goes back."""
+    set_home(clinic, "slp")
+    added = add_providers(clinic, 14)
+    last = added[9]  # "Therapist 9" sorts last of the 16
+    session = desk.login("frontdesk", tui_clinic.PASSWORD)
+    session.book(clinic.ids["rana"], clinic.ids["slp_service"], last, tomorrow_at(11))
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        board = await open_board(pilot)
+        assert board.board is not None and board.board.provider_count == 16
+        assert len(board.names) < 16 and "Therapist 9" not in board.names
+        assert f"providers 1–{len(board.names)} of 16" in texts(app)
+        for _ in range(15):
+            await pilot.press("right")
+            await settle(pilot)
+        assert board.provider_index() == 15
+        assert board.names[board.cursor_column] == "Therapist 9"
+        assert visit_text(app, board.cursor_column, 11) == "Rana Khalil · SLP Session · booked"
+        assert "of 16" in texts(app) and "providers 1–" not in texts(app)
+        await pilot.press("right")  # the last provider: nothing further
+        await settle(pilot)
+        assert board.provider_index() == 15
+        for _ in range(15):
+            await pilot.press("left")
+            await settle(pilot)
+        assert board.provider_index() == 0 and board.names[0] == "Dr. Huda Saleh"
+        assert board.board is not None and board.board.first == 0
 
 
 async def test_another_desks_cancel_shows_on_this_board_without_a_key(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime, time, timedelta
@@ -15,7 +16,13 @@ from textual.widgets import DataTable, Input, OptionList, Static
 from textual.worker import Worker
 
 from deskbook.db.engine import make_engine, write_session
-from deskbook.db.models import Staff
+from deskbook.db.models import (
+    Provider,
+    ProviderClinic,
+    ProviderSchedule,
+    ProviderService,
+    Staff,
+)
 from deskbook.desk import Desk
 from deskbook.results import AppointmentView
 from deskbook.testing import tui_clinic
@@ -157,6 +164,38 @@ def book_seeded(
     service = ids["aba_service"] if provider == "lina" else ids["slp_service"]
     session = desk.login("frontdesk", PASSWORD)
     return session.book(ids[who], service, ids[provider], start)
+
+
+def add_providers(clinic: tui_clinic.Seed, count: int) -> list[uuid.UUID]:
+    """`count` more speech therapists at the SLP clinic ("Therapist 0" ..), working 08:00-16:00
+    every day: a clinic wider than the terminal."""
+    engine = make_engine(clinic.url)
+    ids, added = clinic.ids, []
+    with write_session(engine) as s:
+        for n in range(count):
+            p = Provider(tenant_id=ids["tenant"], name_en=f"Therapist {n}")
+            s.add(p)
+            s.flush()
+            added.append(p.id)
+            s.add(ProviderClinic(provider_id=p.id, clinic_id=ids["slp"], tenant_id=ids["tenant"]))
+            s.add(
+                ProviderService(
+                    provider_id=p.id, service_id=ids["slp_service"], tenant_id=ids["tenant"]
+                )
+            )
+            for weekday in range(7):
+                s.add(
+                    ProviderSchedule(
+                        tenant_id=ids["tenant"],
+                        provider_id=p.id,
+                        clinic_id=ids["slp"],
+                        weekday=weekday,
+                        start_time=time(8),
+                        end_time=time(16),
+                    )
+                )
+    engine.dispose()
+    return added
 
 
 def set_home(clinic: tui_clinic.Seed, name: str) -> None:

@@ -3,6 +3,10 @@
 Opens on the staff member's home clinic and today. Enter on a free cell books there (who, then
 which service if the provider gives several, then the usual confirmation); Enter on a visit opens
 the patient; a/c/n/u/x/r act on the visit under the cursor exactly as on the day sheet.
+
+The screen asks the Desk for a window of the clinic's providers, about two screenfuls wide, and
+for the next one when the cursor goes past its edge: building a column costs about a
+millisecond, and a busy clinic has two hundred of them.
 """
 
 from __future__ import annotations
@@ -32,13 +36,21 @@ from deskbook.tui.screens.live import LiveRefresh
 from deskbook.tui.screens.pickers import ConfirmScreen, PickScreen
 from deskbook.tui.screens.slots import Draft, confirm_facts, confirm_lines
 from deskbook.tui.screens.visit_actions import Visit, VisitActions
-from deskbook.tui.widgets.board_grid import FREE, GROUP, VISIT, BoardGrid
+from deskbook.tui.widgets.board_grid import FREE, GROUP, VISIT, BoardGrid, columns_that_fit
 from deskbook.tui.widgets.desk_footer import DeskFooter
 from deskbook.tui.widgets.desk_header import DeskHeader
 
 # The services that can start at the cell for this patient, the providers, the patient's
 # packages, and why the time cannot be taken when no service can (the patient's other visit).
 Preset = tuple[list[ServiceView], list[ProviderView], tuple[PurchaseView, ...], str | None]
+
+
+MIN_WINDOW = 8  # providers per read at least: a few → presses before the next read
+
+
+def window_size(width: int) -> int:
+    """Providers per read: two screenfuls, so → and ← mostly scroll what is already here."""
+    return max(MIN_WINDOW, 2 * columns_that_fit(width))
 
 
 def home_clinic(clinics: list[ClinicView], home: uuid.UUID | None) -> ClinicView | None:
@@ -71,6 +83,7 @@ class BoardScreen(DeskScreen[None]):
         self.day = day or date.today()
         self.clinics: list[ClinicView] = []
         self.board: Board | None = None
+        self.first = 0  # the window's first provider, in the clinic's name order
         self.visits = VisitActions(self, self.load)
         self.live = LiveRefresh(self, self.load)
         self.painted = 0  # boards shown so far: the benchmark waits for the next one
@@ -102,20 +115,29 @@ class BoardScreen(DeskScreen[None]):
     def load(self) -> None:
         if self.clinic is None:
             return
-        self.read("board", partial(self.session.board, self.day, self.clinic.id), self.show)
+        limit = window_size(self.size.width)
+        read = partial(self.session.board, self.day, self.clinic.id, self.first, limit)
+        self.read("board", read, self.show)
 
     def show(self, board: Board) -> None:
+        if not board.columns and board.first and board.provider_count:
+            # Another day with fewer providers than the window's start: its last window.
+            self.first = max(0, board.provider_count - window_size(self.size.width))
+            self.load()
+            return
         grid = self.query_one(BoardGrid)
         first = self.board is None or self.board.day != board.day
         self.board = board
+        self.first = board.first
         grid.show(board, self.tz, self.size.width)
         if first and board.day == self.today:
             grid.focus_time(datetime.now(UTC))
-        visits = sum(
-            1 for c in board.columns for cell in c.cells if cell.visit and not cell.continues
-        )
+        visits, count = board.visit_count, board.provider_count
+        shown = f"{count} providers"
+        if len(board.columns) < count:
+            shown = f"providers {board.first + 1}–{board.first + len(board.columns)} of {count}"
         self.query_one("#board-title", Static).update(
-            f"{board.clinic_name_en} · {day_label(board.day)} · {len(board.columns)} providers"
+            f"{board.clinic_name_en} · {day_label(board.day)} · {shown}"
             f" · {visits} visit{'s' * (visits != 1)}"
         )
         self.query_one("#board-hint", Static).update(
@@ -128,6 +150,17 @@ class BoardScreen(DeskScreen[None]):
     def on_resize(self, _event: events.Resize) -> None:
         if self.board is not None:
             self.query_one(BoardGrid).show(self.board, self.tz, self.size.width)
+
+    def on_board_grid_past_edge(self, message: BoardGrid.PastEdge) -> None:
+        """The next window of providers: the one asked for comes in beside the ones seen, at
+        the right edge going right and the left edge going left."""
+        message.stop()
+        limit, fit = window_size(self.size.width), columns_that_fit(self.size.width)
+        if message.provider >= self.first:
+            self.first = max(0, message.provider - fit + 1)
+        else:
+            self.first = max(0, message.provider - limit + fit)
+        self.load()
 
     # -- moving about ---------------------------------------------------------------------
 
@@ -152,6 +185,7 @@ class BoardScreen(DeskScreen[None]):
             if clinic is not None:
                 self.clinic = clinic
                 self.board = None
+                self.first = 0
                 self.load()
 
         pick: PickScreen[ClinicView] = PickScreen(

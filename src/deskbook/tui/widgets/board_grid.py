@@ -2,7 +2,9 @@
 
 The times stay put at the left and the providers' names at the top while the rest scrolls.
 Column widths share out the terminal's width (at least MIN_WIDTH each): at 80 columns two or
-three providers show and →/← past the edge scroll the others into view.
+three providers show and →/← past the edge scroll the others into view. The grid holds a window
+of the clinic's providers (Board.first ..); → or ← past the window's edge asks the screen for
+the next window (PastEdge), so a 200-provider clinic is built a screenful at a time.
 
 Drawn with Textual's line API: each screen line is cut from the cells that are visible, so a
 55-provider clinic costs no more to paint than a 3-provider one (a DataTable renders every
@@ -22,6 +24,7 @@ from textual import events
 from textual.binding import Binding, BindingType
 from textual.coordinate import Coordinate
 from textual.geometry import Size
+from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
@@ -65,6 +68,11 @@ def cell_text(cell: BoardCell, line: int = 0, rows: int = 1) -> Text:
     return Text("off", style="dim")
 
 
+def columns_that_fit(width: int) -> int:
+    """How many provider columns of the narrowest width a terminal this wide shows at once."""
+    return max(1, (width - LABEL_WIDTH - 2) // (MIN_WIDTH + 2))
+
+
 def visit_lines(cells: tuple[BoardCell, ...]) -> list[tuple[int, int]]:
     """For each cell of a column: (rows since its visit or group began, rows it spans)."""
     placed: list[tuple[int, int]] = []
@@ -98,10 +106,20 @@ class BoardGrid(ScrollView, can_focus=True):
     LABEL_STYLE = Style(dim=True)
     CURSOR_STYLE = Style(reverse=True, bold=True)
 
+    class PastEdge(Message):
+        """The cursor went past the window's first or last provider: the screen loads the
+        window holding `provider` (counted in the clinic's order) and the grid puts the cursor
+        on it, on the same row."""
+
+        def __init__(self, provider: int) -> None:
+            super().__init__()
+            self.provider = provider
+
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.board: Board | None = None
         self.cursor_coordinate = Coordinate(0, 0)
+        self.wanted: int | None = None  # the provider a PastEdge asked for, until it shows
         self.cell_width = MIN_WIDTH
         self.labels: list[str] = []
         self.names: list[str] = []
@@ -112,11 +130,17 @@ class BoardGrid(ScrollView, can_focus=True):
     def show(self, board: Board, tz: tzinfo, width: int) -> None:
         """Fill the grid, keeping the cursor on the same visit if it is still there (another
         desk's change may have moved it), else on the same provider and time."""
-        keep_visit = self.visit_id_under_cursor()
+        keep_visit = self.visit_id_under_cursor() if self.wanted is None else None
         keep = self.cursor_coordinate
+        # The cursor stays on its provider when the window moves (counted in the clinic).
+        provider = self.wanted if self.wanted is not None else self.provider_index()
+        self.wanted = None
+        keep = Coordinate(keep.row, provider - board.first)
+        moved = 0 if self.board is None else board.first - self.board.first
         self.board = board
         columns = len(board.columns) or 1
-        share = (width - LABEL_WIDTH - 2) // columns - 2
+        # Widths from the clinic's provider count, so they do not change as windows move.
+        share = (width - LABEL_WIDTH - 2) // max(columns, board.provider_count) - 2
         self.cell_width = max(MIN_WIDTH, min(MAX_WIDTH, share)) + 2
         self.names = [c.provider_name_en for c in board.columns]
         self.labels = [t.astimezone(tz).strftime("%H:%M") for t in board.times]
@@ -133,8 +157,14 @@ class BoardGrid(ScrollView, can_focus=True):
         )
         found = self.find_visit(keep_visit) if keep_visit is not None else None
         target = found or Coordinate(
-            min(keep.row, max(0, len(self.labels) - 1)), min(keep.column, max(0, columns - 1))
+            min(keep.row, max(0, len(self.labels) - 1)),
+            max(0, min(keep.column, columns - 1)),
         )
+        if moved:
+            # From the window's far side, so the cursor's provider comes in at the edge it
+            # was walked towards and the ones just seen stay beside it.
+            far = 0 if moved > 0 else self.virtual_size.width
+            self.scroll_to(x=far, animate=False, immediate=True)
         self.move_cursor(row=target.row, column=target.column)
         self.refresh()
 
@@ -210,8 +240,20 @@ class BoardGrid(ScrollView, can_focus=True):
         y = min(max(scroll_y, self.cursor_row - body_height + 1), self.cursor_row)
         self.scroll_to(x=x, y=y, animate=False, immediate=True)
 
+    def provider_index(self) -> int:
+        """The cursor's provider, counted in the clinic's order (not the window's)."""
+        return (self.board.first if self.board is not None else 0) + self.cursor_column
+
     def action_move(self, rows: int, columns: int) -> None:
-        self.move_cursor(row=self.cursor_row + rows, column=self.cursor_column + columns)
+        column = self.cursor_column + columns
+        board = self.board
+        if board is not None and columns and not 0 <= column < len(board.columns):
+            target = board.first + column
+            if 0 <= target < board.provider_count:
+                self.wanted = target
+                self.post_message(self.PastEdge(target))
+                return
+        self.move_cursor(row=self.cursor_row + rows, column=column)
 
     def action_page(self, pages: int) -> None:
         self.action_move(pages * max(1, self.size.height - 2), 0)
