@@ -155,8 +155,18 @@ def _groups(
         )
         .scalar_subquery()
     )
+    # Plain columns, as for the visits: ORM rows of a busy day's groups cost more than the read.
     rows = session.execute(
-        select(GroupSession, col(Service.name_en), taken)
+        select(
+            col(GroupSession.provider_id),
+            col(GroupSession.id),
+            col(GroupSession.service_id),
+            col(Service.name_en),
+            taken,
+            col(GroupSession.capacity),
+            col(GroupSession.start_at),
+            col(GroupSession.end_at),
+        )
         .join(Service, col(Service.id) == col(GroupSession.service_id))
         .where(
             col(GroupSession.tenant_id) == actor.tenant_id,
@@ -169,18 +179,18 @@ def _groups(
     ).all()
     return [
         (
-            g.provider_id,
+            r[0],
             BoardGroup(
-                id=g.id,
-                service_id=g.service_id,
-                service_name_en=name,
-                taken=int(count or 0),
-                capacity=g.capacity,
-                start=g.start_at.astimezone(actor.tz),
-                end=g.end_at.astimezone(actor.tz),
+                id=r[1],
+                service_id=r[2],
+                service_name_en=r[3],
+                taken=int(r[4] or 0),
+                capacity=r[5],
+                start=_aware(r[6]).astimezone(actor.tz),
+                end=_aware(r[7]).astimezone(actor.tz),
             ),
         )
-        for g, name, count in rows
+        for r in rows
     ]
 
 
