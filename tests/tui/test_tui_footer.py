@@ -1,0 +1,43 @@
+"""The footer at 80 and 160 columns: every key it shows fits whole, F1 Keys is always there,
+and a table's hidden Enter does not hide the screen's Enter (the day sheet's "Patient")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from textual.widgets._footer import FooterKey
+from tui_pilot import make_app, screen_name, settle
+
+from deskbook.desk import Desk
+from deskbook.tui.widgets.desk_footer import DeskFooter
+
+
+def footer(app: Any) -> list[tuple[str, str, int]]:
+    """(key, description, width on screen) of each key the footer shows."""
+    bar = app.screen.query_one(DeskFooter)
+    return [(k.key_display, k.description, k.region.width) for k in bar.query(FooterKey)]
+
+
+@pytest.mark.parametrize("size", [(80, 24), (160, 48)])
+async def test_footer_keys_fit_whole_and_say_enter_on_the_day_sheet(
+    desk: Desk, size: tuple[int, int]
+) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        for key, screen, enter in (
+            ("f2", "SearchScreen", "Open"),
+            ("f3", "DaySheetScreen", "Patient"),
+        ):
+            await pilot.press(key)
+            await settle(pilot)
+            assert screen_name(app) == screen
+            shown = footer(app)
+            assert ("F1", "Keys") in [(k, d) for k, d, _ in shown]
+            assert ("Enter", enter) in [(k, d) for k, d, _ in shown]
+            bar = app.screen.query_one(DeskFooter)
+            for key_, _, width in shown:
+                assert width > 0, key_
+            right = max(k.region.right for k in bar.query(FooterKey))
+            assert right <= size[0]
