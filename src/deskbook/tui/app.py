@@ -38,6 +38,8 @@ from deskbook.tui.actions import (
     keymap_from_env,
 )
 from deskbook.tui.bidi import BidiState
+from deskbook.tui.navigation import Navigation
+from deskbook.tui.navigation import scope_of as _scope
 from deskbook.tui.widgets.db_banner import database_answers, show_banner
 
 if TYPE_CHECKING:
@@ -77,7 +79,7 @@ ANSI_THEME = Theme(
 )
 
 
-class DeskApp(App[None]):
+class DeskApp(Navigation):
     CSS_PATH = "app.tcss"
     TITLE = "deskbook"
     BINDINGS = bindings("app")
@@ -303,59 +305,6 @@ class DeskApp(App[None]):
 
         self.push_screen(DangerConfirm("Quit deskbook?", lost, QUIT), answered)
 
-    def action_help(self) -> None:
-        from deskbook.tui.screens.help import HelpScreen
-
-        # F1 is bound with priority (it works in dialogs too), so it closes the help as well.
-        if isinstance(self.screen, HelpScreen):
-            self.screen.dismiss(None)
-        else:
-            self.push_screen(HelpScreen(_scope(self.screen), self.keymap))
-
-    async def action_search(self) -> None:
-        from deskbook.tui.screens.search import SearchScreen
-
-        while len(self.screen_stack) > 2 and not isinstance(self.screen, SearchScreen):
-            await self.pop_screen()
-        if isinstance(self.screen, SearchScreen):
-            self.screen.focus_search()
-
-    def action_day_sheet(self) -> None:
-        from deskbook.tui.screens.daysheet import DaySheetScreen
-
-        if not isinstance(self.screen, DaySheetScreen):
-            self.push_screen(DaySheetScreen())
-
-    def action_board(self) -> None:
-        from deskbook.tui.screens.board import BoardScreen
-
-        if not isinstance(self.screen, BoardScreen):
-            self.push_screen(BoardScreen())
-
-    def action_audit(self) -> None:
-        from deskbook.tui.screens.audit import AuditScreen
-
-        if not isinstance(self.screen, AuditScreen):
-            self.push_screen(AuditScreen())
-
-    def action_expiring(self) -> None:
-        from deskbook.tui.screens.expiring import ExpiringScreen
-
-        if not isinstance(self.screen, ExpiringScreen):
-            self.push_screen(ExpiringScreen())
-
-    def action_reports(self) -> None:
-        from deskbook.tui.screens.reports import ReportsScreen
-
-        if not isinstance(self.screen, ReportsScreen):
-            self.push_screen(ReportsScreen())
-
-    def action_logins(self) -> None:
-        from deskbook.tui.screens.logins import LoginsScreen
-
-        if not isinstance(self.screen, LoginsScreen):
-            self.push_screen(LoginsScreen())
-
     def get_key_display(self, binding: Binding) -> str:
         """The footer's keys as the registry shows them (every key of the action, as printed
         on the keyboard), so footer, help and palette agree."""
@@ -378,13 +327,6 @@ class DeskApp(App[None]):
                 partial(self.call_later, target.run_action, action.action),
             )
         yield from super().get_system_commands(screen)
-
-
-def _scope(screen: Screen[object]) -> str:
-    """The action scope of a screen: "" for one that is not the desk's own (the help)."""
-    from deskbook.tui.screens.base import DeskScreen
-
-    return screen.SCOPE if isinstance(screen, DeskScreen) else ""
 
 
 def _theme_for(color_system: str | None) -> str:

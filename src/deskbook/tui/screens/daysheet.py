@@ -33,6 +33,7 @@ from deskbook.tui.widgets.desk_header import DeskHeader
 from deskbook.tui.widgets.desk_table import DeskTable
 
 PAGE = 100
+MOST_PER_READ = 1000  # the Desk's largest page: a reload of more is read in several
 NEAR_END = 20  # rows before the end of what is loaded at which the next page is read
 # Status filters in the order "s" steps through them; None is every live visit.
 STATUS_FILTERS: tuple[tuple[str, tuple[str, ...] | None], ...] = (
@@ -166,6 +167,18 @@ class DaySheetScreen(DeskScreen[None]):
             start_until=start_until,
         )
 
+    def _pages(self, limit: int) -> DaySheetPage:
+        """The first `limit` rows, in reads the Desk allows (a sheet scrolled past its
+        thousandth row is reloaded whole when another desk changes something)."""
+        first = self._page(0, min(limit, MOST_PER_READ), True)
+        rows = list(first.rows)
+        while len(rows) < min(limit, first.total):
+            more = self._page(len(rows), min(limit - len(rows), MOST_PER_READ), False)
+            if not more.rows:
+                break
+            rows += more.rows
+        return DaySheetPage(rows=tuple(rows), total=first.total, offset=0, limit=limit)
+
     def load(self) -> None:
         """From the top: the first page and the count."""
         self.reading_more = False
@@ -175,7 +188,7 @@ class DaySheetScreen(DeskScreen[None]):
         """Again what is loaded (another desk changed something): the cursor stays put."""
         limit = max(PAGE, len(self.rows))
         self.reading_more = False
-        self.read("sheet", partial(self._page, 0, limit, True), self.show)
+        self.read("sheet", partial(self._pages, limit), self.show)
 
     def show(self, page: DaySheetPage) -> None:
         table = self.query_one(DataTable)
