@@ -121,9 +121,7 @@ class BranchDesk(SessionBase):
         if who == self.staff.id:
             self.staff = homeclinic.with_home(self.staff, cid)
 
-    def board(
-        self, day: date, clinic_id: Id, first: int = 0, limit: int | None = None
-    ) -> Board:
+    def board(self, day: date, clinic_id: Id, first: int = 0, limit: int | None = None) -> Board:
         """The clinic's day as providers by time rows (see deskbook.board). first/limit: a
         window of the providers in name order (all when limit is None); the Board says how many
         there are in all, for scrolling to the others."""
