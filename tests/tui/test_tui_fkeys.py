@@ -1,0 +1,51 @@
+"""F3 / F5 in turn, as a desk switches between the day sheet and the board all day: they go
+back to the screen already open instead of stacking another copy of it (each copy kept its
+rows and its poll), and never close a form with what was typed in it."""
+
+from __future__ import annotations
+
+from tui_pilot import SIZE, make_app, screen_name, settle, type_text
+
+from deskbook.desk import Desk
+
+
+async def test_f3_and_f5_in_turn_reuse_the_open_day_sheet_and_board(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        sheet = app.screen
+        await pilot.press("f5")
+        await settle(pilot)
+        board = app.screen
+        depth = len(app.screen_stack)
+        for _ in range(3):
+            await pilot.press("f3")
+            await settle(pilot)
+            assert app.screen is sheet
+            await pilot.press("f5")
+            await settle(pilot)
+            assert screen_name(app) == "BoardScreen"
+        assert len(app.screen_stack) <= depth
+        assert board is not sheet
+
+
+async def test_f3_over_a_dialog_opens_another_day_sheet_and_keeps_the_dialog(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await pilot.press("f3")
+        await settle(pilot)
+        sheet = app.screen
+        await pilot.press("f5")
+        await settle(pilot)
+        await pilot.press("g")
+        await settle(pilot)
+        assert screen_name(app) == "DateScreen"
+        dialog = app.screen
+        await type_text(pilot, "+3")
+        await pilot.press("f3")
+        await settle(pilot)
+        assert screen_name(app) == "DaySheetScreen" and app.screen is not sheet
+        assert dialog in app.screen_stack
