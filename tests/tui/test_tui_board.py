@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
+from sqlmodel import col
 from textual.pilot import Pilot
 from tui_pilot import (
     add_providers,
@@ -19,11 +21,14 @@ from tui_pilot import (
     screen_name,
     set_home,
     settle,
+    step,
     texts,
     tomorrow_at,
     type_text,
 )
 
+from deskbook.db.engine import make_engine, write_session
+from deskbook.db.models import ProviderSchedule
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
 from deskbook.testing.clock import TZ
@@ -353,3 +358,26 @@ async def test_the_safe_desk_rules_hold_on_the_board(desk: Desk, clinic: tui_cli
     assert visits[1].notes == "needs the quiet room"
     # The confirm said what the booking then did (the Desk's number, not the screen's count).
     assert f"Session {visits[1].session_number} of {visits[1].session_total}" in confirm, confirm
+
+
+async def test_a_day_nobody_works_says_so_rather_than_an_empty_clinic(
+    desk: Desk, clinic: tui_clinic.Seed
+) -> None:
+    set_home(clinic, "aba")
+    tomorrow = tomorrow_at(9).astimezone(TZ).date()
+    engine = make_engine(clinic.url)
+    with write_session(engine) as s:  # the ABA clinic closed on tomorrow's weekday
+        s.execute(
+            delete(ProviderSchedule).where(
+                col(ProviderSchedule.clinic_id) == clinic.ids["aba"],
+                col(ProviderSchedule.weekday) == tomorrow.weekday(),
+            )
+        )
+    engine.dispose()
+    app = make_app(desk)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        board = await open_board(pilot)
+        assert board.names == []
+        assert f"Nobody works here on {tomorrow:%a %d %b}" in texts(app)
+        await step(pilot, "right_square_bracket")
+        assert board.names == ["Lina Haddad"]

@@ -143,7 +143,8 @@ class BoardScreen(DeskScreen[None]):
         self.query_one("#board-hint", Static).update(
             "Enter book/open · a c n u x r visit · [ ] day · t today · g date · k clinic"
             if board.columns
-            else "No provider works at this clinic."
+            # A day nobody works (a weekend, a holiday) must not read as an empty clinic.
+            else f"Nobody works here on {day_label(board.day)} · ] next day · k another clinic"
         )
         self.painted += 1
 
