@@ -16,7 +16,7 @@ from sqlmodel import col
 from deskbook import phones
 from deskbook.access import Actor, printable
 from deskbook.db.models import Patient
-from deskbook.db.search import Equal, Lookup, Prefix, Words, run_lookups
+from deskbook.db.search_sql import Equal, Lookup, Prefix, Words, run_lookups
 from deskbook.errors import InvalidInput
 from deskbook.normalize import SIDE_SEPARATOR, patient_name_norm, search_text
 from deskbook.patients import birth, national_id_of, summary

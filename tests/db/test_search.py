@@ -14,11 +14,11 @@ from deskbook.db.engine import make_engine, read_session, write_session
 from deskbook.db.models import Patient, Tenant
 from deskbook.db.search import (
     COUNT_CAP,
-    MAX_RESULTS,
     check_search_support,
     find_patients,
     search_patients,
 )
+from deskbook.db.search_sql import MAX_RESULTS
 from deskbook.errors import DatabaseError
 from deskbook.normalize import patient_name_norm
 from deskbook.testing.rows import patient_values

@@ -46,46 +46,19 @@ from sqlalchemy.orm import Session
 from sqlmodel import col
 
 from deskbook.db.models import Patient
-
-# The look-ups and their SQL live in search_sql; re-exported, as callers import them from here.
 from deskbook.db.search_sql import (
-    ARABIC_SIDE as ARABIC_SIDE,
-)
-from deskbook.db.search_sql import (
-    CANDIDATES as CANDIDATES,
-)
-from deskbook.db.search_sql import (
-    MAX_RESULTS as MAX_RESULTS,
-)
-from deskbook.db.search_sql import (
-    TRIGRAM as TRIGRAM,
-)
-from deskbook.db.search_sql import (
-    Digits as Digits,
-)
-from deskbook.db.search_sql import (
-    Equal as Equal,
-)
-from deskbook.db.search_sql import (
-    Lookup as Lookup,
-)
-from deskbook.db.search_sql import (
-    Match as Match,
-)
-from deskbook.db.search_sql import (
-    Prefix as Prefix,
-)
-from deskbook.db.search_sql import (
+    CANDIDATES,
+    MAX_RESULTS,
+    TRIGRAM,
+    Digits,
+    Equal,
+    Lookup,
+    Prefix,
     Sql,
+    Words,
     as_uuid,
     run,
     union,
-)
-from deskbook.db.search_sql import (
-    Words as Words,
-)
-from deskbook.db.search_sql import (
-    run_lookups as run_lookups,
 )
 from deskbook.errors import DatabaseError
 from deskbook.normalize import (

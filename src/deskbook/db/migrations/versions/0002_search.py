@@ -28,7 +28,7 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-# Must stay textually equal to deskbook.db.search.ARABIC_SIDE: expression indexes are matched
+# Must stay textually equal to deskbook.db.search_sql.ARABIC_SIDE: expression indexes are matched
 # by shape.
 _SQLITE_ARABIC = "substr(name_norm, instr(name_norm, '| ') + 2)"
 _PG_ARABIC = "substr(name_norm, strpos(name_norm, '| ') + 2)"
