@@ -165,11 +165,6 @@ _PG_BUILD_SETTINGS = (
     "SET LOCAL maintenance_work_mem = '1GB'",
     "SET LOCAL effective_cache_size = '32MB'",
 )
-# Sorted in this index's order (while still unlogged) before its overlap rule is added: each
-# chunk's blocks are in (provider, start) order, but at a million patients a provider's blocks
-# come in 40 runs that each span its three years, and the rule's check of every row then
-# probes a 400MB gist index at random through 128MB of shared_buffers.
-_PG_CLUSTER_BY = {"provider_block": "ix_block_provider_end"}
 
 
 def _gone_client_check(conn: Connection, *, local: bool) -> list[str]:
@@ -350,14 +345,6 @@ def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
             "ALTER TABLE patient_phone_key SET LOGGED",
             f"ALTER TABLE patient ENABLE TRIGGER {_PG_PHONE_KEY_TRIGGER}",
         ]
-    for table, name, definition in indexes:
-        if _PG_CLUSTER_BY.get(table) == name:
-            restore.by_table[table] += [
-                definition,
-                f'CLUSTER {table} USING "{name}"',
-                f"ALTER TABLE {table} SET WITHOUT CLUSTER",
-                f'DROP INDEX "{name}"',  # built again, logged, with the others
-            ]
     for table in tables:
         restore.by_table[table].append(f"ALTER TABLE {table} SET LOGGED")
     for table, _, definition in indexes:
