@@ -7,6 +7,7 @@ patients is measured as it is. An empty one is filled by `deskbook.db.demo`.
 
 from __future__ import annotations
 
+import gc
 import os
 import statistics
 import time
@@ -172,6 +173,7 @@ def measure(
         how, run = _searcher(url, engine)
         for probe in mix:  # one untimed pass: the first touch of each page is not the point
             run(probe.query)
+        gc.freeze()  # as the app does once it has started (deskbook.tui.app.run_app)
         results: dict[str, Result] = {}
         worst: dict[str, tuple[float, int]] = {}
         for _ in range(rounds):
