@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 from sqlmodel import col
 
@@ -76,12 +76,7 @@ def visits(
         .join(Patient, col(Patient.id) == col(Appointment.patient_id))
         .join(Service, col(Service.id) == col(Appointment.service_id))
         .where(
-            col(Appointment.tenant_id) == actor.tenant_id,
-            col(Appointment.clinic_id) == clinic_id,
-            col(Appointment.start_at) >= span[0],
-            col(Appointment.start_at) < span[1],
-            col(Appointment.status) != AppointmentStatus.CANCELLED,
-            col(Appointment.kind) != AppointmentKind.GROUP,
+            *_clinic_visits(actor, clinic_id, span),
             *([] if provider_ids is None else [col(Appointment.provider_id).in_(provider_ids)]),
         )
         .order_by(col(Appointment.start_at), col(Appointment.id))
@@ -210,16 +205,24 @@ def visit_spans(
             func.max(col(Appointment.end_at)),
         )
         .where(
-            col(Appointment.tenant_id) == actor.tenant_id,
-            col(Appointment.clinic_id) == clinic_id,
-            col(Appointment.start_at) >= span[0],
-            col(Appointment.start_at) < span[1],
-            col(Appointment.status) != AppointmentStatus.CANCELLED,
-            col(Appointment.kind) != AppointmentKind.GROUP,
+            *_clinic_visits(actor, clinic_id, span),
         )
         .group_by(col(Appointment.provider_id))
     ).all()
     return {pid: (int(n), aware(first), aware(last)) for pid, n, first, last in rows}
+
+
+def _clinic_visits(actor: Actor, clinic_id: uuid.UUID, span: Span) -> list[ColumnElement[bool]]:
+    """The clinic's live individual visits starting in the span: what the board shows in its
+    cells and counts in its title (group sessions are read apart, one block each)."""
+    return [
+        col(Appointment.tenant_id) == actor.tenant_id,
+        col(Appointment.clinic_id) == clinic_id,
+        col(Appointment.start_at) >= span[0],
+        col(Appointment.start_at) < span[1],
+        col(Appointment.status) != AppointmentStatus.CANCELLED,
+        col(Appointment.kind) != AppointmentKind.GROUP,
+    ]
 
 
 def aware(moment: datetime) -> datetime:

@@ -44,12 +44,10 @@ def grid(app: Any) -> BoardGrid:
 
 async def open_board(pilot: Pilot[Any], *, tomorrow: bool = True) -> BoardGrid:
     await settle(pilot)
-    await pilot.press("f5")
-    await settle(pilot)
+    await step(pilot, "f5")
     assert screen_name(pilot.app) == "BoardScreen"
     if tomorrow:
-        await pilot.press("right_square_bracket")
-        await settle(pilot)
+        await step(pilot, "right_square_bracket")
     return grid(pilot.app)
 
 
@@ -92,13 +90,11 @@ async def test_board_opens_on_home_clinic_and_k_switches(
         board = await open_board(pilot, tomorrow=False)
         assert "ABA Clinic" in texts(app)
         assert board.names == ["Lina Haddad"]
-        await pilot.press("k")
-        await settle(pilot)
+        await step(pilot, "k")
         assert screen_name(app) == "PickScreen"
         while "SLP Clinic" not in highlighted(app):
             await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert grid(app).names == ["Dr. Huda Saleh", "Dr. Omar Nasser"]
         assert "SLP Clinic" in texts(app)
 
@@ -113,22 +109,18 @@ async def test_enter_on_a_free_cell_books_there_and_on_a_visit_opens_the_patient
         await open_board(pilot)
         assert cell_at(app, 1, 12) == "free"
         await put_cursor(pilot, 1, 12)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientFinder"
         await type_text(pilot, "Noor")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         # Omar gives one service here: no service question, straight to the confirmation.
         assert screen_name(app) == "ConfirmScreen"
         shown = texts(app)
         assert "Noor Haddad" in shown and "Dr. Omar Nasser" in shown and "SLP Session" in shown
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "BoardScreen"
         assert visit_text(app, 1, 12) == "Noor Haddad · SLP Session · booked"
-        await pilot.press("enter")  # the cursor stayed on the new visit
-        await settle(pilot)
+        await step(pilot, "enter")  # the cursor stayed on the new visit
         assert screen_name(app) == "PatientScreen"
         assert "MRN-0002" in texts(app)
 
@@ -144,11 +136,9 @@ async def test_a_free_row_no_service_can_start_on_says_so_before_any_write(
         # Rows are 15 minutes; the 45-minute SLP slots start at 12:00 and 12:45, not 12:15.
         await put_cursor(pilot, 1, 12, 15)
         assert str(grid(app).get_cell_at(grid(app).cursor_coordinate)) == "free"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         await type_text(pilot, "Noor")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "BoardScreen"
         assert any("No service fits at 12:15" in n for n in notes(app))
     assert desk.login("frontdesk", tui_clinic.PASSWORD).appointments_of(clinic.ids["noor"]) == []
@@ -169,17 +159,13 @@ async def test_cancel_on_the_board_offers_the_waitlist_and_books_in_two_keys(
         await open_board(pilot)
         assert visit_text(app, 0, 12) == "Rana Khalil · SLP Session · booked"
         await put_cursor(pilot, 0, 12)
-        await pilot.press("x")
-        await settle(pilot)
+        await step(pilot, "x")
         assert screen_name(app) == "ReasonScreen"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "WaitlistOffer"
         assert "Noor Haddad" in texts(app)
-        await pilot.press("enter")  # pick
-        await settle(pilot)
-        await pilot.press("enter")  # confirm
-        await settle(pilot)
+        await step(pilot, "enter")  # pick
+        await step(pilot, "enter")  # confirm
         assert screen_name(app) == "BoardScreen"
         assert visit_text(app, 0, 12) == "Noor Haddad · SLP Session · booked"
         assert any("from the waitlist" in n for n in notes(app))
@@ -197,14 +183,11 @@ async def test_arrived_and_reschedule_keys_act_on_the_visit_under_the_cursor(
     async with app.run_test(size=size) as pilot:
         await open_board(pilot)
         await put_cursor(pilot, 0, 12)
-        await pilot.press("r")
-        await settle(pilot)
+        await step(pilot, "r")
         assert screen_name(app) == "SlotScreen"
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
         await put_cursor(pilot, 1, 13)
-        await pilot.press("a")  # a free cell: nothing to mark
-        await settle(pilot)
+        await step(pilot, "a")  # a free cell: nothing to mark
         assert any("No visit here" in n for n in notes(app))
 
 
@@ -228,18 +211,14 @@ async def test_right_past_the_last_visible_provider_scrolls_and_days_move(
             assert board.scroll_x == 0  # a wide terminal shows all six at once
             assert board.cell_width >= 22
         today = datetime.now(TZ).date()
-        await pilot.press("right_square_bracket", "right_square_bracket")
-        await settle(pilot)
+        await step(pilot, "right_square_bracket", "right_square_bracket")
         assert board.board is not None and board.board.day == today + timedelta(days=2)
-        await pilot.press("t")
-        await settle(pilot)
+        await step(pilot, "t")
         assert board.board.day == today
-        await pilot.press("g")
-        await settle(pilot)
+        await step(pilot, "g")
         assert screen_name(app) == "DateScreen"
         await type_text(pilot, "+3")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         shown = grid(app).board
         assert shown is not None and shown.day == today + timedelta(days=3)
 
@@ -262,18 +241,15 @@ async def test_providers_beyond_the_window_are_reached_by_arrows_with_their_visi
         assert len(board.names) < 16 and "Therapist 9" not in board.names
         assert f"providers 1–{len(board.names)} of 16" in texts(app)
         for _ in range(15):
-            await pilot.press("right")
-            await settle(pilot)
+            await step(pilot, "right")
         assert board.provider_index() == 15
         assert board.names[board.cursor_column] == "Therapist 9"
         assert visit_text(app, board.cursor_column, 11) == "Rana Khalil · SLP Session · booked"
         assert "of 16" in texts(app) and "providers 1–" not in texts(app)
-        await pilot.press("right")  # the last provider: nothing further
-        await settle(pilot)
+        await step(pilot, "right")  # the last provider: nothing further
         assert board.provider_index() == 15
         for _ in range(15):
-            await pilot.press("left")
-            await settle(pilot)
+            await step(pilot, "left")
         assert board.provider_index() == 0 and board.names[0] == "Dr. Huda Saleh"
         assert board.board is not None and board.board.first == 0
 
@@ -320,38 +296,30 @@ async def test_the_safe_desk_rules_hold_on_the_board(desk: Desk, clinic: tui_cli
         await open_board(pilot)
         await put_cursor(pilot, 0, 12)
         for key in ("a", "n"):  # refused at once, in the Desk's words; nothing asked
-            await pilot.press(key)
-            await settle(pilot)
+            await step(pilot, key)
             assert screen_name(app) == "BoardScreen"
             assert any("on that day, not before" in n for n in notes(app)), notes(app)
             app._notifications.clear()
-        await pilot.press("x")
-        await settle(pilot)
+        await step(pilot, "x")
         assert screen_name(app) == "ReasonScreen"
         shown = texts(app)
         for words in ("Patient   Rana Khalil", "SLP Session", "Dr. Huda Saleh"):
             assert words in shown, shown
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
         await put_cursor(pilot, 1, 12)  # Omar is free at 12:00, Rana is not (issue 10 #5)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         await type_text(pilot, "Rana")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "BoardScreen"
         assert any("cannot be taken: the patient has" in n for n in notes(app)), notes(app)
         await put_cursor(pilot, 1, 13, 30)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         await type_text(pilot, "Rana")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "ConfirmScreen"
         confirm = texts(app)
         await type_text(pilot, "needs the quiet room")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "BoardScreen"
     visits = desk.login("frontdesk", tui_clinic.PASSWORD).appointments_of(ids["rana"])
     assert [v.status for v in visits] == ["BOOKED", "BOOKED"]

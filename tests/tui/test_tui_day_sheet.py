@@ -19,6 +19,7 @@ from tui_pilot import (
     screen_name,
     set_home,
     settle,
+    step,
     texts,
     tomorrow_at,
     type_text,
@@ -54,11 +55,9 @@ def later_at(hour: int, minute: int = 0) -> datetime:
 
 async def open_sheet_later(pilot: Any) -> None:
     await settle(pilot)
-    await pilot.press("f3")
-    await settle(pilot)
+    await step(pilot, "f3")
     assert screen_name(pilot.app) == "DaySheetScreen"
-    await pilot.press("right_square_bracket", "right_square_bracket")
-    await settle(pilot)
+    await step(pilot, "right_square_bracket", "right_square_bracket")
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -80,27 +79,20 @@ async def test_home_clinic_filters_columns_and_width(
         assert patient_width == daysheet.column_widths(size[0])["Patient"]
         if size[0] == 160:
             assert patient_width > daysheet.column_widths(80)["Patient"]
-        await pilot.press("k")
-        await settle(pilot)
-        await pilot.press("f")  # the picker's top row: every clinic
-        await settle(pilot)
+        await step(pilot, "k")
+        await step(pilot, "f")  # the picker's top row: every clinic
         assert patients(app) == ["Yusuf Salem", "Noor Haddad", "Basil Fares"]
-        await pilot.press("k")
-        await settle(pilot)
+        await step(pilot, "k")
         while "SLP" not in highlighted(app):
             await pilot.press("down")
-        await pilot.press("enter", "v")
-        await settle(pilot)
+        await step(pilot, "enter", "v")
         while "Omar" not in highlighted(app):
             await pilot.press("down")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert patients(app) == ["Noor Haddad"]
-        await pilot.press("s")  # to come
-        await settle(pilot)
+        await step(pilot, "s")  # to come
         assert patients(app) == ["Noor Haddad"] and "to come" in texts(app)
-        await pilot.press("s")  # arrived
-        await settle(pilot)
+        await step(pilot, "s")  # arrived
         assert patients(app) == []
 
 
@@ -117,11 +109,9 @@ async def test_find_on_the_sheet_then_enter_opens_the_patient(
         await pilot.press("slash")
         await type_text(pilot, "noor")
         assert patients(app) == ["Noor Haddad"]
-        await pilot.press("enter")  # back to the sheet
-        await settle(pilot)
+        await step(pilot, "enter")  # back to the sheet
         assert isinstance(app.screen.focused, DataTable)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert "MRN-0002" in texts(app)
 
@@ -148,8 +138,7 @@ async def test_pages_are_read_as_the_cursor_nears_the_end(
         await settle(pilot)
         assert table(app).row_count == 20
         for _ in range(4):  # a page down at a time, as a receptionist would
-            await pilot.press("pagedown")
-            await settle(pilot)
+            await step(pilot, "pagedown")
         assert table(app).row_count == 25 and "(" not in texts(app).split("visits")[1][:3]
         times = [str(table(app).get_row_at(i)[0]) for i in range(25)]
         assert times == sorted(times)
@@ -164,8 +153,7 @@ async def test_another_desks_booking_appears_and_the_cursor_stays_on_its_visit(
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await open_sheet_later(pilot)
-        await pilot.press("down")
-        await settle(pilot)
+        await step(pilot, "down")
         assert sheet(app).current_key() == str(noor.id)
         other = Desk.open(clinic.url)
         try:
@@ -192,15 +180,13 @@ async def test_export_key_writes_the_file_and_says_where(
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await open_sheet_later(pilot)
-        await pilot.press("e")
-        await settle(pilot)
+        await step(pilot, "e")
         assert screen_name(app) == "ExportScreen"
         field = app.screen.query_one(Input)
         assert field.value.endswith(".csv") and "slp-clinic" in field.value
         target = tmp_path / "out" / f"sheet.{fmt}"
         field.value = str(target)
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DaySheetScreen"
         data = target.read_bytes()
         assert data.startswith(b"%PDF") if fmt == "pdf" else b"Noor Haddad" in data
@@ -216,15 +202,12 @@ async def test_tomorrows_calls_and_marking_one_confirmed(
     app = make_app(desk)
     async with app.run_test(size=size) as pilot:
         await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
-        await pilot.press("p")  # today's sheet: the calls are for tomorrow
-        await settle(pilot)
+        await step(pilot, "f3")
+        await step(pilot, "p")  # today's sheet: the calls are for tomorrow
         assert screen_name(app) == "CallsScreen"
         shown = texts(app)
         assert "Yusuf Salem" in shown and "0501110003" in shown and "5 to confirm" in shown
-        await pilot.press("y")
-        await settle(pilot)
+        await step(pilot, "y")
         assert "4 to confirm" in texts(app) and "Yusuf Salem" not in texts(app)
         session = desk.login("frontdesk", tui_clinic.PASSWORD)
         mine = session.appointments_of(yusuf.patient_id)

@@ -4,7 +4,14 @@ rows and its poll), and never close a form with what was typed in it."""
 
 from __future__ import annotations
 
-from tui_pilot import SIZE, make_app, screen_name, settle, type_text
+from tui_pilot import (
+    SIZE,
+    make_app,
+    screen_name,
+    settle,
+    step,
+    type_text,
+)
 
 from deskbook.desk import Desk
 
@@ -13,19 +20,15 @@ async def test_f3_and_f5_in_turn_reuse_the_open_day_sheet_and_board(desk: Desk) 
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+        await step(pilot, "f3")
         sheet = app.screen
-        await pilot.press("f5")
-        await settle(pilot)
+        await step(pilot, "f5")
         board = app.screen
         depth = len(app.screen_stack)
         for _ in range(3):
-            await pilot.press("f3")
-            await settle(pilot)
+            await step(pilot, "f3")
             assert app.screen is sheet
-            await pilot.press("f5")
-            await settle(pilot)
+            await step(pilot, "f5")
             assert screen_name(app) == "BoardScreen"
         assert len(app.screen_stack) <= depth
         assert board is not sheet
@@ -35,17 +38,13 @@ async def test_f3_over_a_dialog_opens_another_day_sheet_and_keeps_the_dialog(des
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)
-        await pilot.press("f3")
-        await settle(pilot)
+        await step(pilot, "f3")
         sheet = app.screen
-        await pilot.press("f5")
-        await settle(pilot)
-        await pilot.press("g")
-        await settle(pilot)
+        await step(pilot, "f5")
+        await step(pilot, "g")
         assert screen_name(app) == "DateScreen"
         dialog = app.screen
         await type_text(pilot, "+3")
-        await pilot.press("f3")
-        await settle(pilot)
+        await step(pilot, "f3")
         assert screen_name(app) == "DaySheetScreen" and app.screen is not sheet
         assert dialog in app.screen_stack

@@ -7,7 +7,12 @@ from typing import Any
 
 import pytest
 from textual.widgets._footer import FooterKey
-from tui_pilot import make_app, screen_name, settle
+from tui_pilot import (
+    make_app,
+    screen_name,
+    settle,
+    step,
+)
 
 from deskbook.desk import Desk
 from deskbook.tui.widgets.desk_footer import DeskFooter
@@ -30,8 +35,7 @@ async def test_footer_keys_fit_whole_and_say_enter_on_the_day_sheet(
             ("f2", "SearchScreen", "Open"),
             ("f3", "DaySheetScreen", "Patient"),
         ):
-            await pilot.press(key)
-            await settle(pilot)
+            await step(pilot, key)
             assert screen_name(app) == screen
             shown = footer(app)
             assert ("F1", "Keys") in [(k, d) for k, d, _ in shown]

@@ -12,11 +12,12 @@ from textual.widgets import Button, DataTable, Input
 from tui_pilot import (
     ADMIN_PASSWORD,
     SIZE,
+    at_patient,
     make_app,
     notes,
-    open_patient,
     screen_name,
     settle,
+    step,
     texts,
     type_text,
 )
@@ -42,8 +43,7 @@ def focused_id(app: Any) -> str:
 async def new_patient_form(pilot: Any, query: str) -> None:
     """From the search screen: search, then ctrl+n for the new-patient form."""
     await type_text(pilot, query)
-    await pilot.press("ctrl+n")
-    await settle(pilot)
+    await step(pilot, "ctrl+n")
     assert screen_name(pilot.app) == "RegisterScreen", texts(pilot.app)
 
 
@@ -57,8 +57,7 @@ async def test_register_shows_possible_duplicates_and_asks(desk: Desk) -> None:
         await type_text(pilot, "050 111 0001")  # Rana's phone, typed with spaces
         await pilot.press("tab")
         await type_text(pilot, "23-04-2019")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DuplicatesScreen", texts(app)
         shown = texts(app)
         assert "MRN-0001" in shown and "Rana Khalil" in shown and "phone" in shown
@@ -66,32 +65,25 @@ async def test_register_shows_possible_duplicates_and_asks(desk: Desk) -> None:
         assert focused_id(app) == "open"
         assert "Open MRN-0001" in str(app.screen.query_one("#open", Button).label)
 
-        await pilot.press("escape")  # back to the form, every field kept
-        await settle(pilot)
+        await step(pilot, "escape")  # back to the form, every field kept
         assert screen_name(app) == "RegisterScreen"
         assert field(app, "phone").value == "050 111 0001"
         assert field(app, "date_of_birth").value == "23-04-2019"
 
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DuplicatesScreen"
-        await pilot.press("enter")  # open the existing record
-        await settle(pilot)
+        await step(pilot, "enter")  # open the existing record
         assert screen_name(app) == "PatientScreen", texts(app)
         assert "Rana Khalil" in texts(app) and "MRN-0001" in texts(app)
         assert session_of(desk).search_patients("Zaid Qasim") == []
 
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press("ctrl+n")
-        await settle(pilot)
+        await step(pilot, "escape")
+        await step(pilot, "ctrl+n")
         field(app, "phone").value = "0501110001"
         field(app, "date_of_birth").value = "2019-04-23"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DuplicatesScreen"
-        await pilot.press("tab", "enter")  # register anyway: a sibling on the family phone
-        await settle(pilot)
+        await step(pilot, "tab", "enter")  # register anyway: a sibling on the family phone
         assert screen_name(app) == "PatientScreen", texts(app)
         assert "Zaid Qasim" in texts(app)
     (zaid,) = session_of(desk).search_patients("Zaid Qasim")
@@ -110,8 +102,7 @@ async def test_an_arabic_name_alone_and_a_hijri_birth_date_register(desk: Desk) 
         await type_text(pilot, "0509998877")
         await pilot.press("tab")
         field(app, "date_of_birth").value = "18/08/1440 هـ"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen", texts(app)
         assert texts(app).splitlines()[1].startswith(app.paint("زيد قاسم") + "   MRN")
         assert "born 23/04/2019" in texts(app)
@@ -130,12 +121,10 @@ async def test_a_form_without_a_name_or_with_a_bad_date_says_so_and_keeps_the_re
         assert field(app, "phone").value == "0509998877"
         assert focused_id(app) == "name_en"
         field(app, "date_of_birth").value = "31/02/2019"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert "English or in Arabic" in texts(app) and focused_id(app) == "name_en"
         field(app, "name_en").value = "Huda Saleh"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "RegisterScreen"
         assert "no such day" in texts(app) and focused_id(app) == "date_of_birth"
         assert field(app, "phone").value == "0509998877"
@@ -145,11 +134,8 @@ async def test_edit_phone_guardian_and_alerts_then_find_the_child_by_the_guardia
     desk: Desk,
 ) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
-        await pilot.press("d")
-        await settle(pilot)
+    async with at_patient(app, "rana") as pilot:
+        await step(pilot, "d")
         assert screen_name(app) == "EditPatientScreen"
         assert field(app, "phone").value == "050 111 0001"  # national format
         assert field(app, "date_of_birth").value == "17/05/2018"
@@ -158,15 +144,13 @@ async def test_edit_phone_guardian_and_alerts_then_find_the_child_by_the_guardia
         field(app, "guardian_name").value = "Khalil Haddad"
         field(app, "guardian_phone").value = "0561234567"
         field(app, "notes").value = "Allergic to latex"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen", texts(app)
         shown = texts(app)
         assert "☎ 055 987 6543" in shown
         assert "guardian Khalil Haddad ☎ 056 123 4567" in shown
         assert "⚠ Allergic to latex" in shown
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
         app.screen.query_one("#search", Input).value = ""
         await type_text(pilot, "056 123 4567")
         table = app.screen.query_one("#results", DataTable)
@@ -177,21 +161,16 @@ async def test_edit_phone_guardian_and_alerts_then_find_the_child_by_the_guardia
 
 async def test_an_edit_that_makes_two_records_alike_asks_first(desk: Desk) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
-        await pilot.press("d")
-        await settle(pilot)
+    async with at_patient(app, "noor") as pilot:
+        await step(pilot, "d")
         field(app, "phone").value = "0501110003"  # Yusuf's
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DuplicatesScreen", texts(app)
         assert "Yusuf Salem" in texts(app) and "Noor Haddad" not in texts(app)
         assert focused_id(app) == "open"
         await pilot.press("tab")
         assert "Save anyway" in str(app.screen.focused.label)  # type: ignore[union-attr]
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "PatientScreen"
         assert "☎ 050 111 0003" in texts(app)
 
@@ -210,13 +189,10 @@ async def test_a_search_that_finds_nobody_shows_near_misses_before_registering(
         await type_text(pilot, "Rana Khalid")
         assert "close ones below" in texts(app) and "Rana Khalil" in texts(app)
         assert "17/05/2018" in texts(app)  # the date of birth, to tell them apart
-        await pilot.press("enter")  # opens the near miss the cursor is on
-        await settle(pilot)
+        await step(pilot, "enter")  # opens the near miss the cursor is on
         assert screen_name(app) == "PatientScreen" and "Rana Khalil" in texts(app)
-        await pilot.press("escape")
-        await settle(pilot)
-        await pilot.press("ctrl+n")  # or registers the one the caller meant
-        await settle(pilot)
+        await step(pilot, "escape")
+        await step(pilot, "ctrl+n")  # or registers the one the caller meant
         assert screen_name(app) == "RegisterScreen"
         assert field(app, "name_en").value == "Rana Khalid"
 
@@ -240,29 +216,21 @@ async def test_an_administrator_merges_two_records_after_a_danger_confirm(
     desk: Desk, admin: str
 ) -> None:
     app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
-        await pilot.press("ctrl+g")
-        await settle(pilot)
+    async with at_patient(app, "rana") as pilot:
+        await step(pilot, "ctrl+g")
         assert screen_name(app) == "PatientFinder"
         await type_text(pilot, "Basil")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DangerConfirm", texts(app)
         assert "Keep  MRN-0001" in texts(app) and "Merge MRN-0005" in texts(app)
         assert focused_id(app) == "back"
-        await pilot.press("enter")  # a hurried Enter merges nothing
-        await settle(pilot)
+        await step(pilot, "enter")  # a hurried Enter merges nothing
         assert screen_name(app) == "PatientScreen"
         assert len(session_of(desk).search_patients("Basil Fares")) == 1
-        await pilot.press("ctrl+g")
-        await settle(pilot)
+        await step(pilot, "ctrl+g")
         await type_text(pilot, "Basil")
-        await pilot.press("enter")
-        await settle(pilot)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await step(pilot, "enter")
+        await step(pilot, "tab", "enter")
         assert screen_name(app) == "PatientScreen"
         assert any("merged into MRN-0001" in n for n in notes(app))
     assert session_of(desk).search_patients("Basil Fares") == []
@@ -270,11 +238,8 @@ async def test_an_administrator_merges_two_records_after_a_danger_confirm(
 
 async def test_the_front_desk_has_no_merge_key(desk: Desk) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "rana")
-        await pilot.press("ctrl+g")
-        await settle(pilot)
+    async with at_patient(app, "rana") as pilot:
+        await step(pilot, "ctrl+g")
         assert screen_name(app) == "PatientScreen"
 
 
@@ -288,20 +253,16 @@ async def test_an_administrator_merges_from_the_duplicates_of_a_registration(
         await type_text(pilot, "0501110001")  # Rana's phone
         await pilot.press("tab")
         await type_text(pilot, "23-04-2019")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DuplicatesScreen", texts(app)
         assert "Ctrl+G merge" in texts(app)  # said to an ADMIN only
-        await pilot.press("ctrl+g")  # keep the record on the cursor, Rana's
-        await settle(pilot)
+        await step(pilot, "ctrl+g")  # keep the record on the cursor, Rana's
         assert screen_name(app) == "PatientFinder", texts(app)
         await type_text(pilot, "Basil")
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DangerConfirm", texts(app)
         assert "Keep  MRN-0001" in texts(app) and "Merge MRN-0005" in texts(app)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await step(pilot, "tab", "enter")
         assert screen_name(app) == "PatientScreen", texts(app)
         assert "Rana Khalil" in texts(app)
         assert any("merged into MRN-0001" in n for n in notes(app))
@@ -313,47 +274,33 @@ async def test_an_administrator_merges_the_edited_record_into_its_duplicate(
     desk: Desk, admin: str
 ) -> None:
     app = DeskApp(desk, username="boss", password=ADMIN_PASSWORD)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
-        await pilot.press("d")
-        await settle(pilot)
+    async with at_patient(app, "noor") as pilot:
+        await step(pilot, "d")
         field(app, "phone").value = "0501110003"  # Yusuf's
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DuplicatesScreen", texts(app)
-        await pilot.press("ctrl+g")  # the other record is the one being edited: no finder
-        await settle(pilot)
+        await step(pilot, "ctrl+g")  # the other record is the one being edited: no finder
         assert screen_name(app) == "DangerConfirm", texts(app)
         assert "Keep  MRN-0003" in texts(app) and "Merge MRN-0002" in texts(app)
-        await pilot.press("escape")  # backing out leaves the duplicates on screen
-        await settle(pilot)
+        await step(pilot, "escape")  # backing out leaves the duplicates on screen
         assert screen_name(app) == "DuplicatesScreen"
-        await pilot.press("ctrl+g")
-        await settle(pilot)
-        await pilot.press("tab", "enter")
-        await settle(pilot)
+        await step(pilot, "ctrl+g")
+        await step(pilot, "tab", "enter")
         assert screen_name(app) == "PatientScreen", texts(app)
         assert "Yusuf Salem" in texts(app)
         # The merged-away record's screen is not left underneath: back goes to the search.
-        await pilot.press("escape")
-        await settle(pilot)
+        await step(pilot, "escape")
         assert screen_name(app) == "SearchScreen"
     assert session_of(desk).search_patients("Noor Haddad") == []
 
 
 async def test_the_front_desk_cannot_merge_from_the_duplicates(desk: Desk) -> None:
     app = make_app(desk)
-    async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot)
-        await open_patient(pilot, "noor")
-        await pilot.press("d")
-        await settle(pilot)
+    async with at_patient(app, "noor") as pilot:
+        await step(pilot, "d")
         field(app, "phone").value = "0501110003"
-        await pilot.press("enter")
-        await settle(pilot)
+        await step(pilot, "enter")
         assert screen_name(app) == "DuplicatesScreen" and "merge" not in texts(app)
-        await pilot.press("ctrl+g")
-        await settle(pilot)
+        await step(pilot, "ctrl+g")
         assert screen_name(app) == "DuplicatesScreen"
     assert len(session_of(desk).search_patients("Noor Haddad")) == 1
