@@ -3,7 +3,7 @@ sessions, keys, palette and keymap."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -18,6 +18,7 @@ from tui_pilot import (
     settle,
     step,
     texts,
+    tomorrow_at,
     type_text,
 )
 
@@ -152,9 +153,11 @@ async def test_the_last_seat_taken_by_another_desk_meanwhile(
 async def test_day_sheet_arrive_cancel_and_reschedule(desk: Desk, clinic: tui_clinic.Seed) -> None:
     ids = clinic.ids
     session = session_of(desk)
+    # Not tomorrow: the seeded group session fills that day sheet. From the day's start, not
+    # from now + 2 days: late in the evening that would leave Basil's visit after Noor's.
     provider, first = session.first_available(
-        ids["aba"], ids["aba_service"], datetime.now(UTC) + timedelta(days=2)
-    )  # not tomorrow: the seeded group session fills that day sheet
+        ids["aba"], ids["aba_service"], tomorrow_at(0, days=2)
+    )
     day = first.astimezone(TZ).date()
     one = session.book(ids["basil"], ids["aba_service"], provider.id, first, ids["basil_aba"])
     later = session.free_slots(provider.id, ids["aba_service"], day)[-1]
