@@ -15,11 +15,14 @@ from tui_pilot import (
     SIZE,
     Keys,
     at_patient,
+    book_seeded,
     make_app,
     notes,
     screen_name,
     settle,
+    step,
     texts,
+    tomorrow_at,
     type_text,
 )
 
@@ -95,3 +98,35 @@ async def test_a_stalled_link_shows_the_banner_and_the_search_comes_back(
         await settle(pilot)
         assert not app.screen.query(f"#{BANNER_ID}")
         assert "Rana Khalil" in texts(app)
+
+
+async def test_f5_keeps_the_day_sheet_whose_cancel_waits_for_the_database(
+    proxied: tuple[Desk, TcpProxy], clinic: tui_clinic.Seed
+) -> None:
+    """F5 goes back to an open board by closing the views above it, but not a view whose
+    write waits out an outage: the cancel would be lost with it."""
+    desk, proxy = proxied
+    book_seeded(desk, clinic, "noor", "lina", tomorrow_at(10, days=2))
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await step(pilot, "f5", "f3", "right", "right")  # the board, a day sheet above it
+        sheet = app.screen
+        assert screen_name(app) == "DaySheetScreen" and "Noor Haddad" in texts(app)
+        await step(pilot, "x")
+        assert screen_name(app) == "ReasonScreen"
+        await type_text(pilot, "family travel")
+        proxy.down()
+        await step(pilot, "enter")
+        assert app.database_down
+        await step(pilot, "f5")
+        assert screen_name(app) == "BoardScreen"
+        assert sheet in app.screen_stack  # kept, with the cancel it owes
+        proxy.up()
+        for _ in range(150):  # bounded: the probe finds the server, the cancel is re-sent
+            await pilot.pause(0.1)
+            if not app.database_down:
+                break
+        await settle(pilot)
+    session = desk.login("frontdesk", tui_clinic.PASSWORD)
+    assert [a.status for a in session.appointments_of(clinic.ids["noor"])] == ["CANCELLED"]

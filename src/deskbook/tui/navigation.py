@@ -54,7 +54,8 @@ class Navigation(App[None]):
         """Back to the screen of that kind already open when only the day's views (board, day
         sheet, a patient) are above it, closing them: F3 / F5 in turn for an hour stacked a new
         day sheet and board each time, each holding its rows and polling for changes. A form
-        or a dialog above it is never closed this way (what was typed would be lost)."""
+        or a dialog above it is never closed this way (what was typed would be lost), nor a view
+        with a write on its way or waiting out an outage (the write would be lost)."""
         from deskbook.tui.screens.board import BoardScreen
         from deskbook.tui.screens.daysheet import DaySheetScreen
         from deskbook.tui.screens.patient import PatientScreen
@@ -62,7 +63,8 @@ class Navigation(App[None]):
         views = (BoardScreen, DaySheetScreen, PatientScreen)
         stack = self.screen_stack
         at = next((n for n in range(len(stack) - 1, -1, -1) if isinstance(stack[n], kind)), None)
-        if at is None or not all(isinstance(s, views) for s in stack[at + 1 :]):
+        above = stack[at + 1 :] if at is not None else []
+        if at is None or not all(isinstance(s, views) and not s.holds_writes() for s in above):
             return False
         while self.screen is not stack[at]:
             await self.pop_screen()

@@ -81,6 +81,8 @@ class DeskScreen(Screen[ResultT]):
         super().__init__()
         # Reads an outage stopped, by name, each ready to be made again.
         self._waiting: dict[str, Callable[[], None]] = {}
+        # Writes sent and not yet answered, or waiting out an outage to be sent again.
+        self._writes_open: set[str] = set()
 
     @property
     def session(self) -> DeskSession:
@@ -113,7 +115,7 @@ class DeskScreen(Screen[ResultT]):
         failed: Callable[[DeskError], None] | None = None,
     ) -> None:
         """Ask the Desk something; made again by itself if an outage stopped it."""
-        self._call(name, call, done, failed, writes=False)
+        self._call(name, call, done, failed, again=True)
 
     def write(
         self,
@@ -126,7 +128,8 @@ class DeskScreen(Screen[ResultT]):
     ) -> None:
         """Change something through the Desk; never made again without the user, unless
         resend: the call carries a request id made once for this user action."""
-        self._call(name, call, done, failed, writes=not resend)
+        self._writes_open.add(name)
+        self._call(name, call, done, failed, again=resend)
 
     def _call(
         self,
@@ -135,9 +138,10 @@ class DeskScreen(Screen[ResultT]):
         done: Callable[[T], None],
         failed: Callable[[DeskError], None] | None,
         *,
-        writes: bool,
+        again: bool,
     ) -> None:
-        again = None if writes else partial(self._call, name, call, done, failed, writes=False)
+        # Made again after an outage: a read, or a write that carries its request id.
+        retry = partial(self._call, name, call, done, failed, again=True) if again else None
 
         def work() -> None:
             worker = get_current_worker()
@@ -145,7 +149,7 @@ class DeskScreen(Screen[ResultT]):
                 value = call()
             except DeskError as error:
                 if not worker.is_cancelled:
-                    self.post_message(DeskFailed(name, error, failed, again))
+                    self.post_message(DeskFailed(name, error, failed, retry))
                 return
             if not worker.is_cancelled:
                 self.post_message(DeskAnswered(name, partial(done, value)))
@@ -177,9 +181,15 @@ class DeskScreen(Screen[ResultT]):
             self.app.lost_database()
             await self.app.database_up.wait()
 
+    def holds_writes(self) -> bool:
+        """Whether a write of this screen is on its way or waits to be sent again: closing the
+        screen now would lose it (its worker cancelled, its re-send forgotten)."""
+        return bool(self._writes_open)
+
     def on_desk_answered(self, message: DeskAnswered) -> None:
         message.stop()
         self._waiting.pop(message.name, None)
+        self._writes_open.discard(message.name)
         message.deliver()
 
     def on_desk_failed(self, message: DeskFailed) -> None:
@@ -193,6 +203,7 @@ class DeskScreen(Screen[ResultT]):
                 self._waiting[message.name] = message.again
                 return
         self._waiting.pop(message.name, None)
+        self._writes_open.discard(message.name)
         if message.failed is not None:
             message.failed(message.error)
         else:
