@@ -100,11 +100,12 @@ async def test_a_stalled_link_shows_the_banner_and_the_search_comes_back(
         assert "Rana Khalil" in texts(app)
 
 
-async def test_f5_keeps_the_day_sheet_whose_cancel_waits_for_the_database(
-    proxied: tuple[Desk, TcpProxy], clinic: tui_clinic.Seed
+@pytest.mark.parametrize(("key", "lands_on"), [("f5", "BoardScreen"), ("f2", "SearchScreen")])
+async def test_a_day_sheet_whose_cancel_waits_for_the_database_is_not_closed(
+    proxied: tuple[Desk, TcpProxy], clinic: tui_clinic.Seed, key: str, lands_on: str
 ) -> None:
-    """F5 goes back to an open board by closing the views above it, but not a view whose
-    write waits out an outage: the cancel would be lost with it."""
+    """F5 (back to the open board) and F2 (back to the search) close the views above, but not
+    a view whose write waits out an outage: the cancel would be lost with it."""
     desk, proxy = proxied
     book_seeded(desk, clinic, "noor", "lina", tomorrow_at(10, days=2))
     app = make_app(desk)
@@ -119,8 +120,8 @@ async def test_f5_keeps_the_day_sheet_whose_cancel_waits_for_the_database(
         proxy.down()
         await step(pilot, "enter")
         assert app.database_down
-        await step(pilot, "f5")
-        assert screen_name(app) == "BoardScreen"
+        await step(pilot, key)
+        assert screen_name(app) == lands_on
         assert sheet in app.screen_stack  # kept, with the cancel it owes
         proxy.up()
         for _ in range(150):  # bounded: the probe finds the server, the cancel is re-sent

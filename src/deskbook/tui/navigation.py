@@ -16,6 +16,12 @@ def scope_of(screen: Screen[object]) -> str:
     return screen.SCOPE if isinstance(screen, DeskScreen) else ""
 
 
+def holds_writes(screen: Screen[Any]) -> bool:
+    from deskbook.tui.screens.base import DeskScreen
+
+    return isinstance(screen, DeskScreen) and screen.holds_writes()
+
+
 class Navigation(App[None]):
     """The F-key actions; DeskApp is one."""
 
@@ -34,6 +40,10 @@ class Navigation(App[None]):
         from deskbook.tui.screens.search import SearchScreen
 
         while len(self.screen_stack) > 2 and not isinstance(self.screen, SearchScreen):
+            if holds_writes(self.screen):
+                # Closing it would lose a write on its way or waiting out an outage.
+                self.push_screen(SearchScreen())
+                return
             await self.pop_screen()
         if isinstance(self.screen, SearchScreen):
             self.screen.focus_search()
@@ -64,7 +74,7 @@ class Navigation(App[None]):
         stack = self.screen_stack
         at = next((n for n in range(len(stack) - 1, -1, -1) if isinstance(stack[n], kind)), None)
         above = stack[at + 1 :] if at is not None else []
-        if at is None or not all(isinstance(s, views) and not s.holds_writes() for s in above):
+        if at is None or not all(isinstance(s, views) and not holds_writes(s) for s in above):
             return False
         while self.screen is not stack[at]:
             await self.pop_screen()
