@@ -95,7 +95,10 @@ class PatientSide:
             main.execute("DETACH DATABASE side")
 
     def close(self) -> None:
-        if self._thread is not None:
+        if self._thread is not None and self._thread.is_alive():
+            # The build failed or was stopped (Ctrl-C) while the side thread still works: its
+            # file is thrown away, so its statement is interrupted instead of waited for.
+            self.raw.interrupt()
             self._thread.join()
         self.raw.close()
         for suffix in ("", "-journal", "-wal", "-shm"):
