@@ -7,6 +7,7 @@ from __future__ import annotations
 from tui_pilot import (
     SIZE,
     make_app,
+    notes,
     screen_name,
     settle,
     step,
@@ -14,6 +15,7 @@ from tui_pilot import (
 )
 
 from deskbook.desk import Desk
+from deskbook.tui.screens.base import DeskScreen
 
 
 async def test_f3_and_f5_in_turn_reuse_the_open_day_sheet_and_board(desk: Desk) -> None:
@@ -48,3 +50,23 @@ async def test_f3_over_a_dialog_opens_another_day_sheet_and_keeps_the_dialog(des
         await step(pilot, "f3")
         assert screen_name(app) == "DaySheetScreen" and app.screen is not sheet
         assert dialog in app.screen_stack
+
+
+async def test_a_write_that_fails_unexpectedly_does_not_pin_its_view(desk: Desk) -> None:
+    """A write whose worker dies of a fault (not a DeskError) gets no answer; it must not count
+    as still on its way, or F3 / F5 would stack a new copy of that view every time again."""
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await step(pilot, "f3", "f5")
+        board = app.screen
+        assert isinstance(board, DeskScreen)
+
+        def fault() -> None:
+            raise RuntimeError("a bug, not the user's mistake")
+
+        board.write("probe", fault, lambda _: None)
+        await settle(pilot)
+        assert any("Unexpected error" in n for n in notes(app))
+        assert not board.holds_writes()
+        await step(pilot, "f3", "f5")
+        assert app.screen is board

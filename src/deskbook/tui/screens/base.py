@@ -223,6 +223,8 @@ class DeskScreen(Screen[ResultT]):
         # Anything that is not a DeskError is a fault, not a user's mistake: say so and stay.
         # A fetch's fault fails the worker that awaited it, which is told instead.
         if event.state == WorkerState.ERROR and event.worker.group != FETCH_WORKERS:
+            # Failed for good: no answer will come to close the write (the name is the call's).
+            self._writes_open.discard(event.worker.name)
             self.app.notify(
                 f"Unexpected error: {event.worker.error}",
                 title="Please tell support",
