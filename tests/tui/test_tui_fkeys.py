@@ -57,7 +57,11 @@ async def test_a_write_that_fails_unexpectedly_does_not_pin_its_view(desk: Desk)
     as still on its way, or F3 / F5 would stack a new copy of that view every time again."""
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
-        await step(pilot, "f3", "f5")
+        await settle(pilot)
+        await step(pilot, "f3")
+        sheet = app.screen
+        assert screen_name(app) == "DaySheetScreen"
+        await step(pilot, "f5")
         board = app.screen
         assert isinstance(board, DeskScreen)
 
@@ -68,5 +72,5 @@ async def test_a_write_that_fails_unexpectedly_does_not_pin_its_view(desk: Desk)
         await settle(pilot)
         assert any("Unexpected error" in n for n in notes(app))
         assert not board.holds_writes()
-        await step(pilot, "f3", "f5")
-        assert app.screen is board
+        await step(pilot, "f3")  # back to the day sheet below, the board closed
+        assert app.screen is sheet and board not in app.screen_stack
