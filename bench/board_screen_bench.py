@@ -16,12 +16,12 @@ import argparse
 import asyncio
 import statistics
 import time
-from datetime import date
+from datetime import UTC, date, datetime, tzinfo
+from datetime import time as dtime
 from typing import Any
 
 from deskbook.desk import Desk
 from deskbook.tui.app import DeskApp
-from deskbook.tui.screens.board import BoardScreen
 
 
 async def until(pilot: Any, ready: Any, limit: float = 60.0) -> None:
@@ -42,30 +42,58 @@ def report(what: str, walls: list[float]) -> None:
     )
 
 
+def opens_on(day: date) -> None:
+    """F5 opens the board on `day` as if it were today, 10:00 in the clinic: on the demo's
+    busiest day rather than on whatever day the benchmark runs (a Friday shows nobody)."""
+    from deskbook.tui.screens import board
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: tzinfo | None = None) -> Clock:
+            noon = cls.combine(day, dtime(7), tzinfo=UTC)  # 10:00 in Riyadh
+            return noon if tz is None else noon.astimezone(tz)
+
+    class Calendar(date):
+        @classmethod
+        def today(cls) -> Calendar:
+            return cls(day.year, day.month, day.day)
+
+    board.datetime = Clock  # type: ignore[misc]
+    board.date = Calendar  # type: ignore[misc]
+
+
 async def run(url: str, rounds: int, size: tuple[int, int], day: date | None) -> None:
     desk = Desk.open(url)
     app = DeskApp(desk, username="frontdesk", password="frontdesk")
     try:
         async with app.run_test(size=size) as pilot:
             await until(pilot, lambda: type(app.screen).__name__ == "SearchScreen")
+            # A receptionist signs in and then presses F5: what the app does in the meantime
+            # (importing the day's screens) is done by then. The board's module is not imported
+            # here, so the first F5 costs what it costs a desk.
+            await app.workers.wait_for_complete()
+            await asyncio.sleep(0.5)
+            if day is not None:
+                opens_on(day)
             start = time.perf_counter()
             await pilot.press("f5")
             await until(
-                pilot, lambda: isinstance(app.screen, BoardScreen) and app.screen.painted >= 1
+                pilot,
+                lambda: (
+                    type(app.screen).__name__ == "BoardScreen"
+                    and getattr(app.screen, "painted", 0) >= 1
+                ),
             )
             opened = (time.perf_counter() - start) * 1000
+            from deskbook.tui.screens.board import BoardScreen
+
             screen = app.screen
             assert isinstance(screen, BoardScreen)
-            if day is not None:
-                screen.day = day
-                before = screen.painted
-                screen.load()
-                await until(pilot, lambda: screen.painted > before)
             board = screen.board
             assert board is not None
             print(
                 f"{board.clinic_name_en}: {len(board.columns)} providers × {len(board.times)} "
-                f"rows; F5 to painted {opened:.1f} ms (includes the clinic list)"
+                f"rows; F5 to painted {opened:.1f} ms (clinic list and board in one read)"
             )
             walls = []
             for n in range(rounds):

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from textual.widgets._footer import FooterKey
 from tui_pilot import (
     make_app,
     screen_name,
@@ -21,7 +20,7 @@ from deskbook.tui.widgets.desk_footer import DeskFooter
 def footer(app: Any) -> list[tuple[str, str, int]]:
     """(key, description, width on screen) of each key the footer shows."""
     bar = app.screen.query_one(DeskFooter)
-    return [(k.key_display, k.description, k.region.width) for k in bar.query(FooterKey)]
+    return [(k.key_display, k.description, k.width) for k in bar.placed]
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 48)])
@@ -43,5 +42,20 @@ async def test_footer_keys_fit_whole_and_say_enter_on_the_day_sheet(
             bar = app.screen.query_one(DeskFooter)
             for key_, _, width in shown:
                 assert width > 0, key_
-            right = max(k.region.right for k in bar.query(FooterKey))
+            right = max(bar.region.x + k.x + k.width for k in bar.placed)
             assert right <= size[0]
+            painted = bar.render().plain
+            for key_, description, _ in shown:
+                assert f"{key_} {description}" in painted
+            assert len(painted.rstrip()) <= size[0]
+
+
+async def test_a_click_on_a_footer_key_presses_it(desk: Desk) -> None:
+    app = make_app(desk)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        bar = app.screen.query_one(DeskFooter)
+        keys = next(k for k in bar.placed if k.description == "Keys")
+        await pilot.click(DeskFooter, offset=(keys.x + 1, 0))
+        await settle(pilot)
+        assert screen_name(app) == "HelpScreen"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import cache
 
 from textual.binding import Binding, BindingType
 from textual.keys import format_key
@@ -240,6 +241,7 @@ SCOPE_TITLES = {
 }
 
 
+@cache  # asked for every shown key each time a footer is drawn (App.check_action)
 def actions_of(scope: str) -> tuple[DeskAction, ...]:
     return tuple(a for a in ACTIONS if a.scope == scope)
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
+from rich.cells import cell_len
+from rich.style import Style
+from rich.text import Text
 from textual import events
-from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widgets import Footer
-from textual.widgets._footer import FooterKey
+from textual.screen import Screen
+from textual.widget import Widget
 
 HELP_KEY = "help"  # the action that lists every key: always in the footer
 
@@ -17,49 +20,131 @@ HELP_KEY = "help"  # the action that lists every key: always in the footer
 class Shown:
     binding: Binding
     enabled: bool
-    tooltip: str
     app_wide: bool
 
 
-class DeskFooter(Footer):
-    """Textual's footer, compact and without its "Ctrl+P palette" corner: at 80 columns the
-    patient screen's everyday keys were cut off behind them. Every key is still in F1 help,
-    which names Ctrl+P, and Ctrl+P still opens the palette.
+@dataclass(frozen=True)
+class Placed:
+    """A key as the footer paints it: its caps, what it does, and where it sits."""
 
-    Unlike Textual's, it shows only keys that fit whole (a key cut after "F7 Expiri" told the
-    desk nothing), the screen's own keys before the app-wide F-keys, and F1 Keys always. A
-    table's hidden binding of a key (a DataTable's Enter "Select") does not hide the screen's
-    shown binding of the same key (the day sheet's Enter "Patient")."""
+    key: str
+    key_display: str
+    description: str
+    enabled: bool
+    x: int
+    width: int
+
+
+class DeskFooter(Widget, can_focus=False):
+    """The keys of the screen, on one line, painted as one piece of text.
+
+    Textual's Footer mounts a widget per key and mounts them all again each time the screen's
+    bindings change (every focus move): some thirty ms a time here, paid several times while a
+    screen opens. This one works out which keys fit and repaints the line, only when they
+    change. It shows only keys that fit whole (a key cut after "F7 Expiri" told the desk
+    nothing), the screen's own keys before the app-wide F-keys, and F1 Keys always; every key
+    is in F1 help, which names Ctrl+P. A table's hidden binding of a key (a DataTable's Enter
+    "Select") does not hide the screen's shown binding of the same key (the day sheet's Enter
+    "Patient"). A click on a key presses it."""
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"desk-footer--key", "desk-footer--description"}
+    DEFAULT_CSS = """
+    DeskFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+        .desk-footer--key {
+            color: $footer-key-foreground;
+            background: $footer-key-background;
+            text-style: bold;
+        }
+        .desk-footer--description {
+            color: $footer-description-foreground;
+            background: $footer-description-background;
+        }
+    }
+    """
 
     def __init__(self) -> None:
-        super().__init__(compact=True, show_command_palette=False)
+        super().__init__()
+        self.placed: list[Placed] = []
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+        self.call_after_refresh(self.place)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: Screen[object]) -> None:
+        # While the terminal has lost focus nothing has focus, and the keys it would show
+        # then are not the screen's: left as they were, as Textual's footer does.
+        if screen.app.app_focus and self.is_attached and screen is self.screen:
+            self.call_after_refresh(self.place)
+
+    def on_resize(self, _event: events.Resize) -> None:
+        self.place()
+
+    def place(self) -> None:
+        """Work out the keys that fit; repaint only when they changed."""
+        if not self.is_attached:
             return
+        placed, x = [], 0
         for item in self.fitting(self.app.size.width):
-            yield FooterKey(
-                item.binding.key,
-                self.app.get_key_display(item.binding),
-                item.binding.description,
-                item.binding.action,
-                disabled=not item.enabled,
-                tooltip=item.tooltip,
-            ).data_bind(compact=Footer.compact)
+            display = self.app.get_key_display(item.binding)
+            width = cell_len(display) + 1 + cell_len(item.binding.description)
+            placed.append(
+                Placed(
+                    item.binding.key,
+                    display,
+                    item.binding.description,
+                    item.enabled,
+                    x,
+                    width,
+                )
+            )
+            x += width + 1
+        if placed != self.placed:
+            self.placed = placed
+            self.refresh()
+
+    def render(self) -> Text:
+        key_style = self.get_component_rich_style("desk-footer--key")
+        description_style = self.get_component_rich_style("desk-footer--description")
+        line = Text(no_wrap=True, overflow="crop", end="")
+        for key in self.placed:
+            dim = Style() if key.enabled else Style(dim=True)
+            line.append(key.key_display, key_style + dim)
+            line.append(f" {key.description}", description_style + dim)
+            line.append(" ")
+        # Under every part, the footer's own colours: a key's background may be transparent.
+        line.stylize_before(self.rich_style)
+        return line
+
+    def on_click(self, event: events.Click) -> None:
+        key = next((k for k in self.placed if k.x <= event.x < k.x + k.width), None)
+        if key is None:
+            return
+        if key.enabled:
+            self.app.simulate_key(key.key)
+        else:
+            self.app.bell()
 
     def shown(self) -> list[Shown]:
         """The keys to show, one per action: the screen's first, then the app's."""
         screen, app = self.screen, self.app
         found: dict[str, Shown] = {}
-        for key, (node, binding, enabled, tooltip) in screen.active_bindings.items():
+        for key, (node, binding, enabled, _tooltip) in screen.active_bindings.items():
             if not binding.show:
                 # Hidden here (a widget's own binding of the key): the screen's, if it shows.
                 mine = [b for b in screen._bindings.key_to_bindings.get(key, []) if b.show]
                 if not mine:
                     continue
-                node, binding, enabled, tooltip = screen, mine[0], True, ""
+                node, binding, enabled = screen, mine[0], True
             if binding.action not in found:
-                found[binding.action] = Shown(binding, enabled, tooltip, node is app)
+                found[binding.action] = Shown(binding, enabled, node is app)
         return sorted(found.values(), key=lambda s: s.app_wide)
 
     def fitting(self, width: int) -> list[Shown]:
@@ -67,7 +152,11 @@ class DeskFooter(Footer):
         where every key left out is found."""
 
         def cost(item: Shown) -> int:  # "F1 Keys" and the gap after it
-            shown = len(self.app.get_key_display(item.binding)) + 1 + len(item.binding.description)
+            shown = (
+                cell_len(self.app.get_key_display(item.binding))
+                + 1
+                + cell_len(item.binding.description)
+            )
             return shown + 1
 
         items = self.shown()
@@ -81,6 +170,3 @@ class DeskFooter(Footer):
                 chosen.append(item)
                 room -= cost(item)
         return chosen
-
-    def on_resize(self, _event: events.Resize) -> None:
-        self.call_after_refresh(self.recompose)
