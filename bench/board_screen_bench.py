@@ -4,10 +4,10 @@
 
 Headless, signed in as the demo's frontdesk. The clock runs from the key until the new board is
 in the grid and the screen has been refreshed once: F5 (the screen opens on the home clinic, or
-the first one), then `]` and `[` in turn (another day each time), then → along the providers,
-timing the presses that go past the window of providers read and so read the next one. The
-board read runs in a thread worker, so this is the Desk's `board()` plus building the grid plus
-one paint.
+the first one, on --day as if it were today, else on today), then `]` and `[` in turn (another
+day each time), then → along the providers, timing the presses that go past the window of
+providers read and so read the next one. The board read runs in a thread worker, so this is
+the Desk's `board()` plus building the grid plus one paint.
 """
 
 from __future__ import annotations

@@ -49,6 +49,7 @@ class DeskHeader(Header):
 
     def _on_mount(self, event: Mount) -> None:
         event.prevent_default()  # instead of Header's own, below
+
         # Textual's Header sets its title from the app's and the screen's (title, sub_title)
         # watchers, and lets a header whose title widget is already gone raise NoMatches: the
         # sign-in sets the app's title as it switches the login screen away, and when the
