@@ -93,18 +93,9 @@ class DeskFooter(Widget, can_focus=False):
             return
         placed, x = [], 0
         for item in self.fitting(self.app.size.width):
-            display = self.app.get_key_display(item.binding)
-            width = cell_len(display) + 1 + cell_len(item.binding.description)
-            placed.append(
-                Placed(
-                    item.binding.key,
-                    display,
-                    item.binding.description,
-                    item.enabled,
-                    x,
-                    width,
-                )
-            )
+            display, width = self.app.get_key_display(item.binding), self.width_of(item)
+            binding = item.binding
+            placed.append(Placed(binding.key, display, binding.description, item.enabled, x, width))
             x += width + 1
         if placed != self.placed:
             self.placed = placed
@@ -147,17 +138,17 @@ class DeskFooter(Widget, can_focus=False):
                 found[binding.action] = Shown(binding, enabled, node is app)
         return sorted(found.values(), key=lambda s: s.app_wide)
 
+    def width_of(self, item: Shown) -> int:
+        """Cells of "F1 Keys": the key as shown, a space, what it does."""
+        display = self.app.get_key_display(item.binding)
+        return cell_len(display) + 1 + cell_len(item.binding.description)
+
     def fitting(self, width: int) -> list[Shown]:
         """The keys that fit the width whole, in order; F1 Keys keeps its room, since it is
         where every key left out is found."""
 
         def cost(item: Shown) -> int:  # "F1 Keys" and the gap after it
-            shown = (
-                cell_len(self.app.get_key_display(item.binding))
-                + 1
-                + cell_len(item.binding.description)
-            )
-            return shown + 1
+            return self.width_of(item) + 1
 
         items = self.shown()
         keep = next((i for i in items if i.binding.action == HELP_KEY), None)
