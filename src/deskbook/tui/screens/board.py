@@ -119,7 +119,7 @@ class BoardScreen(DeskScreen[None]):
         if self.day == date.today():
             self.day = self.today
         self.query_one(BoardGrid).focus()
-        width = self.size.width or self.app.size.width
+        width = self.size.width
         read = partial(read_opening, self.session, self.clinic, self.day, self.first, width)
         self.read("board", read, self.opened)
         self.live.start()
@@ -150,7 +150,7 @@ class BoardScreen(DeskScreen[None]):
         first = self.board is None or self.board.day != board.day
         self.board = board
         self.first = board.first
-        grid.show(board, self.tz, self.size.width or self.app.size.width)
+        grid.show(board, self.tz, self.size.width)
         if first and board.day == self.today:
             grid.focus_time(datetime.now(UTC))
         visits, count = board.visit_count, board.provider_count
