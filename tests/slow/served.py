@@ -92,10 +92,11 @@ def _answers(base: str) -> bool:
         return False
 
 
-def desk_processes(marker: str) -> list[int]:
-    """Pids of running `-m deskbook` processes whose environment or command line holds
-    marker (a test's own temporary path), so parallel runs elsewhere are not counted."""
-    found = []
+def desk_processes(marker: str) -> dict[int, bytes]:
+    """Command lines, by pid, of running `-m deskbook` processes whose environment or
+    command line holds marker (a test's own temporary path), so parallel runs elsewhere
+    are not counted. Read in one pass: a process may end between two reads of /proc."""
+    found: dict[int, bytes] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
@@ -105,5 +106,5 @@ def desk_processes(marker: str) -> list[int]:
         except OSError:
             continue
         if b"deskbook" in cmdline and marker.encode() in cmdline + environ:
-            found.append(int(entry.name))
+            found[int(entry.name)] = cmdline
     return found

@@ -4,6 +4,7 @@ login screen, a hang-up leaves no process behind, two desks race for one slot an
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
@@ -111,7 +112,8 @@ SetEnv DESKBOOK_DATABASE_URL={seed.url} DESKBOOK={DESKBOOK}
         sshd.wait(timeout=15)
         log.close()
         for pid in desk_processes(str(tmp_path)):
-            os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):  # it may end on its own first
+                os.kill(pid, signal.SIGKILL)
 
 
 class SshDesk:
