@@ -5,6 +5,7 @@ notes)."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from tui_pilot import (
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
 from deskbook.testing.clock import TZ
+from deskbook.tui.widgets import desk_header
 from deskbook.tui.widgets.desk_header import ClinicClock
 from deskbook.tui.widgets.package_card import CatalogCard
 
@@ -128,6 +130,65 @@ async def test_clock_and_mrn_in_the_clinics_words(desk: Desk) -> None:
             before = datetime.now(TZ).strftime("%H:%M")
             clock = str(app.screen.query_one(ClinicClock).render())
             assert clock in (before, datetime.now(TZ).strftime("%H:%M")), screen
+
+
+async def test_an_idle_desk_repaints_nothing_until_the_clock_shows_another_minute(
+    desk: Desk, monkeypatch: Any
+) -> None:
+    """Every screen of the stack has a clock; one ticking under the board made Textual repaint
+    the whole board every second (a full frame a second down an ssh line, and CPU taken from
+    the keys). The clocks repaint when the minute they show changes, and only then."""
+    minute = [datetime(2026, 11, 23, 7, 0, 10, tzinfo=UTC)]
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return minute[0] if tz is None else minute[0].astimezone(tz)
+
+    monkeypatch.setattr(desk_header, "datetime", Clock)
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        await step(pilot, "f5")  # the board over the search screen: two clocks in the stack
+        assert screen_name(app) == "BoardScreen"
+        frames: list[str] = []
+
+        def display(screen: Any, update: Any) -> None:
+            if update is not None:
+                frames.append(type(update).__name__)
+
+        monkeypatch.setattr(app, "_display", display)
+        await asyncio.sleep(2.5)
+        await pilot.pause()
+        assert frames == []
+        minute[0] += timedelta(minutes=1)
+        await asyncio.sleep(1.5)
+        await pilot.pause()
+        assert frames
+        assert str(app.screen.query_one(ClinicClock).render()) == "10:01"
+
+
+async def test_a_covered_screen_is_drawn_when_it_is_seen_again(
+    desk: Desk, monkeypatch: Any
+) -> None:
+    """What changes on a screen under another one (a day sheet reloaded by another desk's
+    change, a blinking cursor) repaints nothing: the screen on top hides it. It shows once
+    the screen is back on top."""
+    app = make_app(desk)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot)
+        search = app.screen
+        await step(pilot, "f5")
+        frames: list[object] = []
+        monkeypatch.setattr(app, "_display", lambda _s, update: frames.append(update))
+        search.query_one(Input).value = "rashid"
+        await asyncio.sleep(0.3)
+        await pilot.pause()
+        assert [f for f in frames if f is not None] == []
+        monkeypatch.undo()
+        await step(pilot, "escape")
+        assert app.screen is search
+        assert "rashid" in str(search.query_one(Input).render_line(0).text)
 
 
 async def test_quitting_a_half_filled_form_asks(desk: Desk) -> None:

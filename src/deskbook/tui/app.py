@@ -138,6 +138,18 @@ class DeskApp(Navigation):
             for f in super().get_line_filters()
         ]
 
+    @property
+    def _background_screens(self) -> list[Screen[object]]:
+        # Textual counts the screen under the top one as seen through it even when the top one
+        # is opaque, so it keeps laying out and drawing a screen nobody sees, and repaints the
+        # whole screen on top for any change there: a clock or a cursor blinking, another
+        # desk's change reloading the day sheet under a patient. Only a dialog lets the
+        # screens under it be seen.
+        stack = self.screen_stack
+        if stack and stack[-1].styles.background.a == 1:
+            return []
+        return super()._background_screens
+
     def on_mount(self) -> None:
         from deskbook.tui.screens.login import LoginScreen
 

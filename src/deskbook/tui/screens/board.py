@@ -12,6 +12,7 @@ millisecond, and a busy clinic has two hundred of them.
 from __future__ import annotations
 
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING
@@ -47,11 +48,15 @@ if TYPE_CHECKING:
 # The services that can start at the cell for this patient, the providers, the patient's
 # packages, and why the time cannot be taken when no service can (the patient's other visit).
 Preset = tuple[list[ServiceView], list[ProviderView], tuple[PurchaseView, ...], str | None]
-# What the screen opens with: the clinics to switch between, the one shown, and its board.
-Opening = tuple[list[ClinicView], ClinicView | None, Board | None]
+# What the screen opens with: the tenant's change counter read first (live refresh starts
+# from it), the clinics to switch between, the one shown, and its board.
+Opening = tuple[int, list[ClinicView], ClinicView | None, Board | None]
 
 
 MIN_WINDOW = 8  # providers per read at least: a few → presses before the next read
+# How long F5 holds the screen's first frames back for its board (below); a read slower than
+# this (a server under load, an outage and its banner) shows the empty board meanwhile.
+HOLD_SECONDS = 0.3
 
 
 def window_size(width: int) -> int:
@@ -70,11 +75,12 @@ def read_opening(
     """The clinics and the first board, in one trip to a worker thread: read one after the
     other, each answer waited for its turn on the main thread while it drew the screen
     (about 40 ms of the first F5)."""
+    token, _ = session.changes_since(None)
     clinics = session.clinics_for()
     clinic = chosen or home_clinic(clinics, session.staff.home_clinic_id)
     limit = window_size(width)
     board = None if clinic is None else session.board(day, clinic.id, first, limit)
-    return clinics, clinic, board
+    return token, clinics, clinic, board
 
 
 def usable_purchase(
@@ -106,8 +112,24 @@ class BoardScreen(DeskScreen[None]):
         self.visits = VisitActions(self, self.load)
         self.live = LiveRefresh(self, self.load)
         self.painted = 0  # boards shown so far: the benchmark waits for the next one
+        self.held = ExitStack()
+        # The first read is asked for here, as F5 makes the screen: it is most of what F5
+        # waits for, and its thread starts only when the event loop next gets a turn, which
+        # from compose was after the screen's widgets were mounted and laid out (30 ms).
+        self.today = datetime.now(UTC).astimezone(self.tz).date()
+        if self.day == date.today():
+            self.day = self.today
+        width = self.app.size.width  # a screen is as wide as the app
+        read = partial(read_opening, self.session, self.clinic, self.day, self.first, width)
+        self.read("board", read, self.opened)
 
     def compose(self) -> ComposeResult:
+        # The frames of an empty board are held back until the first read comes: laid out
+        # and drawn three times over while it was read, they took the main thread's share of
+        # the interpreter from the read (which took three times as long), and showed a blank
+        # board for a moment.
+        self.held.enter_context(self.app.batch_update())
+        self.set_timer(HOLD_SECONDS, self.held.close)
         yield DeskHeader()
         yield Static("Board", id="board-title", classes="title", markup=False)
         yield BoardGrid(id="board")
@@ -115,23 +137,21 @@ class BoardScreen(DeskScreen[None]):
         yield DeskFooter()
 
     def on_mount(self) -> None:
-        self.today = datetime.now(UTC).astimezone(self.tz).date()
-        if self.day == date.today():
-            self.day = self.today
         self.query_one(BoardGrid).focus()
-        width = self.size.width
-        read = partial(read_opening, self.session, self.clinic, self.day, self.first, width)
-        self.read("board", read, self.opened)
-        self.live.start()
+
+    def on_unmount(self) -> None:
+        self.held.close()
 
     def opened(self, opening: Opening) -> None:
-        self.clinics, self.clinic, board = opening
+        token, self.clinics, self.clinic, board = opening
+        self.live.start(token)
         if board is None:
             self.query_one("#board-title", Static).update("Board · no clinic to show")
         elif board.day != self.day:
             self.load()  # [ or ] while an outage held the first read: the day asked for now
         else:
             self.show(board)
+        self.held.close()
 
     def load(self) -> None:
         if self.clinic is None:

@@ -20,9 +20,14 @@ class LiveRefresh:
         self.token: int | None = None
         self.asking = False
 
-    def start(self) -> None:
+    def start(self, token: int | None = None) -> None:
+        """Ask from now on. token: the tenant's change counter read before what the screen
+        shows (so a change made since is seen at the first poll); without it, read now."""
         self.screen.set_interval(POLL_SECONDS, self.poll, name="live-refresh")
-        self.poll()
+        if token is None:
+            self.poll()
+        else:
+            self.token = token
 
     def poll(self) -> None:
         # One question at a time: a slow server must not pile them up. A screen under a

@@ -100,7 +100,7 @@ class BoardGrid(ScrollView, can_focus=True):
         Binding("end", "move(100000, 0)", show=False),
     ]
     DEFAULT_CSS = """
-    BoardGrid { background: $surface; }
+    BoardGrid { background: $surface; overflow: scroll scroll; }
     """
     HEADER_STYLE = Style(bold=True, underline=True)
     LABEL_STYLE = Style(dim=True)

@@ -73,7 +73,7 @@ class DeskFooter(Widget, can_focus=False):
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
-        self.call_after_refresh(self.place)
+        self.place()  # in the screen's first frame; placed again if its keys change
 
     def on_unmount(self) -> None:
         self.screen.bindings_updated_signal.unsubscribe(self)
