@@ -16,6 +16,7 @@ as if it were today (the demo's busiest day rather than a Friday nobody works).
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
 import pty
 import select
@@ -66,16 +67,14 @@ class Terminal:
     """deskbook in a pseudo-terminal: keys in, the bytes it writes back out."""
 
     def __init__(self, url: str, size: tuple[int, int], day: date | None) -> None:
+        width, height = size
         pid, fd = pty.fork()
         if pid == 0:
+            # The terminal's size before the app starts: it reads it once, as it starts.
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
             os.environ["TERM"] = "xterm-256color"
             os.execv(sys.executable, [sys.executable, "-c", CHILD, str(day or ""), url])
         self.pid, self.fd = pid, fd
-        width, height = size
-        fcntl_size = struct.pack("HHHH", height, width, 0, 0)
-        import fcntl
-
-        fcntl.ioctl(fd, termios.TIOCSWINSZ, fcntl_size)
         self.seen = b""
 
     def read_until(self, wanted: bytes, limit: float = 20.0) -> float:
@@ -116,6 +115,11 @@ class Terminal:
 
     def close(self) -> None:
         os.kill(self.pid, signal.SIGTERM)
+        for _ in range(50):
+            if os.waitpid(self.pid, os.WNOHANG)[0]:
+                return
+            time.sleep(0.1)
+        os.kill(self.pid, signal.SIGKILL)
         os.waitpid(self.pid, 0)
 
 

@@ -5,6 +5,7 @@ second desk's board that follows the first desk's cancel without a key."""
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -349,3 +350,44 @@ async def test_a_day_nobody_works_says_so_rather_than_an_empty_clinic(
         assert f"Nobody works here on {tomorrow:%a %d %b}" in texts(app)
         await step(pilot, "right_square_bracket")
         assert board.names == ["Lina Haddad"]
+
+
+async def test_the_board_shows_when_its_first_read_is_slow_or_refused(
+    desk: Desk, monkeypatch: Any
+) -> None:
+    """F5 holds the board's frames back for its first read, and only so long: a read slower
+    than the hold shows the screen meanwhile, a refused one shows it with what went wrong."""
+    from deskbook.errors import PermissionDenied
+    from deskbook.tui.screens import board as board_screen
+
+    opening = board_screen.read_opening
+
+    def slow(*args: Any) -> Any:
+        time.sleep(1.5)
+        return opening(*args)
+
+    def refused(*_args: Any) -> Any:
+        raise PermissionDenied("A provider login cannot see the board.")
+
+    app = make_app(desk)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        await settle(pilot)
+        for read, said in ((slow, None), (refused, "cannot see the board")):
+            monkeypatch.setattr(board_screen, "read_opening", read)
+            written: list[str] = []
+
+            def display(screen: Any, update: Any, written: list[str] = written) -> None:
+                # What the terminal is sent: nothing while updates are held (App._display).
+                if update is not None and not app._batch_count:
+                    written.append(type(screen).__name__)
+
+            monkeypatch.setattr(app, "_display", display)
+            await pilot.press("f5")
+            await asyncio.sleep(board_screen.HOLD_SECONDS + 0.4)
+            assert screen_name(app) == "BoardScreen"
+            assert "BoardScreen" in written, "the board was not drawn after the hold"
+            if said is not None:
+                assert any(said in n for n in notes(app))
+            await app.workers.wait_for_complete()
+            monkeypatch.undo()
+            await step(pilot, "escape")

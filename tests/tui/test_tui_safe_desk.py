@@ -185,9 +185,9 @@ async def test_a_covered_screen_is_drawn_when_it_is_seen_again(
         await asyncio.sleep(0.3)
         await pilot.pause()
         assert [f for f in frames if f is not None] == []
-        monkeypatch.undo()
         await step(pilot, "escape")
         assert app.screen is search
+        assert [f for f in frames if f is not None], "the uncovered screen was not drawn"
         assert "rashid" in str(search.query_one(Input).render_line(0).text)
 
 

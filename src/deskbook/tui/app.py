@@ -145,7 +145,7 @@ class DeskApp(Navigation):
         # whole screen on top for any change there: a clock or a cursor blinking, another
         # desk's change reloading the day sheet under a patient. Only a dialog lets the
         # screens under it be seen.
-        stack = self.screen_stack
+        stack = self._screen_stack  # not the copy screen_stack makes: asked on every update
         if stack and stack[-1].styles.background.a == 1:
             return []
         return super()._background_screens

@@ -32,7 +32,14 @@ from deskbook.results import (
 )
 from deskbook.results_day import Board
 from deskbook.tui.actions import bindings
-from deskbook.tui.screens.base import DIALOG_WORKERS, DeskScreen, day_label, hm, when
+from deskbook.tui.screens.base import (
+    DIALOG_WORKERS,
+    DeskFailed,
+    DeskScreen,
+    day_label,
+    hm,
+    when,
+)
 from deskbook.tui.screens.finders import DateScreen, PatientFinder
 from deskbook.tui.screens.live import LiveRefresh
 from deskbook.tui.screens.pickers import ConfirmScreen, PickScreen
@@ -72,9 +79,10 @@ def home_clinic(clinics: list[ClinicView], home: uuid.UUID | None) -> ClinicView
 def read_opening(
     session: DeskSession, chosen: ClinicView | None, day: date, first: int, width: int
 ) -> Opening:
-    """The clinics and the first board, in one trip to a worker thread: read one after the
-    other, each answer waited for its turn on the main thread while it drew the screen
-    (about 40 ms of the first F5)."""
+    """The tenant's change counter, the clinics and the first board, in one trip to a worker
+    thread: read one after the other, each answer waited for its turn on the main thread while
+    it drew the screen (about 40 ms of the first F5). The counter is read first, so a change
+    made while the rest is read is seen at the live refresh's first poll."""
     token, _ = session.changes_since(None)
     clinics = session.clinics_for()
     clinic = chosen or home_clinic(clinics, session.staff.home_clinic_id)
@@ -113,6 +121,7 @@ class BoardScreen(DeskScreen[None]):
         self.live = LiveRefresh(self, self.load)
         self.painted = 0  # boards shown so far: the benchmark waits for the next one
         self.held = ExitStack()
+        self.holding = False  # the frames held back for the first read (compose)
         # The first read is asked for here, as F5 makes the screen: it is most of what F5
         # waits for, and its thread starts only when the event loop next gets a turn, which
         # from compose was after the screen's widgets were mounted and laid out (30 ms).
@@ -129,7 +138,8 @@ class BoardScreen(DeskScreen[None]):
         # the interpreter from the read (which took three times as long), and showed a blank
         # board for a moment.
         self.held.enter_context(self.app.batch_update())
-        self.set_timer(HOLD_SECONDS, self.held.close)
+        self.holding = True
+        self.set_timer(HOLD_SECONDS, self.release)
         yield DeskHeader()
         yield Static("Board", id="board-title", classes="title", markup=False)
         yield BoardGrid(id="board")
@@ -142,6 +152,22 @@ class BoardScreen(DeskScreen[None]):
     def on_unmount(self) -> None:
         self.held.close()
 
+    def release(self) -> None:
+        """Let the screen's frames be drawn: the board is in, or its read is slow or failed."""
+        if not self.holding:
+            return
+        self.holding = False
+        self.held.close()
+        # What was drawn while held was thrown away, and from a timer nothing else would
+        # ask for the frame until the next message to the screen.
+        self.refresh()
+
+    def on_desk_failed(self, _message: DeskFailed) -> None:
+        # The first read refused (a login that may not see the board) or stopped by an
+        # outage: the screen shows at once, with its notification or the banner (DeskScreen
+        # handles the message after this).
+        self.release()
+
     def opened(self, opening: Opening) -> None:
         token, self.clinics, self.clinic, board = opening
         self.live.start(token)
@@ -151,7 +177,7 @@ class BoardScreen(DeskScreen[None]):
             self.load()  # [ or ] while an outage held the first read: the day asked for now
         else:
             self.show(board)
-        self.held.close()
+        self.release()
 
     def load(self) -> None:
         if self.clinic is None:

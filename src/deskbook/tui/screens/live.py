@@ -19,10 +19,14 @@ class LiveRefresh:
         self.reload = reload
         self.token: int | None = None
         self.asking = False
+        self.started = False
 
     def start(self, token: int | None = None) -> None:
         """Ask from now on. token: the tenant's change counter read before what the screen
         shows (so a change made since is seen at the first poll); without it, read now."""
+        if self.started:
+            return
+        self.started = True
         self.screen.set_interval(POLL_SECONDS, self.poll, name="live-refresh")
         if token is None:
             self.poll()
