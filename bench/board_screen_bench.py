@@ -123,15 +123,21 @@ async def run(url: str, rounds: int, size: tuple[int, int], day: date | None) ->
         desk.close()
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(doc: str | None, *, rounds: int, size: str) -> tuple[Any, tuple[int, int]]:
+    """--url, --rounds, --size WxH and --day, as the board's screen benchmarks take them."""
+    parser = argparse.ArgumentParser(description=(doc or "").splitlines()[0])
     parser.add_argument("--url", required=True)
-    parser.add_argument("--rounds", type=int, default=15)
-    parser.add_argument("--size", default="160x48")
+    parser.add_argument("--rounds", type=int, default=rounds)
+    parser.add_argument("--size", default=size)
     parser.add_argument("--day", type=date.fromisoformat, default=None)
     args = parser.parse_args()
     width, height = (int(n) for n in args.size.split("x"))
-    asyncio.run(run(args.url, args.rounds, (width, height), args.day))
+    return args, (width, height)
+
+
+def main() -> None:
+    args, size = arguments(__doc__, rounds=15, size="160x48")
+    asyncio.run(run(args.url, args.rounds, size, args.day))
 
 
 if __name__ == "__main__":

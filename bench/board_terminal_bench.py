@@ -15,18 +15,18 @@ as if it were today (the demo's busiest day rather than a Friday nobody works).
 
 from __future__ import annotations
 
-import argparse
 import fcntl
 import os
 import pty
 import select
 import signal
-import statistics
 import struct
 import sys
 import termios
 import time
 from datetime import date, timedelta
+
+from board_screen_bench import arguments, report
 
 KEYS = {"f5": b"\x1b[15~", "esc": b"\x1b", "]": b"]", "[": b"["}
 # Written by the board screen only once a board is in its grid (the hint under it).
@@ -36,26 +36,14 @@ SEARCH = b"(English or Arabic)"  # the search box's placeholder (its cursor may 
 
 CHILD = """
 import sys
-from datetime import UTC, date, datetime, time as dtime
+from datetime import date
 
 day = date.fromisoformat(sys.argv[1]) if sys.argv[1] else None
 if day is not None:
-    # As bench/board_screen_bench.py: the board opens on `day`, at 10:00 in the clinic.
-    from deskbook.tui.screens import board
+    sys.path.insert(0, sys.argv[3])
+    from board_screen_bench import opens_on
 
-    class Clock(datetime):
-        @classmethod
-        def now(cls, tz=None):
-            moment = cls.combine(day, dtime(7), tzinfo=UTC)
-            return moment if tz is None else moment.astimezone(tz)
-
-    class Calendar(date):
-        @classmethod
-        def today(cls):
-            return cls(day.year, day.month, day.day)
-
-    board.datetime = Clock
-    board.date = Calendar
+    opens_on(day)
 from deskbook.cli import app
 
 sys.argv = ["deskbook", "--db", sys.argv[2], "--user", "frontdesk"]
@@ -73,7 +61,8 @@ class Terminal:
             # The terminal's size before the app starts: it reads it once, as it starts.
             fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
             os.environ["TERM"] = "xterm-256color"
-            os.execv(sys.executable, [sys.executable, "-c", CHILD, str(day or ""), url])
+            here = os.path.dirname(os.path.abspath(__file__))
+            os.execv(sys.executable, [sys.executable, "-c", CHILD, str(day or ""), url, here])
         self.pid, self.fd = pid, fd
         self.seen = b""
 
@@ -123,23 +112,8 @@ class Terminal:
         os.waitpid(self.pid, 0)
 
 
-def report(what: str, walls: list[float]) -> None:
-    walls = sorted(walls)
-    p95 = walls[min(len(walls) - 1, int(len(walls) * 0.95))]
-    print(
-        f"{what}, {len(walls)} rounds: p50 {statistics.median(walls):.1f} ms, "
-        f"p95 {p95:.1f} ms, max {walls[-1]:.1f} ms"
-    )
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--url", required=True)
-    parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("--size", default="80x24")
-    parser.add_argument("--day", type=date.fromisoformat, default=None)
-    args = parser.parse_args()
-    width, height = (int(n) for n in args.size.split("x"))
+    args, (width, height) = arguments(__doc__, rounds=10, size="80x24")
     terminal = Terminal(args.url, (width, height), args.day)
     try:
         terminal.read_until(b"Password")
