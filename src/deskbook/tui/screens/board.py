@@ -120,8 +120,7 @@ class BoardScreen(DeskScreen[None]):
         self.visits = VisitActions(self, self.load)
         self.live = LiveRefresh(self, self.load)
         self.painted = 0  # boards shown so far: the benchmark waits for the next one
-        self.held = ExitStack()
-        self.holding = False  # the frames held back for the first read (compose)
+        self.held: ExitStack | None = None  # the frames held back for the first read
         # The first read is asked for here, as F5 makes the screen: it is most of what F5
         # waits for, and its thread starts only when the event loop next gets a turn, which
         # from compose was after the screen's widgets were mounted and laid out (30 ms).
@@ -137,8 +136,8 @@ class BoardScreen(DeskScreen[None]):
         # and drawn three times over while it was read, they took the main thread's share of
         # the interpreter from the read (which took three times as long), and showed a blank
         # board for a moment.
+        self.held = ExitStack()
         self.held.enter_context(self.app.batch_update())
-        self.holding = True
         self.set_timer(HOLD_SECONDS, self.release)
         yield DeskHeader()
         yield Static("Board", id="board-title", classes="title", markup=False)
@@ -150,14 +149,15 @@ class BoardScreen(DeskScreen[None]):
         self.query_one(BoardGrid).focus()
 
     def on_unmount(self) -> None:
-        self.held.close()
+        if self.held is not None:
+            self.held.close()
 
     def release(self) -> None:
         """Let the screen's frames be drawn: the board is in, or its read is slow or failed."""
-        if not self.holding:
+        if self.held is None:
             return
-        self.holding = False
         self.held.close()
+        self.held = None
         # What was drawn while held was thrown away, and from a timer nothing else would
         # ask for the frame until the next message to the screen.
         self.refresh()
