@@ -16,6 +16,7 @@ from textual.pilot import Pilot
 from tui_pilot import (
     add_providers,
     book_seeded,
+    frames_sent,
     highlighted,
     make_app,
     notes,
@@ -374,14 +375,7 @@ async def test_the_board_shows_when_its_first_read_is_slow_or_refused(
         await settle(pilot)
         for read, said in ((slow, None), (refused, "cannot see the board")):
             monkeypatch.setattr(board_screen, "read_opening", read)
-            written: list[str] = []
-
-            def display(screen: Any, update: Any, written: list[str] = written) -> None:
-                # What the terminal is sent: nothing while updates are held (App._display).
-                if update is not None and not app._batch_count:
-                    written.append(type(screen).__name__)
-
-            monkeypatch.setattr(app, "_display", display)
+            written = frames_sent(app, monkeypatch)
             await pilot.press("f5")
             await asyncio.sleep(board_screen.HOLD_SECONDS + 0.4)
             assert screen_name(app) == "BoardScreen"

@@ -112,6 +112,19 @@ def texts(app: Any) -> str:
     return "\n".join(out)
 
 
+def frames_sent(app: Any, monkeypatch: Any) -> list[str]:
+    """From now on, the screen of each frame the terminal is sent (none while updates are
+    held, as App._display does), in order."""
+    sent: list[str] = []
+
+    def display(screen: Any, update: Any) -> None:
+        if update is not None and not app._batch_count:
+            sent.append(type(screen).__name__)
+
+    monkeypatch.setattr(app, "_display", display)
+    return sent
+
+
 def notes(app: Any) -> list[str]:
     return [n.message for n in app._notifications]
 
