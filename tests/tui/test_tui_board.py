@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from tui_pilot import (
     set_home,
     settle,
     step,
+    stop_the_clock,
     texts,
     tomorrow_at,
     type_text,
@@ -254,6 +255,78 @@ async def test_providers_beyond_the_window_are_reached_by_arrows_with_their_visi
             await step(pilot, "left")
         assert board.provider_index() == 0 and board.names[0] == "Dr. Huda Saleh"
         assert board.board is not None and board.board.first == 0
+
+
+async def test_an_older_board_landing_after_a_press_past_the_edge_keeps_the_cursor_going(
+    desk: Desk, clinic: tui_clinic.Seed
+) -> None:
+    """→ past the window's last provider asks for the next window. A board read before the key
+    (a live refresh) that comes in first must not take the cursor back: it goes to the
+    provider asked for when that provider's window comes."""
+    set_home(clinic, "slp")
+    add_providers(clinic, 14)
+    app = make_app(desk)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        board = await open_board(pilot)
+        last = len(board.names) - 1
+        for _ in range(last):
+            await pilot.press("right")
+        await settle(pilot)
+        assert board.cursor_column == last
+        older = board.board
+        assert older is not None and older.provider_count > last + 1
+        board.action_move(0, 1)  # → past the edge, as the key does
+        board.show(older, TZ, app.size.width)  # the older read comes in before that window
+        await settle(pilot)
+        assert board.provider_index() == last + 1
+
+
+def scrollbars_agree(board: BoardGrid) -> bool:
+    """The scrollbars show the grid's size, its window and where it is scrolled."""
+    across, down = board.horizontal_scrollbar, board.vertical_scrollbar
+    return (
+        (down.window_virtual_size, down.window_size, down.position),
+        (across.window_virtual_size, across.window_size, across.position),
+    ) == (
+        (board.virtual_size.height, board.scrollable_content_region.height, board.scroll_y),
+        (board.virtual_size.width, board.scrollable_content_region.width, board.scroll_x),
+    )
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_the_board_comes_in_one_frame_with_its_scrollbars_where_it_is(
+    desk: Desk, clinic: tui_clinic.Seed, size: tuple[int, int], monkeypatch: Any
+) -> None:
+    """A board read in (], [, → past the window) is written in one frame, the scrollbars in
+    it: Textual repainted them after every layout, in a frame of their own 17-30 ms after the
+    board's, which a receptionist waited for too. F5 writes two in one go: the board laid out,
+    then the whole screen, drawn for the first time. After every key (and a change of the
+    terminal's size) the scrollbars show where the grid is."""
+    set_home(clinic, "slp")
+    add_providers(clinic, 14)
+    stop_the_clock(monkeypatch, datetime.now(UTC).replace(second=5))
+    app = make_app(desk)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        keys = ["f5", "right_square_bracket", *["right"] * 13, "down", "end", "left_square_bracket"]
+        read_in = 0
+        for key in keys:
+            before = getattr(app.screen, "board", None)
+            frames = frames_sent(app, monkeypatch)
+            await step(pilot, key)
+            board = grid(app)
+            assert board.board is not None
+            if board.board is not before:
+                read_in += 1
+                assert frames == ["BoardScreen"] * (2 if key == "f5" else 1), f"{key}: {frames}"
+            assert scrollbars_agree(board), key
+            monkeypatch.undo()
+            stop_the_clock(monkeypatch, datetime.now(UTC).replace(second=5))
+        assert read_in >= 4  # F5, ], [ and at least one window past the edge
+        assert board.provider_index() == 13 and board.scroll_y > 0
+        await pilot.resize_terminal(size[0] + 30, size[1] - 6)
+        await settle(pilot)
+        assert scrollbars_agree(board)
 
 
 async def test_another_desks_cancel_shows_on_this_board_without_a_key(

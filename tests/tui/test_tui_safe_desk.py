@@ -21,13 +21,13 @@ from tui_pilot import (
     screen_name,
     settle,
     step,
+    stop_the_clock,
     texts,
 )
 
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
 from deskbook.testing.clock import TZ
-from deskbook.tui.widgets import desk_header
 from deskbook.tui.widgets.desk_header import ClinicClock
 from deskbook.tui.widgets.package_card import CatalogCard
 
@@ -139,14 +139,7 @@ async def test_an_idle_desk_repaints_nothing_until_the_clock_shows_another_minut
     """Every screen of the stack has a clock; one ticking under the board made Textual repaint
     the whole board every second (a full frame a second down an ssh line, and CPU taken from
     the keys). The clocks repaint when the minute they show changes, and only then."""
-    minute = [datetime(2026, 11, 23, 7, 0, 10, tzinfo=UTC)]
-
-    class Clock(datetime):
-        @classmethod
-        def now(cls, tz: Any = None) -> Any:
-            return minute[0] if tz is None else minute[0].astimezone(tz)
-
-    monkeypatch.setattr(desk_header, "datetime", Clock)
+    minute = stop_the_clock(monkeypatch, datetime(2026, 11, 23, 7, 0, 10, tzinfo=UTC))
     app = make_app(desk)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot)

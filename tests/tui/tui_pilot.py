@@ -125,6 +125,22 @@ def frames_sent(app: Any, monkeypatch: Any) -> list[str]:
     return sent
 
 
+def stop_the_clock(monkeypatch: Any, at: datetime) -> list[datetime]:
+    """The header clocks read the time from the list returned (move it with `[0] += ...`): a
+    minute changing during a test would draw a frame of its own."""
+    from deskbook.tui.widgets import desk_header
+
+    minute = [at]
+
+    class Clock(datetime):
+        @classmethod
+        def now(cls, tz: Any = None) -> Any:
+            return minute[0] if tz is None else minute[0].astimezone(tz)
+
+    monkeypatch.setattr(desk_header, "datetime", Clock)
+    return minute
+
+
 def notes(app: Any) -> list[str]:
     return [n.message for n in app._notifications]
 

@@ -124,6 +124,21 @@ class BoardGrid(ScrollView, can_focus=True):
         self.labels: list[str] = []
         self.names: list[str] = []
         self.cells: list[list[tuple[str, Style]]] = []  # [row][column]
+        self._laid_out: tuple[Size, Size] | None = None  # the size the last layout gave
+
+    def _size_updated(
+        self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
+    ) -> bool:
+        # Textual's ScrollView compares the virtual size the layout gives it (its region) with
+        # the board's, never equal here, so it repainted both scrollbars after every layout:
+        # a frame of their own 17-30 ms after the board's, on every F5, [, ] and → past the
+        # window, which the receptionist waited for as well. show() tells the scrollbars the
+        # board's size and the layout their place; they need more only when the grid's own
+        # size changes (the terminal resized).
+        if (size, container_size) == self._laid_out:
+            return False
+        self._laid_out = (size, container_size)
+        return super()._size_updated(size, virtual_size, container_size, layout)
 
     # -- filling --------------------------------------------------------------------------
 
@@ -133,8 +148,14 @@ class BoardGrid(ScrollView, can_focus=True):
         keep_visit = self.visit_id_under_cursor() if self.wanted is None else None
         keep = self.cursor_coordinate
         # The cursor stays on its provider when the window moves (counted in the clinic).
-        provider = self.wanted if self.wanted is not None else self.provider_index()
-        self.wanted = None
+        wanted = self.wanted
+        if wanted is not None and board.first <= wanted < board.first + len(board.columns):
+            self.wanted = None
+        else:
+            # A board read before the → (a live refresh) came in first: the window holding
+            # the provider asked for is still on its way, and the cursor waits for it.
+            wanted = None
+        provider = wanted if wanted is not None else self.provider_index()
         keep = Coordinate(keep.row, provider - board.first)
         moved = 0 if self.board is None else board.first - self.board.first
         self.board = board
@@ -155,6 +176,10 @@ class BoardGrid(ScrollView, can_focus=True):
         self.virtual_size = Size(
             LABEL_WIDTH + self.cell_width * len(self.names), len(self.labels) + 1
         )
+        # The scrollbars are told the board's size here, before the layout this asks for:
+        # told during it (as Textual does), they are repainted in a frame after the board's.
+        self.vertical_scrollbar.window_virtual_size = self.virtual_size.height
+        self.horizontal_scrollbar.window_virtual_size = self.virtual_size.width
         found = self.find_visit(keep_visit) if keep_visit is not None else None
         target = found or Coordinate(
             min(keep.row, max(0, len(self.labels) - 1)),
