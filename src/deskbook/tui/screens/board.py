@@ -120,6 +120,7 @@ class BoardScreen(DeskScreen[None]):
         self.visits = VisitActions(self, self.load)
         self.live = LiveRefresh(self, self.load)
         self.painted = 0  # boards shown so far: the benchmark waits for the next one
+        self.asked = 0  # boards asked for since the first: only the last one's answer shows
         self.held: ExitStack | None = None  # the frames held back for the first read
         # The first read is asked for here, as F5 makes the screen: it is most of what F5
         # waits for, and its thread starts only when the event loop next gets a turn, which
@@ -169,14 +170,18 @@ class BoardScreen(DeskScreen[None]):
         self.release()
 
     def opened(self, opening: Opening) -> None:
-        token, self.clinics, self.clinic, board = opening
+        token, self.clinics, clinic, board = opening
         self.live.start(token)
-        if board is None:
-            self.query_one("#board-title", Static).update("Board · no clinic to show")
-        elif board.day != self.day:
-            self.load()  # [ or ] while an outage held the first read: the day asked for now
-        else:
-            self.show(board)
+        # Unless a key (k, → past the edge) asked for another board before this one came:
+        # that one shows, of the clinic it was asked for.
+        if not self.asked:
+            self.clinic = clinic
+            if board is None:
+                self.query_one("#board-title", Static).update("Board · no clinic to show")
+            elif board.day != self.day:
+                self.load()  # [ or ] while an outage held the first read: the day asked for
+            else:
+                self.show(board)
         self.release()
 
     def load(self) -> None:
@@ -184,7 +189,15 @@ class BoardScreen(DeskScreen[None]):
             return
         limit = window_size(self.size.width)
         read = partial(self.session.board, self.day, self.clinic.id, self.first, limit)
-        self.read("board", read, self.show)
+        self.asked += 1
+        self.read("board", read, partial(self.answered, self.asked))
+
+    def answered(self, asked: int, board: Board) -> None:
+        # An older read's answer, posted before a newer one was asked for (a live refresh
+        # just before → past the edge, [ or ]), is not shown: it would put back the window,
+        # day or clinic the key has just left, and the cursor with it.
+        if asked == self.asked:
+            self.show(board)
 
     def show(self, board: Board) -> None:
         if not board.columns and board.first and board.provider_count:

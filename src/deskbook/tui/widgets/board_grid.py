@@ -129,8 +129,9 @@ class BoardGrid(ScrollView, can_focus=True):
     def _size_updated(
         self, size: Size, virtual_size: Size, container_size: Size, layout: bool = True
     ) -> bool:
-        # Textual's ScrollView compares the virtual size the layout gives it (its region) with
-        # the board's, never equal here, so it repainted both scrollbars after every layout:
+        # Textual's ScrollView compares the virtual size the layout gives it (its region less
+        # the scrollbars) with the board's, never equal here, so it repainted both scrollbars
+        # after every layout:
         # a frame of their own 17-30 ms after the board's, on every F5, [, ] and → past the
         # window, which the receptionist waited for as well. show() tells the scrollbars the
         # board's size and the layout their place; they need more only when the grid's own
@@ -148,14 +149,8 @@ class BoardGrid(ScrollView, can_focus=True):
         keep_visit = self.visit_id_under_cursor() if self.wanted is None else None
         keep = self.cursor_coordinate
         # The cursor stays on its provider when the window moves (counted in the clinic).
-        wanted = self.wanted
-        if wanted is not None and board.first <= wanted < board.first + len(board.columns):
-            self.wanted = None
-        else:
-            # A board read before the → (a live refresh) came in first: the window holding
-            # the provider asked for is still on its way, and the cursor waits for it.
-            wanted = None
-        provider = wanted if wanted is not None else self.provider_index()
+        provider = self.wanted if self.wanted is not None else self.provider_index()
+        self.wanted = None
         keep = Coordinate(keep.row, provider - board.first)
         moved = 0 if self.board is None else board.first - self.board.first
         self.board = board
@@ -246,6 +241,7 @@ class BoardGrid(ScrollView, can_focus=True):
         rows, columns = len(self.labels), len(self.names)
         if not rows or not columns:
             self.cursor_coordinate = Coordinate(0, 0)
+            self.scroll_to(0, 0, animate=False, immediate=True)  # the last board's offset
             return
         row = self.cursor_row if row is None else row
         column = self.cursor_column if column is None else column
