@@ -35,6 +35,7 @@ from deskbook.db.models import ProviderSchedule
 from deskbook.desk import Desk
 from deskbook.testing import tui_clinic
 from deskbook.testing.clock import TZ
+from deskbook.tui.app import DeskApp
 from deskbook.tui.widgets.board_grid import BoardGrid
 
 SIZES = [(80, 24), (160, 48)]
@@ -282,6 +283,31 @@ async def test_an_older_board_landing_after_a_press_past_the_edge_keeps_the_curs
         await settle(pilot)
         assert board.provider_index() == last + 1
         assert board.board is not None and board.board.first > 0
+
+
+async def test_a_login_that_may_not_see_the_board_signs_in_without_a_word_and_f5_says_why(
+    desk: Desk, clinic: tui_clinic.Seed
+) -> None:
+    """After sign-in the app reads the board F5 would open once, to have it warm. A login
+    that may not see the board (a provider's) is told nothing then; F5 says why."""
+    from deskbook.staff import create_staff
+
+    create_staff(
+        desk.engine,
+        username="huda",
+        display_name="Dr. Huda Saleh",
+        role="PROVIDER",
+        password=tui_clinic.PASSWORD,
+        provider=str(clinic.ids["huda"]),
+    )
+    app = DeskApp(desk, username="huda", password=tui_clinic.PASSWORD)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        await settle(pilot)
+        await app.workers.wait_for_complete()  # the warm-up's read among them
+        await settle(pilot)
+        assert screen_name(app) == "SearchScreen" and notes(app) == []
+        await step(pilot, "f5")
+        assert notes(app) == ["Your role (provider) cannot book."]
 
 
 def scrollbars_agree(board: BoardGrid) -> bool:

@@ -15,6 +15,7 @@ import signal
 import sys
 import threading
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -44,6 +45,7 @@ from deskbook.tui.bidi import BidiState
 from deskbook.tui.navigation import Navigation
 from deskbook.tui.navigation import scope_of as _scope
 from deskbook.tui.widgets.db_banner import database_answers, show_banner
+from deskbook.tui.widgets.desk_header import tenant_tz
 
 if TYPE_CHECKING:
     from deskbook.desk import Desk, DeskSession
@@ -204,15 +206,23 @@ class DeskApp(Navigation):
         self.title = staff.tenant_name or "deskbook"
         self.sub_title = f"{staff.display_name} ({staff.role.replace('_', ' ').lower()})"
         self.switch_screen(SearchScreen())
-        self.warm_day_screens()
+        self.warm_day_screens(session, self.size.width)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="warm-up")
-    def warm_day_screens(self) -> None:
+    def warm_day_screens(self, session: DeskSession, width: int) -> None:
         """Import the day's screens while the desk looks at the search box: their imports
         (board, day sheet, patient, and the dialogs they share) were ~50-90 ms of the first
-        F5 or F3, paid again by nothing after."""
+        F5 or F3, paid again by nothing after. Then read the board F5 would open once, its
+        answer thrown away: building its statements for the first time and the database's
+        first look at the day were another ~50-200 ms of the first F5."""
         for module in DAY_SCREENS:
             importlib.import_module(module)
+        from deskbook.tui.screens.board import read_opening
+
+        today = datetime.now(UTC).astimezone(tenant_tz(session.staff)).date()
+        # A login that may not see the board, or a database gone: F5 itself says so.
+        with contextlib.suppress(DeskError):
+            read_opening(session, None, today, 0, width)
 
     # -- Arabic ---------------------------------------------------------------------------
 
