@@ -131,11 +131,10 @@ class BoardGrid(ScrollView, can_focus=True):
     ) -> bool:
         # Textual's ScrollView compares the virtual size the layout gives it (its region less
         # the scrollbars) with the board's, never equal here, so it repainted both scrollbars
-        # after every layout:
-        # a frame of their own 17-30 ms after the board's, on every F5, [, ] and → past the
-        # window, which the receptionist waited for as well. show() tells the scrollbars the
-        # board's size and the layout their place; they need more only when the grid's own
-        # size changes (the terminal resized).
+        # after every layout: a frame of their own 17-30 ms after the board's, on every F5,
+        # [, ] and → past the window, which the receptionist waited for as well. show() tells
+        # the scrollbars the board's size and the layout their place; they need more only
+        # when the grid's own size changes (the terminal resized).
         if (size, container_size) == self._laid_out:
             return False
         self._laid_out = (size, container_size)
