@@ -5,6 +5,7 @@ second desk's board that follows the first desk's cancel without a key."""
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -33,9 +34,11 @@ from tui_pilot import (
 from deskbook.db.engine import make_engine, write_session
 from deskbook.db.models import ProviderSchedule
 from deskbook.desk import Desk
+from deskbook.errors import DatabaseError
 from deskbook.testing import tui_clinic
 from deskbook.testing.clock import TZ
 from deskbook.tui.app import DeskApp
+from deskbook.tui.screens.base import day_label
 from deskbook.tui.widgets.board_grid import BoardGrid
 
 SIZES = [(80, 24), (160, 48)]
@@ -308,6 +311,69 @@ async def test_a_login_that_may_not_see_the_board_signs_in_without_a_word_and_f5
         assert screen_name(app) == "SearchScreen" and notes(app) == []
         await step(pilot, "f5")
         assert notes(app) == ["Your role (provider) cannot book."]
+
+
+async def test_a_resize_while_the_next_window_is_read_keeps_the_press_past_the_edge(
+    desk: Desk, clinic: tui_clinic.Seed
+) -> None:
+    """The terminal resized while → past the edge waits for its window: the board shown again
+    at the new width keeps the ask, and the cursor goes on to the provider asked for."""
+    set_home(clinic, "slp")
+    add_providers(clinic, 14)
+    app = make_app(desk)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        board = await open_board(pilot)
+        last = len(board.names) - 1
+        for _ in range(last):
+            await pilot.press("right")
+        await settle(pilot)
+        read, gate = app.session.board, threading.Event()
+
+        def held(*args: Any) -> Any:
+            gate.wait(10)
+            return read(*args)
+
+        app.session.board = held  # type: ignore[method-assign]
+        await pilot.press("right")  # past the edge: the next window is on its way
+        await pilot.resize_terminal(SIZES[0][0] + 20, SIZES[0][1])
+        await pilot.pause()
+        gate.set()
+        await settle(pilot)
+        assert board.provider_index() == last + 1
+
+
+async def test_an_older_read_made_again_after_an_outage_does_not_undo_a_newer_one(
+    desk: Desk, clinic: tui_clinic.Seed, monkeypatch: Any
+) -> None:
+    """A board read stopped by an outage, then ] before the database is back: the next day's
+    read replaces the stopped one, which is not made again when the database answers (it
+    cancelled the newer read, and the board stayed on a day it no longer was on)."""
+    monkeypatch.setattr(DeskApp, "PROBE_SECONDS", 1000.0)  # the return is told by hand
+    app = make_app(desk)
+    async with app.run_test(size=SIZES[0]) as pilot:
+        await settle(pilot)
+        await step(pilot, "f5")
+        screen = app.screen
+        read, how, gate = app.session.board, ["down"], threading.Event()
+
+        def board(*args: Any) -> Any:
+            if how[0] == "down":
+                raise DatabaseError("The database is not answering.")
+            gate.wait(10)
+            return read(*args)
+
+        app.session.board = board  # type: ignore[method-assign]
+        screen.load()  # a live refresh's reload, stopped by the outage
+        await pilot.pause(0.3)
+        assert app.database_down
+        how[0] = "slow"
+        await pilot.press("right_square_bracket")  # the next day's read on its way
+        await pilot.pause()
+        screen.database_back()
+        gate.set()
+        await settle(pilot)
+        assert grid(app).board is not None and grid(app).board.day == screen.day
+        assert day_label(screen.day) in texts(app)
 
 
 def scrollbars_agree(board: BoardGrid) -> bool:

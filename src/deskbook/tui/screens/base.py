@@ -115,6 +115,9 @@ class DeskScreen(Screen[ResultT]):
         failed: Callable[[DeskError], None] | None = None,
     ) -> None:
         """Ask the Desk something; made again by itself if an outage stopped it."""
+        # A newer read of the same name replaces one an outage stopped: made again when the
+        # database is back, the older one would cancel this one (one worker per name).
+        self._waiting.pop(name, None)
         self._call(name, call, done, failed, again=True)
 
     def write(

@@ -148,8 +148,16 @@ class BoardGrid(ScrollView, can_focus=True):
         keep_visit = self.visit_id_under_cursor() if self.wanted is None else None
         keep = self.cursor_coordinate
         # The cursor stays on its provider when the window moves (counted in the clinic).
-        provider = self.wanted if self.wanted is not None else self.provider_index()
-        self.wanted = None
+        wanted = self.wanted
+        if wanted is None or board.first <= wanted < board.first + len(board.columns):
+            self.wanted = None
+        else:
+            # Not in this board: the same board shown again (the terminal resized) while the
+            # window holding it is on its way keeps the ask; any other board ends it.
+            wanted = None
+            if board is not self.board:
+                self.wanted = None
+        provider = wanted if wanted is not None else self.provider_index()
         keep = Coordinate(keep.row, provider - board.first)
         moved = 0 if self.board is None else board.first - self.board.first
         self.board = board
