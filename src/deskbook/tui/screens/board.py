@@ -172,8 +172,8 @@ class BoardScreen(DeskScreen[None]):
     def opened(self, opening: Opening) -> None:
         token, self.clinics, clinic, board = opening
         self.live.start(token)
-        # Unless a key (k, → past the edge) asked for another board before this one came:
-        # that one shows, of the clinic it was asked for.
+        # Unless a key asked for another board before this one came (only a screen opened on
+        # a clinic it was given can ask before its first read): that one shows.
         if not self.asked:
             self.clinic = clinic
             if board is None:
