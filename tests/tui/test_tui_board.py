@@ -261,6 +261,18 @@ async def test_providers_beyond_the_window_are_reached_by_arrows_with_their_visi
         assert board.board is not None and board.board.first == 0
 
 
+async def at_the_window_edge(pilot: Pilot[Any]) -> tuple[BoardGrid, int]:
+    """The board on tomorrow with the cursor on the window's last provider (its column is
+    returned): with more providers than a window, the next → goes past the edge."""
+    board = await open_board(pilot)
+    last = len(board.names) - 1
+    for _ in range(last):
+        await pilot.press("right")
+    await settle(pilot)
+    assert board.cursor_column == last
+    return board, last
+
+
 async def test_an_older_board_landing_after_a_press_past_the_edge_keeps_the_cursor_going(
     desk: Desk, clinic: tui_clinic.Seed
 ) -> None:
@@ -271,13 +283,8 @@ async def test_an_older_board_landing_after_a_press_past_the_edge_keeps_the_curs
     add_providers(clinic, 14)
     app = make_app(desk)
     async with app.run_test(size=SIZES[0]) as pilot:
-        board = await open_board(pilot)
+        board, last = await at_the_window_edge(pilot)
         screen = app.screen
-        last = len(board.names) - 1
-        for _ in range(last):
-            await pilot.press("right")
-        await settle(pilot)
-        assert board.cursor_column == last
         older, stale = board.board, screen.asked
         assert older is not None and older.provider_count > last + 1
         await pilot.press("right")  # past the edge: the next window is asked for
@@ -322,11 +329,7 @@ async def test_a_resize_while_the_next_window_is_read_keeps_the_press_past_the_e
     add_providers(clinic, 14)
     app = make_app(desk)
     async with app.run_test(size=SIZES[0]) as pilot:
-        board = await open_board(pilot)
-        last = len(board.names) - 1
-        for _ in range(last):
-            await pilot.press("right")
-        await settle(pilot)
+        board, last = await at_the_window_edge(pilot)
         read, gate = app.session.board, threading.Event()
 
         def held(*args: Any) -> Any:
