@@ -36,7 +36,7 @@ def test_the_invariant_checker_finds_nothing_on_the_demo(db_url: str, engine: En
             conn.execute(text("INSERT INTO patient_fts(patient_fts) VALUES ('integrity-check')"))
             conn.rollback()
         else:
-            # Loaded UNLOGGED (deskbook.db.demo_load): every table is logged again.
+            # Loaded UNLOGGED (deskbook.db.demo_rules): every table is logged again.
             unlogged = "SELECT count(*) FROM pg_class WHERE relpersistence = 'u'"
             assert conn.execute(text(unlogged)).scalar() == 0
         # Written in bulk without the phone parser: it must agree with it all the same.

@@ -106,6 +106,12 @@ def write_rows(
     start, end = np.r_[start, x_start], np.r_[end, x_end]
     status = np.r_[status, np.full(len(extra_svc), CANCELLED)]
     number = np.r_[number, x_number]
+    # In the patients' order, which is their ids' (they rise from chunk to chunk): PostgreSQL
+    # builds the patient overlap rule's gist index in table order and then probes it once per
+    # row, and runs of one patient's visits answer those probes from a few pages.
+    order = np.lexsort((start, patient))
+    svc, purchase, patient, provider = svc[order], purchase[order], patient[order], provider[order]
+    start, end, status, number = start[order], end[order], status[order], number[order]
     package = purchase >= 0
     aid = bulk.ids(len(svc))
     cancelled = status == CANCELLED
