@@ -344,6 +344,25 @@ def test_the_demo_is_built_only_into_an_empty_database(db_url: str) -> None:
         build_demo(db_url, patients=20, seed=1)
 
 
+def test_a_database_with_a_table_of_its_own_takes_the_demo_and_keeps_it(db_url: str) -> None:
+    """PostgreSQL builds beside the target's tables in a schema of its own, and leaves any
+    table the demo has no copy of where it was (SQLite replaces the file whole)."""
+    engine = make_engine(db_url)
+    if engine.dialect.name == "sqlite":
+        engine.dispose()
+        pytest.skip("a SQLite demo is a new file, renamed over the old one")
+    try:
+        with engine.begin() as conn:
+            conn.execute(text('CREATE TABLE "LegacyNotes" (note text)'))
+            conn.execute(text("""INSERT INTO "LegacyNotes" VALUES ('kept')"""))
+        build_demo(db_url, patients=20, seed=1)
+        with engine.connect() as conn:
+            assert conn.execute(text('SELECT note FROM "LegacyNotes"')).scalar_one() == "kept"
+            assert scalar(conn, "SELECT count(*) FROM patient") == 20
+    finally:
+        engine.dispose()
+
+
 def test_the_same_seed_builds_the_same_clinic(tmp_path: object) -> None:
     from pathlib import Path
 

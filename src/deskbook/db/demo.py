@@ -296,7 +296,15 @@ def _analyze(conn: Connection) -> None:
             conn.exec_driver_sql("PRAGMA analysis_limit=2000")
             conn.exec_driver_sql("ANALYZE")
         else:
-            # The bulk tables were analyzed as their indexes were built (deskbook.db.demo_load).
-            done = {*BULK_TABLES, "patient_phone_key"}
-            rest = [t for t in inspect(conn).get_table_names() if t not in done]
+            # The bulk tables were analyzed as their indexes were built (deskbook.db.demo_rules);
+            # the rest of the build schema's (the first on the search path: the target's own
+            # tables are no business of the demo's).
+            rest = conn.execute(
+                text(
+                    "SELECT format('%I', relname) FROM pg_class WHERE relkind = 'r' "
+                    "AND relnamespace = current_schema()::regnamespace "
+                    "AND relname <> ALL(:done)"
+                ),
+                {"done": [*BULK_TABLES, "patient_phone_key"]},
+            ).scalars()
             conn.exec_driver_sql(f"ANALYZE {', '.join(rest)}")

@@ -44,10 +44,11 @@ class PostgresWriter:
     """COPY in text form, one block per table and batch: the rows are joined into text at C
     speed (str.join over the columns), with no Python call per value.
 
-    The appointments go in on the loading connection, the other tables at the same time on a
-    second one: a COPY keeps one server process busy parsing its text, and the load was that
-    one process's time (a core stood idle beside it). The second connection commits each
-    block as it goes; the build is thrown away whole if it fails (deskbook.db.demo_target)."""
+    The appointments, purchases and group sessions go in on the loading connection, the other
+    tables at the same time on a second one: a COPY keeps one server process busy parsing its
+    text, and the load was that one process's time (a core stood idle beside it). The second
+    connection commits each block as it goes; the build is thrown away whole if it fails
+    (deskbook.db.demo_target)."""
 
     def __init__(self, conn: Connection, beside: Connection) -> None:
         self._raw: Any = conn.connection.driver_connection

@@ -22,7 +22,7 @@ from deskbook.db.demo_side import PatientSide, side_for
 # WAL-logged page by page (a million patients took 23 minutes that way, against minutes when the
 # constraint is added after the load). Every rule is back, and checked against every row, before
 # the build is switched into place (deskbook.db.demo_target): PostgreSQL checks each row when
-# it adds an exclusion constraint or a foreign key, and on SQLite the rows are valid by
+# it adds an exclusion constraint or validates a foreign key, and on SQLite the rows are valid by
 # construction, which the tests prove on every build they make (the invariant checker,
 # check_overlaps and foreign_key_check: at a million patients these would add half a minute).
 # Primary keys and unique constraints stay on throughout (but see _PG_SORTED).
@@ -213,7 +213,9 @@ def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
                 "OR c.confrelid::regclass::text = ANY(:tables))) "
                 "OR (c.contype = 'p' AND c.conrelid::regclass::text = 'patient_phone_key' "
                 "AND :keys) OR (c.contype IN ('p', 'u') "
-                "AND c.conrelid::regclass::text = ANY(:sorted)) ORDER BY c.contype DESC"
+                "AND c.conrelid::regclass::text = ANY(:sorted)) "
+                # Foreign keys first: one may point at a key dropped here.
+                "ORDER BY c.contype = 'f' DESC, c.contype DESC"
             ),
             {
                 "tables": list(tables),
