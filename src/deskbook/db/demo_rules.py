@@ -135,10 +135,16 @@ def _rebuild_tables(engine: Engine, by_table: dict[str, list[str]]) -> None:
     (costliest first): the smaller ones go to whichever finishes first."""
 
     def rebuild(statements: list[str]) -> None:
-        with engine.connect() as conn, conn.begin():
+        # A transaction per statement, so that a table's locks are held only while a statement
+        # needs them: the phone keys are read from the patients while their indexes are built.
+        # (A build that fails is thrown away whole, so nothing needs them together.)
+        with engine.connect() as conn:
             settings = [*_PG_BUILD_SETTINGS, *gone_client_check(conn, local=True)]
-            for statement in (*settings, *statements):
-                conn.exec_driver_sql(statement)
+            for statement in statements:
+                with conn.begin():
+                    for setting in settings:
+                        conn.exec_driver_sql(setting)
+                    conn.exec_driver_sql(statement)
 
     pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="demo-index")
     try:
@@ -248,12 +254,17 @@ def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
             conn.exec_driver_sql(f"ALTER TABLE {table} SET UNLOGGED")
     restore = _Restore({table: [] for table in tables})
     if keys:
-        # Filled while unlogged, then logged in one rewrite; its primary key comes after.
-        restore.by_table["patient"] += [
+        # Given out right after the patients, on their own (the patients' chain was the
+        # longer one's tail): filled while unlogged, then logged in one rewrite; its primary
+        # key comes after.
+        restore.by_table = _after(restore.by_table, "patient", "patient_phone_key")
+        restore.by_table["patient_phone_key"] += [
             _PG_PHONE_KEYS,
             "ALTER TABLE patient_phone_key SET LOGGED",
-            f"ALTER TABLE patient ENABLE TRIGGER {_PG_PHONE_KEY_TRIGGER}",
         ]
+        restore.by_table["patient"].append(
+            f"ALTER TABLE patient ENABLE TRIGGER {_PG_PHONE_KEY_TRIGGER}"
+        )
     for table in tables:
         restore.by_table[table] += _made_logged(table)
     for table, _, definition in indexes:
@@ -270,16 +281,24 @@ def _postgres_set_aside(conn: Connection, tables: Sequence[str]) -> _Restore:
                 f'ALTER TABLE {table} VALIDATE CONSTRAINT "{name}"'
             )
         else:
-            restore.by_table["patient" if table == "patient_phone_key" else table].append(add)
+            restore.by_table[table].append(add)
     # The big tables' checks first (tables is costliest first), the small ones after.
     order = {table: n for n, table in enumerate(tables)}
     restore.checked = dict(sorted(restore.checked.items(), key=lambda t: order.get(t[0], 99)))
     # Each table's statistics on the connection that built it, in step with the others.
-    for table in tables:
+    for table in restore.by_table:
         restore.by_table[table].append(f"ANALYZE {table}")
-    if keys:
-        restore.by_table["patient"].append("ANALYZE patient_phone_key")
     return restore
+
+
+def _after(by_table: dict[str, list[str]], table: str, new: str) -> dict[str, list[str]]:
+    """by_table with an empty entry for new given out right after table."""
+    out: dict[str, list[str]] = {}
+    for name, statements in by_table.items():
+        out[name] = statements
+        if name == table:
+            out[new] = []
+    return out
 
 
 def _made_logged(table: str) -> list[str]:
